@@ -1,0 +1,54 @@
+# Marlin: `make run` serves the API with demo data (SQLite, reactions in-process);
+# `make test` runs the whole suite against PostgreSQL, Redis and a real Celery worker.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ADDR ?= 127.0.0.1:8000
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/marlin
+TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: install run migrate test test-postgres test-sqlite lint format bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --no-input
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py serve $(ADDR)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# The whole suite on PostgreSQL (with Redis and real Celery workers), then again on SQLite
+# for everything that does not need PostgreSQL's row locks.
+test: install
+	$(BIN)/ruff check .
+	$(MAKE) --no-print-directory test-postgres test-sqlite
+
+test-postgres: install
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} TEST_BROKER_URL=$${TEST_BROKER_URL:-$(TEST_BROKER_URL)} \
+		$(BIN)/pytest $(PYTEST_ARGS)
+
+# A file, not :memory:, so threads see the same locking (WAL, busy timeout) as the embedded mode.
+test-sqlite: install
+	mkdir -p data
+	DATABASE_URL=sqlite:///$(CURDIR)/data/test-main.sqlite3 SQLITE_TEST_NAME=$(CURDIR)/data/test.sqlite3 \
+		$(BIN)/pytest -m "not postgres_only and not worker" -q $(PYTEST_ARGS)
+
+bench: install
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} TEST_BROKER_URL=$${TEST_BROKER_URL:-$(TEST_BROKER_URL)} \
+		$(BIN)/python -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) data staticfiles

@@ -1,0 +1,168 @@
+"""The one error shape of the API, and the single place exceptions become HTTP responses.
+
+Every error, from any endpoint, looks like::
+
+    {"error": {"status": 409, "code": "conflict", "message": "...", "fields": {}, "request_id": "..."}}
+
+``code`` is stable and machine-readable (the README lists them); ``fields`` maps each offending
+input field to its messages (nested for nested input) and is empty when no field is to blame.
+Unexpected errors are logged with the request id and answered with a generic 500 that leaks
+nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions as drf
+from rest_framework.response import Response
+
+from marlin.api.middleware import request_id_of
+from marlin.kernel import errors as domain
+
+log = logging.getLogger("marlin.api")
+
+
+class IdempotencyKeyReused(Exception):
+    """The Idempotency-Key was used before with a different request (HTTP 422)."""
+
+
+class IdempotencyInFlight(Exception):
+    """A request with this Idempotency-Key is still running (HTTP 409)."""
+
+
+class InvalidIdempotencyKey(Exception):
+    """The Idempotency-Key header is not a usable key (HTTP 400)."""
+
+
+_DOMAIN_STATUS: list[tuple[type[domain.DomainError], int]] = [
+    (domain.InvalidInput, 400),
+    (domain.NotAllowed, 403),
+    (domain.NotFound, 404),
+    (domain.Conflict, 409),
+]
+
+_DRF_CODES: dict[type[drf.APIException], str] = {
+    drf.ParseError: "malformed_request",
+    drf.NotAuthenticated: "not_authenticated",
+    drf.AuthenticationFailed: "authentication_failed",
+    drf.PermissionDenied: "not_allowed",
+    drf.NotFound: "not_found",
+    drf.MethodNotAllowed: "method_not_allowed",
+    drf.NotAcceptable: "not_acceptable",
+    drf.UnsupportedMediaType: "unsupported_media_type",
+    drf.Throttled: "throttled",
+}
+
+
+def error_body(
+    status: int, code: str, message: str, *, fields: Any = None, request_id: str | None = None
+) -> dict[str, Any]:
+    return {
+        "error": {
+            "status": status,
+            "code": code,
+            "message": message,
+            "fields": fields or {},
+            "request_id": request_id,
+        }
+    }
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    """DRF's EXCEPTION_HANDLER: every exception in a DRF view ends here."""
+    request = context.get("request")
+    request_id = request_id_of(request)
+    status, code, message, fields, headers = _describe(exc, request_id)
+    response = Response(
+        error_body(status, code, message, fields=fields, request_id=request_id), status=status
+    )
+    for name, value in headers.items():
+        response[name] = value
+    return response
+
+
+def _describe(  # noqa: PLR0911 - one return per kind of error keeps the mapping readable
+    exc: Exception, request_id: str | None
+) -> tuple[int, str, str, Any, dict[str, str]]:
+    if isinstance(exc, domain.DomainError):
+        status = next((code for cls, code in _DOMAIN_STATUS if isinstance(exc, cls)), 409)
+        fields = exc.fields if isinstance(exc, domain.InvalidInput) else {}
+        return status, exc.code, exc.message, fields, {}
+    if isinstance(exc, IdempotencyKeyReused):
+        return 422, "idempotency_key_reused", str(exc), {}, {}
+    if isinstance(exc, IdempotencyInFlight):
+        return 409, "idempotency_key_in_flight", str(exc), {}, {}
+    if isinstance(exc, InvalidIdempotencyKey):
+        return 400, "invalid_idempotency_key", str(exc), {"Idempotency-Key": [str(exc)]}, {}
+    if isinstance(exc, drf.ValidationError):
+        return 400, "invalid", "Invalid input.", _field_errors(exc.detail), {}
+    if isinstance(exc, Http404):
+        return 404, "not_found", "Not found.", {}, {}
+    if isinstance(exc, DjangoPermissionDenied):
+        return 403, "not_allowed", "You do not have permission to perform this action.", {}, {}
+    if isinstance(exc, RequestDataTooBig):
+        return 413, "request_too_large", "The request body is too large.", {}, {}
+    if isinstance(exc, drf.APIException):
+        code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
+        headers = {}
+        if isinstance(exc, drf.Throttled) and exc.wait is not None:
+            headers["Retry-After"] = str(int(exc.wait) + 1)
+        if isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed):
+            headers["WWW-Authenticate"] = "Token"
+        return exc.status_code, code, _text(exc.detail), {}, headers
+    if isinstance(exc, SuspiciousOperation):
+        return 400, "bad_request", "The request could not be understood.", {}, {}
+    log.exception("unexpected error (request %s)", request_id, exc_info=exc)
+    return 500, "server_error", "An unexpected error occurred; it has been logged.", {}, {}
+
+
+def _field_errors(detail: Any) -> Any:
+    if isinstance(detail, dict):
+        return {str(key): _field_errors(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        if all(not isinstance(item, dict | list) for item in detail):
+            return [str(item) for item in detail]
+        return [_field_errors(item) for item in detail]
+    return [str(detail)]
+
+
+def _text(detail: Any) -> str:
+    if isinstance(detail, list | tuple):
+        return " ".join(str(item) for item in detail)
+    if isinstance(detail, dict):
+        return " ".join(f"{key}: {value}" for key, value in detail.items())
+    return str(detail)
+
+
+# --- Django-level handlers, for errors outside DRF views (unknown paths, CSRF, oversize bodies) ---
+
+
+def _json_error(request: HttpRequest, status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse(error_body(status, code, message, request_id=request_id_of(request)), status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    if isinstance(exception, RequestDataTooBig):
+        return _json_error(request, 413, "request_too_large", "The request body is too large.")
+    return _json_error(request, 400, "bad_request", "The request could not be understood.")
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return _json_error(request, 403, "not_allowed", "You do not have permission to perform this action.")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return _json_error(request, 404, "not_found", "Not found.")
+
+
+def server_error(request: HttpRequest) -> JsonResponse:
+    return _json_error(request, 500, "server_error", "An unexpected error occurred; it has been logged.")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> JsonResponse:
+    return _json_error(request, 403, "csrf_failed", f"CSRF check failed: {reason}")

@@ -1,0 +1,142 @@
+"""``Idempotency-Key`` on state-changing POSTs, scoped to the caller.
+
+- first request with a key: the key is recorded as in flight, the command runs, and its response
+  is stored (2xx and the final 4xx answers: 400, 403, 404, 422);
+- the same key and the same request again: the stored response, nothing recorded anew;
+- while the first is still running: 409; the same key with a different request: 422;
+- answers that a retry could change (401, 409, 429, 5xx) are not stored: the key is freed.
+
+Keys are kept ``MARLIN_IDEMPOTENCY_TTL_HOURS`` (24 h by default) and then purged by a periodic job.
+A key stays "in flight" at most ``LEASE``: should the process die between the command's commit
+and storing its response, a retry after the lease runs the command again, and the command's own
+state checks (one claim at a time, one decision per review, import by external id...) refuse a
+second effect.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from marlin.api.errors import IdempotencyInFlight, IdempotencyKeyReused, InvalidIdempotencyKey
+from marlin.kernel import clock
+from marlin.models import IdempotencyKey
+
+HEADER = "Idempotency-Key"
+LEASE = timedelta(minutes=2)
+STORED_STATUSES = frozenset({400, 403, 404, 422})
+MAX_KEY_LENGTH = 255
+
+
+@dataclass(frozen=True)
+class Replay:
+    response: Response
+
+
+def fingerprint(request: Request) -> str:
+    digest = hashlib.sha256()
+    for part in (request.method or "", request.get_full_path()):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    digest.update(request._request.body)
+    return digest.hexdigest()
+
+
+def key_of(request: Request) -> str | None:
+    key = request.headers.get(HEADER)
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise InvalidIdempotencyKey(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable characters")
+    return key
+
+
+def begin(request: Request) -> IdempotencyKey | Replay | None:
+    """Claim the caller's key for this request, or return the stored response to replay."""
+    key = key_of(request)
+    if key is None or not request.user.is_authenticated:
+        return None
+    print_ = fingerprint(request)
+    now = clock.now()
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                return IdempotencyKey.objects.create(
+                    user=request.user,
+                    key=key,
+                    fingerprint=print_,
+                    started_at=now,
+                    expires_at=now + timedelta(hours=settings.MARLIN_IDEMPOTENCY_TTL_HOURS),
+                )
+        except IntegrityError:
+            existing = IdempotencyKey.objects.filter(user=request.user, key=key).first()
+            if existing is None:
+                continue  # freed meanwhile: try again
+            if existing.expires_at <= now:
+                IdempotencyKey.objects.filter(pk=existing.pk, expires_at__lte=now).delete()
+                continue
+            if existing.fingerprint != print_:
+                raise IdempotencyKeyReused(
+                    f"this {HEADER} was used for a different request; use a new key"
+                ) from None
+            if existing.state == IdempotencyKey.State.DONE:
+                return Replay(_stored_response(existing))
+            if existing.started_at > now - LEASE:
+                raise IdempotencyInFlight(
+                    f"a request with this {HEADER} is still being processed; retry shortly"
+                ) from None
+            taken = IdempotencyKey.objects.filter(
+                pk=existing.pk, state=IdempotencyKey.State.IN_FLIGHT, started_at=existing.started_at
+            ).update(started_at=now)
+            if taken:
+                existing.started_at = now
+                return existing
+    raise IdempotencyInFlight(f"a request with this {HEADER} is being processed; retry shortly")
+
+
+def finish(record: IdempotencyKey, response: Response) -> None:
+    """Store the response to replay, or free the key when a retry might be answered otherwise."""
+    status = response.status_code
+    if 200 <= status < 300 or status in STORED_STATUSES:
+        IdempotencyKey.objects.filter(pk=record.pk).update(
+            state=IdempotencyKey.State.DONE,
+            response_status=status,
+            response_body=_body(response),
+            response_headers=_replayable_headers(response),
+        )
+    else:
+        IdempotencyKey.objects.filter(pk=record.pk).delete()
+
+
+def purge_expired() -> int:
+    deleted, _ = IdempotencyKey.objects.filter(expires_at__lte=clock.now()).delete()
+    return deleted
+
+
+def _body(response: Response) -> Any:
+    """The response data exactly as the JSON renderer sends it (UUIDs, decimals as strings)."""
+    if response.data is None:
+        return None
+    return json.loads(JSONRenderer().render(response.data))
+
+
+def _replayable_headers(response: Response) -> dict[str, str]:
+    return {name: response[name] for name in ("Location",) if response.has_header(name)}
+
+
+def _stored_response(record: IdempotencyKey) -> Response:
+    response = Response(record.response_body, status=record.response_status)
+    for name, value in (record.response_headers or {}).items():
+        response[name] = value
+    response["Idempotent-Replayed"] = "true"
+    return response

@@ -1,0 +1,10 @@
+"""Pagination: ``{"count", "next", "previous", "results"}`` for every list."""
+
+from __future__ import annotations
+
+from rest_framework import pagination
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 500

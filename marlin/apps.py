@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MarlinConfig(AppConfig):
+    name = "marlin"
+    verbose_name = "Marlin"

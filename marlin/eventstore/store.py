@@ -1,0 +1,343 @@
+"""Append to and read from the event log.
+
+A command runs inside ``command_transaction()``: it reads its stream, decides, and calls
+``uow.append(stream, expected_version, events)``. Appending applies the inline projectors at once
+(so the command can read its own writes) and queues the rows; the last step before commit,
+``flush()``, takes the one-row position counter ``FOR UPDATE``, checks every stream's expected
+version, numbers and hashes the events and inserts them. Because the counter's lock is held until
+commit and command transactions never nest inside other transactions (``atomic(durable=True)``),
+positions commit in order and without gaps: a reader that follows positions never misses an event.
+
+Lock order, always: projection rows, then the counter. Nothing takes a row lock after the counter.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from marlin.eventstore import context
+from marlin.eventstore.integrity import GENESIS, event_hash
+from marlin.eventstore.models import Event, PositionCounter, RecordedCommand
+from marlin.kernel import clock
+from marlin.kernel.errors import ConcurrencyConflict, Conflict
+from marlin.kernel.events import DomainEvent, decode, encode
+
+BUCKETS = 64
+INSERT_BATCH = 1000
+
+
+class CommandAlreadyRecorded(Conflict):
+    """A command with this command id has already appended its events (nothing new is written)."""
+
+    code = "already_applied"
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """An event as stored: the domain event plus its envelope."""
+
+    event_id: uuid.UUID
+    stream: str
+    version: int
+    type: str
+    schema_version: int
+    data: dict[str, Any]
+    metadata: dict[str, Any]
+    recorded_at: datetime
+    position: int | None = None
+
+    @property
+    def event(self) -> DomainEvent:
+        """The decoded domain event (upcast to the current schema version)."""
+        return decode(self.type, self.schema_version, self.data)
+
+    @classmethod
+    def from_row(cls, row: Event) -> RecordedEvent:
+        return cls(
+            event_id=row.event_id,
+            stream=row.stream,
+            version=row.version,
+            type=row.type,
+            schema_version=row.schema_version,
+            data=row.data,
+            metadata=row.metadata,
+            recorded_at=row.recorded_at,
+            position=row.position,
+        )
+
+
+def bucket_of(stream: str) -> int:
+    """A stable small hash of the stream: reactors split their work by it."""
+    return zlib.crc32(stream.encode()) % BUCKETS
+
+
+@dataclass
+class _Pending:
+    recorded: RecordedEvent
+    expected_before: int  # the stream version the appender expected before this event
+
+
+@dataclass
+class UnitOfWork:
+    """The events one command transaction appends; flushed as its last step."""
+
+    metadata: dict[str, Any]
+    command_id: uuid.UUID | None = None
+    pending: list[_Pending] = field(default_factory=list)
+    stream_versions: dict[str, int] = field(default_factory=dict)
+    appended: list[RecordedEvent] = field(default_factory=list)
+    _wake_registered: bool = False
+
+    def append(
+        self, stream: str, expected_version: int, events: Sequence[DomainEvent]
+    ) -> list[RecordedEvent]:
+        """Queue ``events`` on ``stream``, which must be at ``expected_version`` (0: new stream).
+
+        The projectors apply the events at once; the stream's version is checked again, under the
+        counter lock, when the transaction flushes. A stale version raises ``ConcurrencyConflict``
+        and the whole transaction (projections included) rolls back.
+        """
+        from marlin import projections
+
+        known = self.stream_versions.get(stream)
+        if known is not None and known != expected_version:
+            raise ConcurrencyConflict(
+                f"{stream} is at version {known} in this command, not {expected_version}"
+            )
+        recorded_at = clock.now()
+        result: list[RecordedEvent] = []
+        version = expected_version
+        for domain_event in events:
+            version += 1
+            recorded = RecordedEvent(
+                event_id=uuid.uuid4(),
+                stream=stream,
+                version=version,
+                type=domain_event.type_name,
+                schema_version=domain_event.schema_version,
+                data=encode(domain_event),
+                metadata=dict(self.metadata),
+                recorded_at=recorded_at,
+            )
+            self.pending.append(_Pending(recorded, expected_before=version - 1))
+            result.append(recorded)
+            projections.apply_live(recorded, domain_event)
+        self.stream_versions[stream] = version
+        return result
+
+    def flush(self) -> list[RecordedEvent]:
+        """Number, hash and insert the queued events. Call only as the transaction's last step."""
+        if not self.pending:
+            return []
+        pending, self.pending = self.pending, []
+        counter = _lock_counter()
+        _check_stream_versions(pending)
+        if self.command_id is not None:
+            _record_command(self.command_id, counter.position + 1)
+        rows = []
+        previous_hash = counter.last_hash or GENESIS
+        position = counter.position
+        for item in pending:
+            position += 1
+            recorded = item.recorded
+            digest = event_hash(
+                previous_hash=previous_hash,
+                position=position,
+                event_id=str(recorded.event_id),
+                stream=recorded.stream,
+                version=recorded.version,
+                type=recorded.type,
+                schema_version=recorded.schema_version,
+                data=recorded.data,
+                metadata=recorded.metadata,
+                recorded_at=recorded.recorded_at,
+            )
+            rows.append(
+                Event(
+                    position=position,
+                    event_id=recorded.event_id,
+                    stream=recorded.stream,
+                    version=recorded.version,
+                    type=recorded.type,
+                    schema_version=recorded.schema_version,
+                    data=recorded.data,
+                    metadata=recorded.metadata,
+                    recorded_at=recorded.recorded_at,
+                    bucket=bucket_of(recorded.stream),
+                    hash=digest,
+                )
+            )
+            previous_hash = digest
+        try:
+            Event.objects.bulk_create(rows, batch_size=INSERT_BATCH)
+        except IntegrityError as error:
+            raise ConcurrencyConflict("another command changed this stream first") from error
+        PositionCounter.objects.filter(pk=1).update(position=position, last_hash=previous_hash)
+        flushed = [RecordedEvent.from_row(row) for row in rows]
+        self.appended.extend(flushed)
+        self._wake_reactors_on_commit()
+        return flushed
+
+    def _wake_reactors_on_commit(self) -> None:
+        if self._wake_registered:
+            return
+        self._wake_registered = True
+        from marlin import reactors
+
+        transaction.on_commit(lambda: reactors.wake_for(self.appended))
+
+
+def _lock_counter() -> PositionCounter:
+    # The row exists after migrate; a flushed test database needs it again. Creating it can race,
+    # so insert-or-ignore, then lock.
+    PositionCounter.objects.bulk_create([PositionCounter(pk=1)], ignore_conflicts=True)
+    return PositionCounter.objects.select_for_update().get(pk=1)
+
+
+def _check_stream_versions(pending: Sequence[_Pending]) -> None:
+    expected: dict[str, int] = {}
+    for item in pending:
+        expected.setdefault(item.recorded.stream, item.expected_before)
+    streams = list(expected)
+    current: dict[str, int] = {}
+    for start in range(0, len(streams), INSERT_BATCH):
+        chunk = streams[start : start + INSERT_BATCH]
+        rows = (
+            Event.objects.filter(stream__in=chunk)
+            .values("stream")
+            .annotate(version=Max("version"))
+            .values_list("stream", "version")
+        )
+        current.update(rows)
+    for stream, version in expected.items():
+        actual = current.get(stream, 0)
+        if actual != version:
+            raise ConcurrencyConflict(f"{stream} is at version {actual}, the command expected {version}")
+
+
+def _record_command(command_id: uuid.UUID, first_position: int) -> None:
+    try:
+        with transaction.atomic():
+            RecordedCommand.objects.create(command_id=command_id, first_position=first_position)
+    except IntegrityError as error:
+        raise CommandAlreadyRecorded(f"command {command_id} was already recorded") from error
+
+
+# --- the command transaction -------------------------------------------------------------------
+
+_active = threading.local()
+
+
+def active_unit_of_work() -> UnitOfWork | None:
+    return getattr(_active, "uow", None)
+
+
+@contextmanager
+def command_transaction(
+    *, actor_id: int | None = None, command_id: uuid.UUID | None = None
+) -> Iterator[UnitOfWork]:
+    """Run a command: one durable transaction whose last step appends its events.
+
+    Inside another command transaction (a reactor running a command) the block joins it under a
+    savepoint, so the reactor's checkpoint and the command's events commit together, and a
+    refused command leaves nothing behind.
+    """
+    outer = active_unit_of_work()
+    if outer is not None:
+        with _joined(outer, actor_id=actor_id):
+            yield outer
+        return
+    if command_id is not None and RecordedCommand.objects.filter(command_id=command_id).exists():
+        raise CommandAlreadyRecorded(f"command {command_id} was already recorded")
+    with transaction.atomic(durable=True):
+        uow = UnitOfWork(metadata=_metadata(actor_id, command_id), command_id=command_id)
+        _active.uow = uow
+        try:
+            yield uow
+            uow.flush()
+        finally:
+            _active.uow = None
+
+
+@contextmanager
+def _joined(uow: UnitOfWork, *, actor_id: int | None) -> Iterator[None]:
+    saved_metadata = uow.metadata
+    saved_pending = len(uow.pending)
+    saved_versions = dict(uow.stream_versions)
+    if actor_id is not None:
+        uow.metadata = {**saved_metadata, "actor": actor_id}
+    try:
+        with transaction.atomic():
+            yield
+    except BaseException:
+        del uow.pending[saved_pending:]
+        uow.stream_versions = saved_versions
+        raise
+    finally:
+        uow.metadata = saved_metadata
+
+
+def _metadata(actor_id: int | None, command_id: uuid.UUID | None) -> dict[str, Any]:
+    causation = context.current()
+    request_id = causation.request_id
+    return {
+        "actor": actor_id,
+        "command_id": str(command_id) if command_id else None,
+        "request_id": request_id,
+        "correlation_id": causation.correlation_id or request_id or uuid.uuid4().hex,
+        "causation_id": causation.causation_id,
+    }
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def read_stream(stream: str) -> list[RecordedEvent]:
+    """Every event of one stream, oldest first."""
+    return [RecordedEvent.from_row(row) for row in Event.objects.filter(stream=stream).order_by("version")]
+
+
+def head_position() -> int:
+    """The last committed position (0 for an empty log)."""
+    counter = PositionCounter.objects.filter(pk=1).values_list("position", flat=True).first()
+    return counter or 0
+
+
+def read_after(
+    position: int,
+    *,
+    limit: int = 1000,
+    types: Sequence[str] | None = None,
+    up_to: int | None = None,
+    buckets: Sequence[int] | None = None,
+) -> list[RecordedEvent]:
+    """Events after ``position`` in order, at most ``limit``, optionally of some types only."""
+    query = Event.objects.filter(position__gt=position)
+    if up_to is not None:
+        query = query.filter(position__lte=up_to)
+    if types is not None:
+        query = query.filter(type__in=list(types))
+    if buckets is not None:
+        query = query.filter(bucket__in=list(buckets))
+    return [RecordedEvent.from_row(row) for row in query.order_by("position")[:limit]]
+
+
+def iter_all(*, after: int = 0, batch_size: int = 1000) -> Iterator[RecordedEvent]:
+    """Every event after ``after``, read in batches so memory stays flat."""
+    position = after
+    while True:
+        batch = read_after(position, limit=batch_size)
+        if not batch:
+            return
+        yield from batch
+        position = batch[-1].position or position

@@ -1,0 +1,61 @@
+"""The one error hierarchy of Marlin.
+
+Commands and deciders raise these; the API layer maps each class once to an HTTP status and a
+stable machine-readable code (see ``marlin/api/errors.py``). Nothing here imports Django.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+
+class DomainError(Exception):
+    """Base of every refusal a command can give. ``code`` is stable and documented."""
+
+    code = "domain_error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+
+class InvalidInput(DomainError):
+    """The command's input is malformed; ``fields`` maps field names to messages (HTTP 400)."""
+
+    code = "invalid"
+
+    def __init__(
+        self,
+        message: str = "Invalid input.",
+        *,
+        fields: Mapping[str, Sequence[str]] | None = None,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(message, code=code)
+        self.fields = {name: list(messages) for name, messages in (fields or {}).items()}
+
+
+class NotAllowed(DomainError):
+    """The caller may not do this (HTTP 403)."""
+
+    code = "not_allowed"
+
+
+class NotFound(DomainError):
+    """The thing does not exist, or is not the caller's to see (HTTP 404)."""
+
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    """The command does not fit the current state (HTTP 409)."""
+
+    code = "conflict"
+
+
+class ConcurrencyConflict(Conflict):
+    """Another command changed the stream first: the expected version is stale (HTTP 409)."""
+
+    code = "concurrent_update"

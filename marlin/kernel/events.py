@@ -1,0 +1,161 @@
+"""Domain events: frozen dataclasses, registered by type name, with a JSON codec.
+
+A domain event is a fact in the past tense (``TaskClaimed``). Each event class names its type and
+schema version; the registry turns stored JSON back into the dataclass, upcasting older schema
+versions first. Nothing here imports Django, so deciders and their tests stay pure.
+
+Every event type is documented in ``docs/events.md``; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import types
+import typing
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID
+
+JsonDict = dict[str, Any]
+Upcaster = Callable[[JsonDict], JsonDict]
+
+_EVENT_TYPES: dict[str, type[DomainEvent]] = {}
+_UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+
+E = TypeVar("E", bound="DomainEvent")
+
+
+class DomainEvent:
+    """Base class of every event. Subclasses are ``@dataclass(frozen=True)``."""
+
+    type_name: ClassVar[str] = ""
+    schema_version: ClassVar[int] = 1
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        name = cls.__dict__.get("type_name") or cls.__name__
+        cls.type_name = name
+        existing = _EVENT_TYPES.get(name)
+        if existing is not None and existing.__qualname__ != cls.__qualname__:
+            raise TypeError(f"event type {name!r} is registered twice")
+        _EVENT_TYPES[name] = cls
+
+
+def event_types() -> Mapping[str, type[DomainEvent]]:
+    """Every registered event type by name."""
+    return dict(_EVENT_TYPES)
+
+
+def event_class(type_name: str) -> type[DomainEvent]:
+    try:
+        return _EVENT_TYPES[type_name]
+    except KeyError:
+        raise LookupError(f"unknown event type {type_name!r}") from None
+
+
+def register_upcaster(type_name: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
+    """Register a function that turns ``from_version`` data into ``from_version + 1`` data."""
+
+    def decorator(function: Upcaster) -> Upcaster:
+        _UPCASTERS[(type_name, from_version)] = function
+        return function
+
+    return decorator
+
+
+def stream_name(kind: str, identity: object) -> str:
+    """The stream of one aggregate, e.g. ``task-<uuid>``."""
+    return f"{kind}-{identity}"
+
+
+# --- codec -------------------------------------------------------------------------------------
+
+
+def encode(event: DomainEvent) -> JsonDict:
+    """The event's fields as JSON-ready data (UUID, Decimal, datetime become strings)."""
+    return {field.name: _to_json(getattr(event, field.name)) for field in dataclasses.fields(event)}
+
+
+def decode(type_name: str, schema_version: int, data: JsonDict) -> DomainEvent:
+    """Rebuild an event from stored data, upcasting it to the current schema version."""
+    cls = event_class(type_name)
+    version = schema_version
+    while version < cls.schema_version:
+        upcast = _UPCASTERS.get((type_name, version))
+        if upcast is None:
+            raise LookupError(f"no upcaster for {type_name} v{version}")
+        data = upcast(dict(data))
+        version += 1
+    hints = _hints(cls)
+    values = {
+        field.name: _from_json(hints[field.name], data[field.name])
+        for field in dataclasses.fields(cls)
+        if field.name in data
+    }
+    return cls(**values)
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    cached = cls.__dict__.get("_codec_hints")
+    if cached is None:
+        cached = typing.get_type_hints(cls)
+        cls._codec_hints = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _to_json(value: Any) -> Any:  # noqa: PLR0911 - a branch per supported type
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, UUID | Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("event datetimes must be timezone-aware")
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        raise TypeError("floats are not allowed in events; use Decimal or int")
+    if isinstance(value, Mapping):
+        return {str(key): _to_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | frozenset | set):
+        return [_to_json(item) for item in value]
+    if dataclasses.is_dataclass(value):
+        return {f.name: _to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    raise TypeError(f"cannot encode {type(value).__name__} in an event")
+
+
+def _from_json(hint: Any, value: Any) -> Any:  # noqa: PLR0911 - a branch per supported type
+    if value is None:
+        return None
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        return _from_json(options[0], value) if len(options) == 1 else value
+    if origin in (tuple, list, frozenset):
+        args = typing.get_args(hint)
+        item_hint = args[0] if args else Any
+        items = [_from_json(item_hint, item) for item in value]
+        return origin(items)
+    if origin in (dict, Mapping) or hint in (dict, Any):
+        return value
+    if isinstance(hint, type):
+        if issubclass(hint, enum.Enum):
+            return hint(value)
+        if hint is UUID:
+            return UUID(value)
+        if hint is Decimal:
+            return Decimal(value)
+        if hint is datetime:
+            return datetime.fromisoformat(value)
+        if hint is date:
+            return date.fromisoformat(value)
+        if dataclasses.is_dataclass(hint):
+            nested = _hints(hint)
+            return hint(**{name: _from_json(nested[name], item) for name, item in value.items()})
+    return value

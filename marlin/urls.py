@@ -1,0 +1,31 @@
+"""URLs: the API under /api/v1/, its schema and docs, the admin, and /healthz."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from marlin.api.auth import MeApi, TokenApi
+from marlin.api.events import EventListApi
+from marlin.api.health import healthz
+
+api_v1 = [
+    path("auth/token/", TokenApi.as_view(), name="auth-token"),
+    path("me/", MeApi.as_view(), name="me"),
+    path("events/", EventListApi.as_view(), name="events"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("", include("rest_framework.urls")),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+]
+
+handler400 = "marlin.api.errors.bad_request"
+handler403 = "marlin.api.errors.permission_denied"
+handler404 = "marlin.api.errors.not_found"
+handler500 = "marlin.api.errors.server_error"

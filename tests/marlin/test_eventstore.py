@@ -1,0 +1,308 @@
+"""The event log: appends, optimistic concurrency, gapless order, immutability, integrity."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection, transaction
+
+from marlin.eventstore.models import Event, PositionCounter
+from marlin.eventstore.store import (
+    CommandAlreadyRecorded,
+    command_transaction,
+    head_position,
+    read_after,
+    read_stream,
+)
+from marlin.kernel import clock
+from marlin.kernel.errors import ConcurrencyConflict
+from tests.support.echo import Pinged, ping
+from tests.support.immutability import triggers_suspended
+
+pytestmark = pytest.mark.django_db
+
+
+def pinged(name: str = "n") -> Pinged:
+    return Pinged(name=name, ping_id=uuid.uuid4(), at=clock.now())
+
+
+def test_appended_events_are_read_back_in_stream_order_with_their_envelope() -> None:
+    with command_transaction(actor_id=None) as uow:
+        uow.append("ping-s", 0, [pinged("a"), pinged("b")])
+    with command_transaction() as uow:
+        uow.append("ping-s", 2, [pinged("c")])
+
+    events = read_stream("ping-s")
+
+    assert [(e.version, e.event.name) for e in events] == [(1, "a"), (2, "b"), (3, "c")]
+    assert [e.position for e in events] == [1, 2, 3]
+    assert events[0].metadata["correlation_id"]
+    assert isinstance(events[2].event, Pinged)
+
+
+def test_stale_expected_version_is_refused_and_writes_nothing() -> None:
+    ping("a", stream="ping-s")
+    before = (Event.objects.count(), head_position())
+
+    with pytest.raises(ConcurrencyConflict):
+        ping("b", stream="ping-s", expected_version=0)
+
+    assert (Event.objects.count(), head_position()) == before
+
+
+def test_expected_version_ahead_of_the_stream_is_refused_so_streams_never_have_gaps() -> None:
+    ping("a", stream="ping-s")
+
+    with pytest.raises(ConcurrencyConflict):
+        ping("b", stream="ping-s", expected_version=5)
+
+    assert [e.version for e in read_stream("ping-s")] == [1]
+
+
+def test_refused_append_rolls_back_its_projection_rows_too() -> None:
+    from tests.support.models import PingTally
+
+    ping("a", stream="ping-s")
+    with pytest.raises(ConcurrencyConflict):
+        ping("a", stream="ping-s", expected_version=0)
+
+    assert PingTally.objects.get(name="a").count == 1
+
+
+def test_command_retried_with_the_same_command_id_records_nothing_new() -> None:
+    command_id = uuid.uuid4()
+    with command_transaction(command_id=command_id) as uow:
+        uow.append("ping-x", 0, [pinged()])
+
+    with pytest.raises(CommandAlreadyRecorded), command_transaction(command_id=command_id) as uow:
+        uow.append("ping-y", 0, [pinged()])
+
+    assert list(Event.objects.values_list("stream", flat=True)) == ["ping-x"]
+    assert Event.objects.get().metadata["command_id"] == str(command_id)
+
+
+def test_command_transactions_refuse_to_nest_inside_a_plain_transaction() -> None:
+    # A command nested in someone else's transaction would not commit its position last.
+    with transaction.atomic(), pytest.raises(RuntimeError, match="durable"), command_transaction():
+        pass
+
+
+def _append_then_refuse() -> None:
+    with command_transaction() as inner:
+        inner.append("ping-inner", 0, [pinged("dropped")])
+        raise ConcurrencyConflict("refused after appending")
+
+
+def test_refused_command_joined_to_an_outer_command_leaves_nothing_behind() -> None:
+    with command_transaction() as outer:
+        outer.append("ping-outer", 0, [pinged("kept")])
+        with pytest.raises(ConcurrencyConflict):
+            _append_then_refuse()
+
+    assert list(Event.objects.values_list("stream", flat=True)) == ["ping-outer"]
+
+
+def test_read_after_pages_through_the_log_by_position_and_type() -> None:
+    for name in "abcde":
+        ping(name)
+
+    first = read_after(0, limit=2)
+    rest = read_after(first[-1].position, limit=10)
+
+    assert [e.position for e in first + rest] == [1, 2, 3, 4, 5]
+    assert read_after(0, types=["Nope"]) == []
+
+
+# --- immutability ---------------------------------------------------------------------------------
+
+
+def _refused(sql: str) -> bool:
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql)
+    except DatabaseError as error:
+        return "append-only" in str(error)
+    return False
+
+
+def test_database_refuses_update_and_delete_of_events_even_by_raw_sql() -> None:
+    ping("a")
+
+    assert _refused("UPDATE eventstore_event SET type = 'Forged'")
+    assert _refused("DELETE FROM eventstore_event")
+    assert Event.objects.get().type == "Pinged"
+
+
+def test_orm_cannot_change_or_delete_events_either() -> None:
+    ping("a")
+
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Event.objects.update(type="Forged")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Event.objects.all().delete()
+
+
+@pytest.mark.postgres_only
+def test_postgresql_refuses_truncate_of_events() -> None:
+    ping("a")
+
+    assert _refused("TRUNCATE eventstore_event CASCADE")
+    assert Event.objects.count() == 1
+
+
+# --- integrity chain --------------------------------------------------------------------------------
+
+
+def test_verify_events_passes_on_an_untouched_log(capsys: pytest.CaptureFixture[str]) -> None:
+    for name in "abc":
+        ping(name)
+
+    call_command("verify_events", no_progress=True)
+
+    out = capsys.readouterr().out
+    assert "chain: 3 events" in out
+    assert "All checks passed." in out
+
+
+def test_verify_events_reports_the_first_tampered_event_and_fails() -> None:
+    for name in "abcd":
+        ping(name)
+    with triggers_suspended(connection), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE eventstore_event SET data = %s WHERE position = 3",
+            [
+                json.dumps(
+                    {"name": "forged", "ping_id": str(uuid.UUID(int=0)), "at": "2026-01-01T00:00:00+00:00"}
+                )
+            ],
+        )
+
+    with pytest.raises(CommandError, match="chain broken at position 3"):
+        call_command("verify_events", no_progress=True, skip_projections=True)
+
+
+def test_verify_events_reports_a_removed_event_as_a_gap() -> None:
+    for name in "abc":
+        ping(name)
+    with triggers_suspended(connection), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM eventstore_event WHERE position = 2")
+
+    with pytest.raises(CommandError, match="position 2 is missing"):
+        call_command("verify_events", no_progress=True, skip_projections=True)
+
+
+def test_counter_holds_the_last_position_and_hash() -> None:
+    ping("a")
+    ping("b")
+
+    counter = PositionCounter.objects.get(pk=1)
+    last = Event.objects.order_by("-position").first()
+
+    assert (counter.position, counter.last_hash) == (last.position, last.hash)
+
+
+# --- concurrency (real transactions on PostgreSQL) --------------------------------------------------
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_appends_with_the_same_expected_version_exactly_one_wins() -> None:
+    ping("seed", stream="ping-race")
+    both_appended = threading.Barrier(2, timeout=10)
+    outcomes: list[str] = []
+
+    def contender(name: str) -> None:
+        try:
+            with command_transaction() as uow:
+                uow.append("ping-race", 1, [pinged(name)])
+                both_appended.wait()  # both hold version 1 in hand before either commits
+            outcomes.append("won")
+        except ConcurrencyConflict:
+            outcomes.append("conflict")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=contender, args=(n,)) for n in ("x", "y")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+
+    assert sorted(outcomes) == ["conflict", "won"]
+    assert [e.version for e in read_stream("ping-race")] == [1, 2]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_reader_following_positions_misses_no_event_that_commits_late() -> None:
+    """T1 takes its position first and commits last; a reader polling meanwhile misses nothing."""
+    first_has_position = threading.Event()
+    let_first_commit = threading.Event()
+    second_done = threading.Event()
+
+    def first() -> None:
+        try:
+            with command_transaction() as uow:
+                uow.append("ping-first", 0, [pinged("first")])
+                uow.flush()  # takes position 1 now; commit waits
+                first_has_position.set()
+                let_first_commit.wait(10)
+        finally:
+            connection.close()
+
+    def second() -> None:
+        try:
+            ping("second", stream="ping-second")
+        finally:
+            second_done.set()
+            connection.close()
+
+    t1 = threading.Thread(target=first)
+    t1.start()
+    assert first_has_position.wait(10)
+    t2 = threading.Thread(target=second)
+    t2.start()
+
+    seen: list[int] = []
+    cursor = 0
+    # While T1 is open, T2 cannot take a later position and commit before it.
+    assert not second_done.wait(0.5)
+    for event in read_after(cursor):
+        seen.append(event.position)
+        cursor = event.position
+    assert seen == []
+
+    let_first_commit.set()
+    t1.join(10)
+    t2.join(10)
+    for event in read_after(cursor):
+        seen.append(event.position)
+        cursor = event.position
+
+    assert seen == [1, 2]
+    assert [e.stream for e in read_after(0)] == ["ping-first", "ping-second"]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_many_concurrent_writers_leave_a_gapless_chain() -> None:
+    def writer(index: int) -> None:
+        try:
+            for _ in range(10):
+                ping(f"w{index}")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert list(Event.objects.values_list("position", flat=True)) == list(range(1, 81))
+    call_command("verify_events", no_progress=True, skip_projections=True)

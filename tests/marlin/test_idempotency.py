@@ -1,0 +1,150 @@
+"""Idempotency-Key: replay, 409 while in flight, 422 on a different body, scoped per user."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+
+from marlin.api import idempotency
+from marlin.eventstore.models import Event
+from marlin.kernel import clock
+from marlin.models import IdempotencyKey
+from tests.factories import client_for, make_user
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.support.urls")]
+URL = "/test-support/ping/"
+
+
+def post(client, body, key="key-1", **extra):
+    return client.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY=key, **extra)
+
+
+def test_same_key_and_body_replays_the_stored_response_and_records_nothing_new() -> None:
+    client = client_for(make_user())
+
+    first = post(client, {"name": "a"})
+    second = post(client, {"name": "a"})
+
+    assert first.status_code == second.status_code == 201
+    assert second.json() == first.json()
+    assert second["Idempotent-Replayed"] == "true"
+    assert Event.objects.filter(type="Pinged").count() == 1
+
+
+def test_same_key_with_a_different_body_is_422() -> None:
+    client = client_for(make_user())
+    post(client, {"name": "a"})
+
+    response = post(client, {"name": "b"})
+
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "idempotency_key_reused"
+    assert Event.objects.filter(type="Pinged").count() == 1
+
+
+def test_one_users_key_never_returns_another_users_response() -> None:
+    alice, bob = client_for(make_user()), client_for(make_user())
+
+    from_alice = post(alice, {"name": "a"})
+    from_bob = post(bob, {"name": "a"})
+
+    assert from_bob.status_code == 201
+    assert "Idempotent-Replayed" not in from_bob
+    assert from_bob.json()["ping_id"] != from_alice.json()["ping_id"]
+    assert Event.objects.filter(type="Pinged").count() == 2
+
+
+def test_without_a_key_every_post_runs() -> None:
+    client = client_for(make_user())
+
+    client.post(URL, {"name": "a"}, format="json")
+    client.post(URL, {"name": "a"}, format="json")
+
+    assert Event.objects.filter(type="Pinged").count() == 2
+
+
+def test_invalid_input_answers_are_replayed_too() -> None:
+    client = client_for(make_user())
+
+    first = post(client, {"name": ""})
+    second = post(client, {"name": ""})
+
+    assert first.status_code == second.status_code == 400
+    assert second["Idempotent-Replayed"] == "true"
+
+
+def test_a_conflict_frees_the_key_so_the_same_retry_can_succeed_later() -> None:
+    client = client_for(make_user())
+    client.post(URL, {"name": "a", "stream": "ping-s"}, format="json")
+    body = {"name": "b", "stream": "ping-s", "expected_version": 2}
+
+    assert post(client, body).status_code == 409
+    client.post(URL, {"name": "c", "stream": "ping-s", "expected_version": 1}, format="json")
+    retried = post(client, body)
+
+    assert retried.status_code == 201
+    assert "Idempotent-Replayed" not in retried
+
+
+def test_an_unusable_key_is_400() -> None:
+    client = client_for(make_user())
+
+    response = post(client, {"name": "a"}, key="x" * 300)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_idempotency_key"
+
+
+def test_keys_expire_after_their_time_to_live() -> None:
+    client = client_for(make_user())
+    post(client, {"name": "a"})
+
+    with clock.pinned_at(clock.now() + timedelta(hours=25)):
+        purged = idempotency.purge_expired()
+        again = post(client, {"name": "a"})
+
+    assert purged == 1
+    assert again.status_code == 201
+    assert "Idempotent-Replayed" not in again
+    assert Event.objects.filter(type="Pinged").count() == 2
+
+
+def test_a_key_left_in_flight_by_a_dead_process_is_taken_over_after_its_lease() -> None:
+    user = make_user()
+    client = client_for(user)
+    post(client, {"name": "a"})
+    IdempotencyKey.objects.update(
+        state=IdempotencyKey.State.IN_FLIGHT, started_at=clock.now() - idempotency.LEASE * 2
+    )
+
+    response = post(client, {"name": "a"})
+
+    assert response.status_code == 201
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_request_while_the_first_is_running_gets_409() -> None:
+    client = client_for(make_user())
+    results: dict[str, int] = {}
+
+    def slow_first() -> None:
+        try:
+            results["first"] = post(client, {"name": "a", "hold_seconds": 1.5}).status_code
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=slow_first)
+    thread.start()
+    deadline = clock.now() + timedelta(seconds=5)
+    while not IdempotencyKey.objects.exists() and clock.now() < deadline:
+        pass
+    second = post(client, {"name": "a", "hold_seconds": 1.5})
+    thread.join(10)
+
+    assert results["first"] == 201
+    assert second.status_code == 409
+    assert second.json()["error"]["code"] == "idempotency_key_in_flight"
+    assert Event.objects.filter(type="Pinged").count() == 1

@@ -1,0 +1,63 @@
+"""A test-only domain: ``Pinged`` events, a projection counting them, and a reactor that answers
+each ping with one ``Echoed`` event on a fresh stream (so a double reaction would show)."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import F
+
+from marlin import projections, reactors
+from marlin.eventstore.store import RecordedEvent, command_transaction
+from marlin.kernel import clock
+from marlin.kernel.errors import Conflict
+from marlin.kernel.events import DomainEvent
+from tests.support.models import PingTally
+
+
+@dataclass(frozen=True)
+class Pinged(DomainEvent):
+    name: str
+    ping_id: uuid.UUID
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Echoed(DomainEvent):
+    ping_id: uuid.UUID
+
+
+tally = projections.register(projections.Projector("support-tally", tables=[PingTally]))
+
+
+@tally.on(Pinged)
+def _count(event: Pinged, recorded: RecordedEvent) -> None:
+    updated = PingTally.objects.filter(name=event.name).update(count=F("count") + 1, last_at=event.at)
+    if not updated:
+        PingTally.objects.create(name=event.name, count=1, last_at=event.at)
+
+
+echo = reactors.register(reactors.Reactor("support-echo", partitions=2))
+
+
+@echo.on(Pinged)
+def _echo(event: Pinged, recorded: RecordedEvent) -> None:
+    delay = float(os.environ.get("MARLIN_TEST_ECHO_DELAY", "0"))
+    if delay:
+        time.sleep(delay)
+    with command_transaction() as uow:
+        uow.append(f"echo-{uuid.uuid4()}", 0, [Echoed(ping_id=event.ping_id)])
+        if event.name == "refused":
+            raise Conflict("this ping is refused after its echo was appended")
+
+
+def ping(name: str, *, stream: str | None = None, expected_version: int = 0) -> uuid.UUID:
+    """A command: one ping on a stream of its own (or the given one)."""
+    ping_id = uuid.uuid4()
+    with command_transaction() as uow:
+        uow.append(stream or f"ping-{ping_id}", expected_version, [Pinged(name, ping_id, clock.now())])
+    return ping_id
