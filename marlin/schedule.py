@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import close_old_connections
@@ -22,19 +23,26 @@ def start_ticker() -> threading.Thread:
     return thread
 
 
-def _run() -> None:
+def periodic_jobs() -> dict[str, tuple[Callable[[], object], float]]:
+    """Each periodic job's function and interval, as Celery beat would run them."""
     from marlin.celery import app
 
-    due: dict[str, float] = dict.fromkeys(settings.MARLIN_PERIODIC_JOBS, 0.0)
+    app.loader.import_default_modules()  # registers every app's jobs.py, as a worker would
+    return {name: (app.tasks[name].run, seconds) for name, seconds in settings.MARLIN_PERIODIC_JOBS.items()}
+
+
+def _run() -> None:
+    jobs = periodic_jobs()
+    due: dict[str, float] = dict.fromkeys(jobs, 0.0)
     while True:
         now = time.monotonic()
-        for name, interval in settings.MARLIN_PERIODIC_JOBS.items():
+        for name, (job, interval) in jobs.items():
             if now < due[name]:
                 continue
             due[name] = now + interval
             close_old_connections()
             try:
-                app.tasks[name].run()
+                job()
             except Exception:
                 log.exception("periodic job %s failed", name)
         time.sleep(0.5)
