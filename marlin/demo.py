@@ -1,25 +1,101 @@
-"""Demo data for ``seed_demo``: known users and passwords, so a new user can try every role."""
+"""Demo data for ``seed_demo``: people for every role with one known password, a project and
+realistic tasks, all created through the same commands the API uses. Safe to run again."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
-from django.contrib.auth import get_user_model
+from people.commands import person_register
+from people.models import User
 
 DEMO_PASSWORD = "marlin-demo-2026"
 ADMIN_USERNAME = "admin"
+DEMO_PROJECT = "Code judgments: general"
+TASKS_FILE = Path(__file__).resolve().parent.parent / "tasks" / "fixtures" / "demo_tasks.jsonl"
+
+DEMO_PEOPLE: list[dict[str, Any]] = [
+    {"username": "admin", "name": "Ada Admin", "roles": []},
+    {"username": "olga", "name": "Olga Ops", "roles": ["ops"]},
+    {"username": "fred", "name": "Fred Finance", "roles": ["finance"]},
+    {"username": "alice", "name": "Alice Contributor", "roles": ["contributor"], "skills": ["python", "sql"]},
+    {"username": "bob", "name": "Bob Contributor", "roles": ["contributor"], "skills": ["python", "go"]},
+    {"username": "carol", "name": "Carol Contributor", "roles": ["contributor"], "skills": ["typescript"]},
+    {
+        "username": "rita",
+        "name": "Rita Reviewer",
+        "roles": ["reviewer"],
+        "reviewer_level": 1,
+        "skills": ["python"],
+    },
+    {
+        "username": "ravi",
+        "name": "Ravi Reviewer",
+        "roles": ["reviewer"],
+        "reviewer_level": 1,
+        "skills": ["python"],
+    },
+    {
+        "username": "rosa",
+        "name": "Rosa Senior Reviewer",
+        "roles": ["reviewer"],
+        "reviewer_level": 2,
+        "skills": ["python"],
+    },
+]
 
 
 def seed() -> Iterator[str]:
-    yield from _seed_superuser()
+    yield from _seed_people()
+    yield from _seed_project()
 
 
-def _seed_superuser() -> Iterator[str]:
-    users = get_user_model()
-    if users.objects.filter(username=ADMIN_USERNAME).exists():
-        yield f"superuser {ADMIN_USERNAME!r} exists"
-        return
-    users.objects.create_superuser(
-        username=ADMIN_USERNAME, email="admin@marlin.example", password=DEMO_PASSWORD, name="Demo Admin"
+def _seed_people() -> Iterator[str]:
+    for spec in DEMO_PEOPLE:
+        username = spec["username"]
+        if User.objects.filter(username=username).exists():
+            yield f"person {username!r} exists"
+            continue
+        person_register(
+            actor_id=None,
+            username=username,
+            password=DEMO_PASSWORD,
+            email=f"{username}@marlin.example",
+            name=spec["name"],
+            roles=spec["roles"],
+            reviewer_level=spec.get("reviewer_level", 1),
+            skills=spec.get("skills", []),
+        )
+        if username == ADMIN_USERNAME:
+            User.objects.filter(username=username).update(is_superuser=True, is_staff=True)
+        yield f"created {username!r} ({', '.join(spec['roles']) or 'superuser'}), password {DEMO_PASSWORD!r}"
+
+
+def _seed_project() -> Iterator[str]:
+    from tasks.commands import project_create
+    from tasks.importing import rows_from_file, task_import
+    from tasks.models import ProjectView
+
+    admin = User.objects.get(username=ADMIN_USERNAME)
+    project = ProjectView.objects.filter(name=DEMO_PROJECT).first()
+    if project is None:
+        project = project_create(
+            actor_id=admin.pk,
+            fields={
+                "name": DEMO_PROJECT,
+                "instructions": (
+                    "Read the prompt and both answers. Run the code in your head (or for real). "
+                    "Pick the better answer, say how strongly, score both on every criterion, and "
+                    "explain your reasoning so another engineer could check it."
+                ),
+            },
+        )
+        yield f"created project {DEMO_PROJECT!r}"
+    result = task_import(
+        actor_id=admin.pk,
+        project_id=project.id,
+        rows=rows_from_file(TASKS_FILE.name, TASKS_FILE.read_bytes()),
     )
-    yield f"created superuser {ADMIN_USERNAME!r} (password {DEMO_PASSWORD!r})"
+    yield f"imported tasks into {DEMO_PROJECT!r}: {json.dumps(result.as_dict())}"

@@ -22,30 +22,67 @@ from marlin.kernel.events import DomainEvent
 
 E = TypeVar("E", bound=DomainEvent)
 Handler = Callable[[Any, Any], None]
+BatchHandler = Callable[[Sequence[tuple[Any, Any]]], None]
 
 
 class Projector:
-    """A named set of event handlers and the tables they write."""
+    """A named set of event handlers and the tables they write.
+
+    ``on`` registers a handler for one event at a time; ``on_many`` one that takes a run of
+    events of the same type at once (a bulk insert), used by bulk appends and by rebuilds. A
+    projector's handlers must not depend on another projector's writes for the same run.
+    """
 
     def __init__(self, name: str, *, tables: Sequence[type[models.Model]]) -> None:
         self.name = name
         self.tables = tuple(tables)
         self.handlers: dict[str, Handler] = {}
+        self.batch_handlers: dict[str, BatchHandler] = {}
 
     def on(self, *event_classes: type[DomainEvent]) -> Callable[[Handler], Handler]:
         def decorator(function: Handler) -> Handler:
             for event_class in event_classes:
-                if event_class.type_name in self.handlers:
-                    raise ValueError(f"{self.name} handles {event_class.type_name} twice")
+                self._check_new(event_class.type_name)
                 self.handlers[event_class.type_name] = function
             return function
 
         return decorator
 
+    def on_many(self, *event_classes: type[DomainEvent]) -> Callable[[BatchHandler], BatchHandler]:
+        def decorator(function: BatchHandler) -> BatchHandler:
+            for event_class in event_classes:
+                self._check_new(event_class.type_name)
+                self.batch_handlers[event_class.type_name] = function
+            return function
+
+        return decorator
+
+    def handles(self, type_name: str) -> bool:
+        return type_name in self.handlers or type_name in self.batch_handlers
+
+    def apply(self, type_name: str, run: Sequence[tuple[DomainEvent, Any]]) -> None:
+        """Apply a run of events, all of type ``type_name``, in order."""
+        batch = self.batch_handlers.get(type_name)
+        if batch is not None:
+            batch(run)
+            return
+        handler = self.handlers[type_name]
+        for domain_event, recorded in run:
+            handler(domain_event, recorded)
+
+    def _check_new(self, type_name: str) -> None:
+        if self.handles(type_name):
+            raise ValueError(f"{self.name} handles {type_name} twice")
+
     def reset(self) -> None:
-        """Empty the tables this projector owns (children first)."""
-        for model in reversed(self.tables):
-            model._base_manager.all().delete()
+        """Empty the tables this projector owns.
+
+        Plain DELETEs (foreign keys between projections are deferred to commit), not the ORM's
+        cascading delete, which would read every row first.
+        """
+        with connection.cursor() as cursor:
+            for model in reversed(self.tables):
+                cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
 
 
 _registry: list[Projector] = []
@@ -68,10 +105,26 @@ def owned_tables() -> list[type[models.Model]]:
 
 def apply_live(recorded: Any, domain_event: DomainEvent) -> None:
     """Apply one event to every projector that handles its type (called by the event store)."""
-    for projector in _registry:
-        handler = projector.handlers.get(recorded.type)
-        if handler is not None:
-            handler(domain_event, recorded)
+    apply_many([(domain_event, recorded)])
+
+
+def apply_many(items: Sequence[tuple[DomainEvent, Any]]) -> None:
+    """Apply events in order, handing each run of one type to the projectors at once."""
+    for type_name, run in _runs_of_one_type(items):
+        for projector in _registry:
+            if projector.handles(type_name):
+                projector.apply(type_name, run)
+
+
+def _runs_of_one_type(items: Sequence[tuple[DomainEvent, Any]]) -> Iterable[tuple[str, list[Any]]]:
+    run: list[tuple[DomainEvent, Any]] = []
+    for item in items:
+        if run and item[1].type != run[0][1].type:
+            yield run[0][1].type, run
+            run = []
+        run.append(item)
+    if run:
+        yield run[0][1].type, run
 
 
 @dataclass(frozen=True)
@@ -92,13 +145,25 @@ def rebuild(*, progress: Callable[[int], None] | None = None, batch_size: int = 
         _lock_for_replay()
         for projector in reversed(_registry):
             projector.reset()
-        count = 0
-        for recorded in iter_all(batch_size=batch_size):
-            apply_live(recorded, recorded.event)
-            count += 1
-            if progress is not None:
-                progress(1)
+        count = _replay(iter_all(batch_size=batch_size), batch_size, progress)
     return RebuildResult(count, tuple(model._meta.db_table for model in owned_tables()))
+
+
+def _replay(events: Iterable[Any], batch_size: int, progress: Callable[[int], None] | None = None) -> int:
+    count = 0
+    batch: list[tuple[DomainEvent, Any]] = []
+    for recorded in events:
+        batch.append((recorded.event, recorded))
+        if len(batch) >= batch_size:
+            apply_many(batch)
+            count += len(batch)
+            if progress is not None:
+                progress(len(batch))
+            batch = []
+    apply_many(batch)
+    if progress is not None and batch:
+        progress(len(batch))
+    return count + len(batch)
 
 
 def compare_with_rebuild() -> dict[str, tuple[str, str]]:
@@ -115,8 +180,7 @@ def compare_with_rebuild() -> dict[str, tuple[str, str]]:
         live = {model._meta.db_table: table_digest(model) for model in owned_tables()}
         for projector in reversed(_registry):
             projector.reset()
-        for recorded in iter_all():
-            apply_live(recorded, recorded.event)
+        _replay(iter_all(), 2000)
         for model in owned_tables():
             rebuilt = table_digest(model)
             if rebuilt != live[model._meta.db_table]:

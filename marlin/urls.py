@@ -16,6 +16,8 @@ api_v1 = [
     path("events/", EventListApi.as_view(), name="events"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("", include("people.urls")),
+    path("", include("tasks.urls")),
     path("", include("rest_framework.urls")),
 ]
 

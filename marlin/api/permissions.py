@@ -26,3 +26,14 @@ IsOps = role_permission(Role.OPS)
 IsFinance = role_permission(Role.FINANCE)
 IsContributor = role_permission(Role.CONTRIBUTOR)
 IsReviewer = role_permission(Role.REVIEWER)
+
+
+class ReadAnyWriteOps(BasePermission):
+    """Any signed-in user may read (the selector decides what); only ops may change."""
+
+    message = "This needs the role ops."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        if not (request.user and request.user.is_authenticated):
+            return False
+        return request.method in ("GET", "HEAD", "OPTIONS") or has_role(request.user, Role.OPS)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from marlin.fields import LargeJSONField
+
 
 class Event(models.Model):
     position = models.BigIntegerField(primary_key=True, help_text="Global, gapless order.")
@@ -18,7 +20,7 @@ class Event(models.Model):
     version = models.PositiveIntegerField(help_text="1, 2, ... within the stream.")
     type = models.CharField(max_length=80)
     schema_version = models.PositiveSmallIntegerField(default=1)
-    data = models.JSONField()
+    data = LargeJSONField()
     metadata = models.JSONField(default=dict)
     recorded_at = models.DateTimeField()
     bucket = models.PositiveSmallIntegerField(

@@ -16,11 +16,11 @@ from __future__ import annotations
 import threading
 import uuid
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -107,33 +107,38 @@ class UnitOfWork:
         counter lock, when the transaction flushes. A stale version raises ``ConcurrencyConflict``
         and the whole transaction (projections included) rolls back.
         """
+        return self.append_many([(stream, expected_version, events)])
+
+    def append_many(self, appends: Sequence[tuple[str, int, Sequence[DomainEvent]]]) -> list[RecordedEvent]:
+        """``append`` for many streams at once (bulk imports): projectors get the events in runs."""
         from marlin import projections
 
-        known = self.stream_versions.get(stream)
-        if known is not None and known != expected_version:
-            raise ConcurrencyConflict(
-                f"{stream} is at version {known} in this command, not {expected_version}"
-            )
         recorded_at = clock.now()
-        result: list[RecordedEvent] = []
-        version = expected_version
-        for domain_event in events:
-            version += 1
-            recorded = RecordedEvent(
-                event_id=uuid.uuid4(),
-                stream=stream,
-                version=version,
-                type=domain_event.type_name,
-                schema_version=domain_event.schema_version,
-                data=encode(domain_event),
-                metadata=dict(self.metadata),
-                recorded_at=recorded_at,
-            )
-            self.pending.append(_Pending(recorded, expected_before=version - 1))
-            result.append(recorded)
-            projections.apply_live(recorded, domain_event)
-        self.stream_versions[stream] = version
-        return result
+        applied: list[tuple[DomainEvent, RecordedEvent]] = []
+        for stream, expected_version, events in appends:
+            known = self.stream_versions.get(stream)
+            if known is not None and known != expected_version:
+                raise ConcurrencyConflict(
+                    f"{stream} is at version {known} in this command, not {expected_version}"
+                )
+            version = expected_version
+            for domain_event in events:
+                version += 1
+                recorded = RecordedEvent(
+                    event_id=uuid.uuid4(),
+                    stream=stream,
+                    version=version,
+                    type=domain_event.type_name,
+                    schema_version=domain_event.schema_version,
+                    data=encode(domain_event),
+                    metadata=dict(self.metadata),
+                    recorded_at=recorded_at,
+                )
+                self.pending.append(_Pending(recorded, expected_before=version - 1))
+                applied.append((domain_event, recorded))
+            self.stream_versions[stream] = version
+        projections.apply_many(applied)
+        return [recorded for _, recorded in applied]
 
     def flush(self) -> list[RecordedEvent]:
         """Number, hash and insert the queued events. Call only as the transaction's last step."""
@@ -300,6 +305,18 @@ def _metadata(actor_id: int | None, command_id: uuid.UUID | None) -> dict[str, A
 
 
 # --- reading ------------------------------------------------------------------------------------
+
+S = TypeVar("S")
+
+
+def load_aggregate(stream: str, evolve: Callable[[S, DomainEvent], S], initial: S) -> tuple[S, int]:
+    """Fold a stream into state; return it with the stream's version (0: no events yet)."""
+    state = initial
+    version = 0
+    for recorded in read_stream(stream):
+        state = evolve(state, recorded.event)
+        version = recorded.version
+    return state, version
 
 
 def read_stream(stream: str) -> list[RecordedEvent]:

@@ -6,7 +6,17 @@ stable machine-readable code (see ``marlin/api/errors.py``). Nothing here import
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from typing import Any
+
+
+def _messages(value: Any) -> Any:
+    """A field's messages as a list, or nested per sub-field for nested input."""
+    if isinstance(value, Mapping):
+        return {str(key): _messages(item) for key, item in value.items()}
+    if isinstance(value, str):
+        return [value]
+    return list(value)
 
 
 class DomainError(Exception):
@@ -22,7 +32,8 @@ class DomainError(Exception):
 
 
 class InvalidInput(DomainError):
-    """The command's input is malformed; ``fields`` maps field names to messages (HTTP 400)."""
+    """The command's input is malformed; ``fields`` maps field names to messages, nested like
+    the input for nested fields (HTTP 400)."""
 
     code = "invalid"
 
@@ -30,11 +41,11 @@ class InvalidInput(DomainError):
         self,
         message: str = "Invalid input.",
         *,
-        fields: Mapping[str, Sequence[str]] | None = None,
+        fields: Mapping[str, Any] | None = None,
         code: str | None = None,
     ) -> None:
         super().__init__(message, code=code)
-        self.fields = {name: list(messages) for name, messages in (fields or {}).items()}
+        self.fields = {name: _messages(value) for name, value in (fields or {}).items()}
 
 
 class NotAllowed(DomainError):

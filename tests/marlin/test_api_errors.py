@@ -147,4 +147,4 @@ def test_events_record_the_request_id_that_caused_them() -> None:
     client = client_for(make_user())
     client.post("/test-support/ping/", {"name": "a"}, format="json", HTTP_X_REQUEST_ID="req-12345678")
 
-    assert Event.objects.get().metadata["request_id"] == "req-12345678"
+    assert Event.objects.get(type="Pinged").metadata["request_id"] == "req-12345678"

@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+import marlin.fields
+
 
 class Migration(migrations.Migration):
     initial = True
@@ -38,7 +40,7 @@ class Migration(migrations.Migration):
                 ("version", models.PositiveIntegerField(help_text="1, 2, ... within the stream.")),
                 ("type", models.CharField(max_length=80)),
                 ("schema_version", models.PositiveSmallIntegerField(default=1)),
-                ("data", models.JSONField()),
+                ("data", marlin.fields.LargeJSONField()),
                 ("metadata", models.JSONField(default=dict)),
                 ("recorded_at", models.DateTimeField()),
                 (

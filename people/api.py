@@ -1,0 +1,65 @@
+"""People endpoints (ops): ``people/`` and ``people/{id}/``."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from marlin.api.base import CommandApiView
+from marlin.api.permissions import IsOps
+from marlin.api.serializers import validated
+from marlin.kernel.errors import InvalidInput
+from people import commands, selectors
+from people.roles import ALL_ROLES
+from people.serializers import PersonCreateInput, PersonOutput, PersonUpdateInput
+
+
+class PeopleApi(CommandApiView, GenericAPIView):
+    """List people (filters: ``role``, ``active``, ``search``) or register one."""
+
+    permission_classes = [IsOps]
+    serializer_class = PersonOutput
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("role", enum=list(ALL_ROLES)),
+            OpenApiParameter("active", bool),
+            OpenApiParameter("search", str),
+        ]
+    )
+    def get(self, request: Request) -> Response:
+        params = request.query_params
+        role = params.get("role")
+        if role and role not in ALL_ROLES:
+            raise InvalidInput(fields={"role": [f"must be one of {list(ALL_ROLES)}"]})
+        active = {"true": True, "false": False}.get(params.get("active", "").lower())
+        people = selectors.people_list(role=role, active=active, search=params.get("search"))
+        page = self.paginate_queryset(people)
+        return self.get_paginated_response(PersonOutput(page, many=True).data)
+
+    @extend_schema(request=PersonCreateInput, responses={201: PersonOutput})
+    def post(self, request: Request) -> Response:
+        data = validated(PersonCreateInput, request.data)
+        person = commands.person_register(actor_id=request.user.pk, **data)
+        return Response(PersonOutput(person).data, status=201)
+
+
+class PersonApi(CommandApiView):
+    """One person: read, or change roles, level, skills, capacity, activity, password."""
+
+    permission_classes = [IsOps]
+
+    @extend_schema(responses=PersonOutput)
+    def get(self, request: Request, person_id: int) -> Response:
+        return Response(PersonOutput(selectors.person_get(person_id)).data)
+
+    @extend_schema(request=PersonUpdateInput, responses=PersonOutput)
+    def patch(self, request: Request, person_id: int) -> Response:
+        data = validated(PersonUpdateInput, request.data)
+        password = data.pop("password", None)
+        person = commands.person_update(
+            actor_id=request.user.pk, user_id=person_id, fields=data, password=password
+        )
+        return Response(PersonOutput(person).data)

@@ -1,0 +1,185 @@
+"""The person aggregate: pure events, state and decisions (no Django imports).
+
+Credentials are not part of it: the log records that a password was set, never the password.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from marlin.kernel.errors import Conflict, InvalidInput, NotFound
+from marlin.kernel.events import DomainEvent
+from marlin.kernel.tags import normalize_tags
+from people.roles import ALL_ROLES
+
+MAX_REVIEWER_LEVEL = 5
+MAX_CAPACITY = 100
+PROFILE_FIELDS = ("email", "name", "roles", "reviewer_level", "skills", "capacity")
+
+
+def person_stream(user_id: int) -> str:
+    return f"person-{user_id}"
+
+
+# --- events ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonRegistered(DomainEvent):
+    user_id: int
+    username: str
+    email: str
+    name: str
+    roles: tuple[str, ...]
+    reviewer_level: int
+    skills: tuple[str, ...]
+    capacity: int
+    active: bool
+
+
+@dataclass(frozen=True)
+class PersonUpdated(DomainEvent):
+    """Some profile fields changed; ``changes`` holds only those, with their new values."""
+
+    user_id: int
+    changes: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PersonDeactivated(DomainEvent):
+    user_id: int
+
+
+@dataclass(frozen=True)
+class PersonReactivated(DomainEvent):
+    user_id: int
+
+
+@dataclass(frozen=True)
+class PersonPasswordSet(DomainEvent):
+    """The password was set or reset by someone (the hash stays out of the log)."""
+
+    user_id: int
+
+
+# --- state -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Profile:
+    email: str
+    name: str
+    roles: tuple[str, ...]
+    reviewer_level: int
+    skills: tuple[str, ...]
+    capacity: int
+
+
+@dataclass(frozen=True)
+class PersonState:
+    user_id: int | None = None
+    profile: Profile | None = None
+    active: bool = False
+
+
+def evolve(state: PersonState, event: DomainEvent) -> PersonState:
+    match event:
+        case PersonRegistered():
+            profile = Profile(
+                event.email, event.name, event.roles, event.reviewer_level, event.skills, event.capacity
+            )
+            return PersonState(event.user_id, profile, event.active)
+        case PersonUpdated() if state.profile is not None:
+            changes = {k: tuple(v) if isinstance(v, list) else v for k, v in event.changes.items()}
+            return replace(state, profile=replace(state.profile, **changes))
+        case PersonDeactivated():
+            return replace(state, active=False)
+        case PersonReactivated():
+            return replace(state, active=True)
+    return state
+
+
+# --- decisions -------------------------------------------------------------------------------------
+
+
+def clean_profile(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Check and normalize profile fields against the business rules; raise InvalidInput."""
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    if "roles" in fields:
+        roles = list(fields["roles"])
+        unknown = sorted({r for r in roles if r not in ALL_ROLES}, key=str)
+        if unknown:
+            errors["roles"] = [f"unknown role(s) {unknown}; roles are {list(ALL_ROLES)}"]
+        cleaned["roles"] = tuple(role for role in ALL_ROLES if role in roles)
+    if "reviewer_level" in fields:
+        level = fields["reviewer_level"]
+        if not 1 <= level <= MAX_REVIEWER_LEVEL:
+            errors["reviewer_level"] = [f"must be between 1 and {MAX_REVIEWER_LEVEL}"]
+        cleaned["reviewer_level"] = level
+    if "capacity" in fields:
+        capacity = fields["capacity"]
+        if not 0 <= capacity <= MAX_CAPACITY:
+            errors["capacity"] = [f"must be between 0 and {MAX_CAPACITY}"]
+        cleaned["capacity"] = capacity
+    if "skills" in fields:
+        skills, skill_errors = normalize_tags(fields["skills"])
+        if skill_errors:
+            errors["skills"] = skill_errors
+        cleaned["skills"] = skills
+    for text_field in ("email", "name"):
+        if text_field in fields:
+            cleaned[text_field] = str(fields[text_field]).strip()
+    if "name" in cleaned and not cleaned["name"]:
+        errors["name"] = ["must not be blank"]
+    if errors:
+        raise InvalidInput(fields=errors)
+    return cleaned
+
+
+def decide_register(
+    state: PersonState, *, user_id: int, username: str, fields: Mapping[str, Any]
+) -> list[DomainEvent]:
+    if state.profile is not None:
+        raise Conflict(f"person {user_id} is already registered", code="already_registered")
+    profile = clean_profile({"roles": (), "reviewer_level": 1, "skills": (), "capacity": 5, **fields})
+    return [
+        PersonRegistered(
+            user_id=user_id,
+            username=username,
+            email=profile.get("email", ""),
+            name=profile.get("name", ""),
+            roles=profile["roles"],
+            reviewer_level=profile["reviewer_level"],
+            skills=profile["skills"],
+            capacity=profile["capacity"],
+            active=bool(fields.get("active", True)),
+        )
+    ]
+
+
+def decide_update(
+    state: PersonState, *, fields: Mapping[str, Any], password_set: bool = False
+) -> list[DomainEvent]:
+    """Events for the fields that really change (none when nothing does)."""
+    if state.profile is None or state.user_id is None:
+        raise NotFound("no such person")
+    cleaned = clean_profile({k: v for k, v in fields.items() if k in PROFILE_FIELDS})
+    current = state.profile
+    changes = {key: value for key, value in cleaned.items() if getattr(current, key) != value}
+    events: list[DomainEvent] = []
+    if changes:
+        events.append(PersonUpdated(state.user_id, {k: _plain(v) for k, v in changes.items()}))
+    if "active" in fields and bool(fields["active"]) != state.active:
+        events.append(
+            PersonReactivated(state.user_id) if fields["active"] else PersonDeactivated(state.user_id)
+        )
+    if password_set:
+        events.append(PersonPasswordSet(state.user_id))
+    return events
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value

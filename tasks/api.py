@@ -1,0 +1,226 @@
+"""Projects and tasks endpoints. Views parse input, call one command or selector, serialize."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import django_filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from marlin.api.base import CommandApiView
+from marlin.api.parsers import DecimalJSONParser
+from marlin.api.permissions import IsContributor, IsOps, ReadAnyWriteOps
+from marlin.api.serializers import validated
+from marlin.kernel.errors import InvalidInput
+from tasks import commands, importing, selectors
+from tasks.models import TaskView
+from tasks.serializers import (
+    TASK_STATUSES,
+    ClaimInput,
+    ImportResultOutput,
+    JudgmentInput,
+    ProjectOutput,
+    ProjectSettingsInput,
+    ProjectUpdateInput,
+    ReasonInput,
+    SubmissionOutput,
+    TaskEventOutput,
+    TaskOpsOutput,
+    project_output,
+    task_serializer,
+)
+
+# --- projects ----------------------------------------------------------------------------------------
+
+
+class ProjectsApi(CommandApiView, GenericAPIView):
+    """Ops: every project, and create one. Others: the active projects they may work on."""
+
+    permission_classes = [ReadAnyWriteOps]
+    serializer_class = ProjectOutput
+
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(selectors.projects_visible_to(request.user))
+        return self.get_paginated_response([project_output(p, request.user) for p in page])
+
+    @extend_schema(request=ProjectSettingsInput, responses={201: ProjectOutput})
+    def post(self, request: Request) -> Response:
+        data = validated(ProjectSettingsInput, request.data)
+        project = commands.project_create(actor_id=request.user.pk, fields=data)
+        return Response(ProjectOutput(project).data, status=201)
+
+
+class ProjectApi(APIView):
+    permission_classes = [ReadAnyWriteOps]
+
+    @extend_schema(responses=ProjectOutput)
+    def get(self, request: Request, project_id: UUID) -> Response:
+        return Response(project_output(selectors.project_for(request.user, project_id), request.user))
+
+    @extend_schema(request=ProjectUpdateInput, responses=ProjectOutput)
+    def patch(self, request: Request, project_id: UUID) -> Response:
+        data = validated(ProjectUpdateInput, request.data)
+        project = commands.project_update(actor_id=request.user.pk, project_id=project_id, fields=data)
+        return Response(ProjectOutput(project).data)
+
+
+class _ProjectTransitionApi(CommandApiView):
+    permission_classes = [IsOps]
+    transition: Any = None
+
+    @extend_schema(request=None, responses=ProjectOutput)
+    def post(self, request: Request, project_id: UUID) -> Response:
+        project = type(self).transition(actor_id=request.user.pk, project_id=project_id)
+        return Response(ProjectOutput(project).data)
+
+
+class ProjectPauseApi(_ProjectTransitionApi):
+    """Stop handing out new claims; work in flight goes on."""
+
+    transition = commands.project_pause
+
+
+class ProjectResumeApi(_ProjectTransitionApi):
+    transition = commands.project_resume
+
+
+class ProjectArchiveApi(_ProjectTransitionApi):
+    """Close the project for good: no claims, no imports, no changes."""
+
+    transition = commands.project_archive
+
+
+class ProjectTaskImportApi(CommandApiView):
+    """Import tasks: a JSON list, or a JSONL or CSV file uploaded as the multipart field ``file``."""
+
+    permission_classes = [IsOps]
+    parser_classes = [DecimalJSONParser, MultiPartParser]
+
+    @extend_schema(
+        request={"application/json": {"type": "array", "items": {"type": "object"}}},
+        responses=ImportResultOutput,
+    )
+    def post(self, request: Request, project_id: UUID) -> Response:
+        if "file" in request.FILES:
+            upload = request.FILES["file"]
+            rows = importing.rows_from_file(upload.name or "", upload.read())
+        elif request.content_type.startswith("multipart/"):
+            raise InvalidInput(fields={"file": ["upload the tasks as the multipart field 'file'"]})
+        else:
+            rows = importing.rows_from_json(request.data)
+        result = importing.task_import(actor_id=request.user.pk, project_id=project_id, rows=rows)
+        return Response(result.as_dict())
+
+
+# --- tasks -------------------------------------------------------------------------------------------
+
+
+class TaskFilter(django_filters.FilterSet):
+    project = django_filters.UUIDFilter(field_name="project_id")
+    status = django_filters.MultipleChoiceFilter(choices=[(s, s) for s in TASK_STATUSES])
+    layer = django_filters.NumberFilter(min_value=1)
+
+    class Meta:
+        model = TaskView
+        fields = ["project", "status", "layer"]
+
+
+class TasksApi(GenericAPIView):
+    """Tasks you may see: ops all; a contributor their own; a reviewer those assigned to them.
+    Filters: ``project``, ``status`` (repeatable), ``layer``."""
+
+    serializer_class = TaskOpsOutput
+    filterset_class = TaskFilter
+
+    def get_queryset(self) -> Any:
+        return selectors.tasks_visible_to(self.request.user)
+
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        serializer = task_serializer(request.user)(page, many=True, context={"viewer": request.user})
+        return self.get_paginated_response(serializer.data)
+
+
+class TaskApi(APIView):
+    @extend_schema(responses=TaskOpsOutput)
+    def get(self, request: Request, task_id: UUID) -> Response:
+        return Response(_task_data(selectors.task_for(request.user, task_id), request.user))
+
+
+class TaskClaimApi(CommandApiView):
+    """Claim the next open task (optionally only from ``project``): 201 with it, 204 if none."""
+
+    permission_classes = [IsContributor]
+
+    @extend_schema(
+        request=ClaimInput, responses={201: TaskOpsOutput, 204: OpenApiResponse(description="none open")}
+    )
+    def post(self, request: Request) -> Response:
+        data = validated(ClaimInput, request.data)
+        task = commands.task_claim(contributor_id=request.user.pk, project_id=data.get("project"))
+        if task is None:
+            return Response(status=204)
+        return Response(_task_data(task, request.user), status=201)
+
+
+class TaskReleaseApi(CommandApiView):
+    """Give your claimed task back to the queue."""
+
+    permission_classes = [IsContributor]
+
+    @extend_schema(request=None, responses=TaskOpsOutput)
+    def post(self, request: Request, task_id: UUID) -> Response:
+        selectors.task_for(request.user, task_id)
+        task = commands.task_release(contributor_id=request.user.pk, task_id=task_id)
+        return Response(_task_data(task, request.user))  # open again: no longer yours to read
+
+
+class TaskSubmissionsApi(CommandApiView):
+    """Every version of the task's judgment; POST submits (or revises) yours."""
+
+    @extend_schema(responses=SubmissionOutput(many=True))
+    def get(self, request: Request, task_id: UUID) -> Response:
+        submissions = selectors.submissions_for(request.user, task_id)
+        return Response(SubmissionOutput(submissions, many=True, context={"viewer": request.user}).data)
+
+    @extend_schema(request=JudgmentInput, responses={201: SubmissionOutput})
+    def post(self, request: Request, task_id: UUID) -> Response:
+        if not IsContributor().has_permission(request, self):
+            self.permission_denied(request, message=IsContributor.message)
+        if not isinstance(request.data, dict):
+            raise InvalidInput(fields={"judgment": ["send a JSON object"]})
+        selectors.task_for(request.user, task_id)
+        task = commands.task_submit(
+            contributor_id=request.user.pk, task_id=task_id, judgment=dict(request.data)
+        )
+        return Response(
+            SubmissionOutput(task.current_submission, context={"viewer": request.user}).data, status=201
+        )
+
+
+class TaskHistoryApi(APIView):
+    """The task's events, oldest first (ops; the task's contributor, without model identities)."""
+
+    @extend_schema(responses=TaskEventOutput(many=True))
+    def get(self, request: Request, task_id: UUID) -> Response:
+        return Response(TaskEventOutput(selectors.history_for(request.user, task_id), many=True).data)
+
+
+class TaskCancelApi(CommandApiView):
+    permission_classes = [IsOps]
+
+    @extend_schema(request=ReasonInput, responses=TaskOpsOutput)
+    def post(self, request: Request, task_id: UUID) -> Response:
+        data = validated(ReasonInput, request.data)
+        task = commands.task_cancel(actor_id=request.user.pk, task_id=task_id, reason=data["reason"])
+        return Response(_task_data(task, request.user))
+
+
+def _task_data(task: TaskView, viewer: Any) -> dict[str, Any]:
+    return task_serializer(viewer)(task, context={"viewer": viewer}).data

@@ -1,0 +1,164 @@
+"""Commands of the tasks app: projects and the contributor's side of a task.
+
+Each command checks its input and the current state through a pure ``decide_*`` function, then
+appends the resulting events. Lock order (see ``marlin.eventstore.store``): person rows, then task
+rows, then the position counter at commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+from uuid import UUID
+
+from marlin.eventstore.store import command_transaction, load_aggregate
+from marlin.kernel import clock
+from marlin.kernel.errors import NotFound
+from people.models import User
+from tasks.domain import project as project_domain
+from tasks.domain import task as task_domain
+from tasks.domain.events import task_stream
+from tasks.domain.project import ProjectState, project_stream
+from tasks.domain.task import ProjectPolicy, TaskState, TaskStatus
+from tasks.models import ProjectView, TaskView
+from tasks.selectors import claimable_tasks
+
+# --- projects ----------------------------------------------------------------------------------------
+
+
+def project_create(*, actor_id: int | None, fields: Mapping[str, Any]) -> ProjectView:
+    project_id = uuid.uuid4()
+    with command_transaction(actor_id=actor_id) as uow:
+        events = project_domain.decide_create(ProjectState(), project_id=project_id, raw=fields)
+        uow.append(project_stream(project_id), 0, events)
+    return ProjectView.objects.get(pk=project_id)
+
+
+def project_update(*, actor_id: int | None, project_id: UUID, fields: Mapping[str, Any]) -> ProjectView:
+    return _project_command(
+        actor_id, project_id, lambda state: project_domain.decide_update(state, raw=fields)
+    )
+
+
+def project_pause(*, actor_id: int | None, project_id: UUID) -> ProjectView:
+    return _project_command(actor_id, project_id, project_domain.decide_pause)
+
+
+def project_resume(*, actor_id: int | None, project_id: UUID) -> ProjectView:
+    return _project_command(actor_id, project_id, project_domain.decide_resume)
+
+
+def project_archive(*, actor_id: int | None, project_id: UUID) -> ProjectView:
+    return _project_command(actor_id, project_id, project_domain.decide_archive)
+
+
+def _project_command(actor_id: int | None, project_id: UUID, decide: Any) -> ProjectView:
+    stream = project_stream(project_id)
+    with command_transaction(actor_id=actor_id) as uow:
+        state, version = load_aggregate(stream, project_domain.evolve, ProjectState())
+        events = decide(state)
+        if events:
+            uow.append(stream, version, events)
+    return ProjectView.objects.get(pk=project_id)
+
+
+def project_policy(project_id: UUID) -> ProjectPolicy:
+    """The project's current settings, as the task rules need them."""
+    project = ProjectView.objects.filter(pk=project_id).first()
+    if project is None:
+        raise NotFound("no such project")
+    return ProjectPolicy(
+        project_id=project.id,
+        status=project.status,
+        criteria=tuple(project.criteria),
+        claim_timeout_minutes=project.claim_timeout_minutes,
+        review_layers=project.review_layers,
+        max_revisions=project.max_revisions,
+        review_timeout_minutes=project.review_timeout_minutes,
+        reason_codes=tuple(project.reason_codes),
+        rate=project.rate,
+        currency=project.currency,
+    )
+
+
+# --- tasks -------------------------------------------------------------------------------------------
+
+
+def load_task(task_id: UUID) -> tuple[TaskState, int]:
+    return load_aggregate(task_stream(task_id), task_domain.evolve, TaskState())
+
+
+def task_claim(*, contributor_id: int, project_id: UUID | None = None) -> TaskView | None:
+    """Claim the next open task the contributor qualifies for; None when there is none.
+
+    On PostgreSQL the open queue is read ``FOR UPDATE SKIP LOCKED``: concurrent claimers take
+    different tasks instead of queueing behind one another. The contributor's own row is locked
+    first, so one person's two simultaneous claims cannot both pass the one-claim check.
+    """
+    with command_transaction(actor_id=contributor_id) as uow:
+        contributor = User.objects.select_for_update().get(pk=contributor_id)
+        task_domain.check_may_claim(
+            active=contributor.active,
+            holds_claim=TaskView.objects.filter(
+                contributor_id=contributor_id, status=TaskStatus.CLAIMED
+            ).exists(),
+        )
+        candidate = (
+            claimable_tasks(contributor, project_id=project_id)
+            .select_for_update(skip_locked=True, of=("self",))
+            .first()
+        )
+        if candidate is None:
+            return None
+        state, version = load_task(candidate.id)
+        events = task_domain.decide_claim(
+            state,
+            contributor_id=contributor_id,
+            project=project_policy(candidate.project_id),
+            now=clock.now(),
+        )
+        uow.append(task_stream(candidate.id), version, events)
+        claimed_id = candidate.id
+    return TaskView.objects.get(pk=claimed_id)
+
+
+def task_release(*, contributor_id: int, task_id: UUID, reason: str = "released") -> TaskView:
+    with command_transaction(actor_id=contributor_id) as uow:
+        state, version = load_task(task_id)
+        events = task_domain.decide_release(state, contributor_id=contributor_id, reason=reason)
+        uow.append(task_stream(task_id), version, events)
+    return TaskView.objects.get(pk=task_id)
+
+
+def task_expire_claim(*, task_id: UUID) -> None:
+    with command_transaction() as uow:
+        state, version = load_task(task_id)
+        events = task_domain.decide_expire_claim(state, now=clock.now())
+        uow.append(task_stream(task_id), version, events)
+
+
+def task_submit(*, contributor_id: int, task_id: UUID, judgment: Mapping[str, Any]) -> TaskView:
+    """Submit a judgment, or a revision after changes were requested."""
+    with command_transaction(actor_id=contributor_id) as uow:
+        state, version = load_task(task_id)
+        if not state.exists:
+            raise NotFound("no such task")
+        events = task_domain.decide_submit(
+            state,
+            contributor_id=contributor_id,
+            raw=judgment,
+            project=project_policy(state.project_id),  # type: ignore[arg-type]
+            submission_id=uuid.uuid4(),
+            now=clock.now(),
+        )
+        uow.append(task_stream(task_id), version, events)
+    return TaskView.objects.get(pk=task_id)
+
+
+def task_cancel(*, actor_id: int | None, task_id: UUID, reason: Any) -> TaskView:
+    with command_transaction(actor_id=actor_id) as uow:
+        state, version = load_task(task_id)
+        events = task_domain.decide_cancel(state, reason=reason)
+        uow.append(task_stream(task_id), version, events)
+    return TaskView.objects.get(pk=task_id)

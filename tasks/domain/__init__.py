@@ -1,0 +1,1 @@
+"""The tasks domain: projects and tasks as pure deciders (no Django imports)."""

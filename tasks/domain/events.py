@@ -1,0 +1,80 @@
+"""Events of the task stream (``task-<uuid>``): import, claims, submissions, review, the end.
+
+Review rounds are part of the task's own stream, so a task's state changes in one ordered
+history: one layer's decision can never race another's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+from marlin.kernel.events import DomainEvent
+
+
+def task_stream(task_id: UUID) -> str:
+    return f"task-{task_id}"
+
+
+@dataclass(frozen=True)
+class TaskImported(DomainEvent):
+    task_id: UUID
+    project_id: UUID
+    external_id: str
+    prompt: str
+    context: str
+    response_a: str
+    response_b: str
+    model_a: str
+    model_b: str
+    tags: tuple[str, ...]
+    priority: int
+    rate: Decimal
+    currency: str
+    row: int  # the row's number in its import, so tasks imported together keep their order
+
+
+@dataclass(frozen=True)
+class TaskClaimed(DomainEvent):
+    task_id: UUID
+    contributor_id: int
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class TaskReleased(DomainEvent):
+    """The claim ended before a submission: ``reason`` is ``released`` or ``contributor_deactivated``."""
+
+    task_id: UUID
+    contributor_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class ClaimExpired(DomainEvent):
+    task_id: UUID
+    contributor_id: int
+
+
+@dataclass(frozen=True)
+class JudgmentSubmitted(DomainEvent):
+    """A submission (version 1) or a revision (2, 3...) entering review at ``layer``."""
+
+    task_id: UUID
+    submission_id: UUID
+    contributor_id: int
+    version: int
+    preference: str
+    strength: int | None
+    scores: dict[str, dict[str, int]]
+    rationale: str
+    time_spent_minutes: int
+    layer: int
+
+
+@dataclass(frozen=True)
+class TaskCancelled(DomainEvent):
+    task_id: UUID
+    reason: str

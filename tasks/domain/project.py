@@ -1,0 +1,251 @@
+"""The project aggregate: settings, status, and the rules for changing them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from marlin.kernel import money
+from marlin.kernel.errors import Conflict, InvalidInput, NotFound
+from marlin.kernel.events import DomainEvent
+from marlin.kernel.tags import normalize_tags
+
+DEFAULT_CRITERIA = ("correctness", "efficiency", "readability", "best_practices", "instruction_following")
+DEFAULT_REASON_CODES = (
+    "wrong_preference",
+    "weak_rationale",
+    "inconsistent_scores",
+    "instructions_not_followed",
+    "low_effort",
+    "plagiarism",
+)
+CODE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+MAX_LAYERS = 5
+MAX_INSTRUCTIONS = 50_000
+
+
+class ProjectStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    ARCHIVED = "archived"
+
+
+def project_stream(project_id: UUID) -> str:
+    return f"project-{project_id}"
+
+
+@dataclass(frozen=True)
+class ProjectSettings:
+    name: str
+    instructions: str = ""
+    rate: Decimal = Decimal("280.00")
+    currency: str = "USD"
+    review_layers: int = 2
+    max_revisions: int = 2
+    claim_timeout_minutes: int = 120
+    review_timeout_minutes: int = 1440
+    criteria: tuple[str, ...] = DEFAULT_CRITERIA
+    reason_codes: tuple[str, ...] = DEFAULT_REASON_CODES
+    required_skills: tuple[str, ...] = ()
+
+
+SETTING_NAMES = tuple(f.name for f in fields(ProjectSettings))
+
+
+# --- events ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProjectCreated(DomainEvent):
+    project_id: UUID
+    settings: ProjectSettings
+
+
+@dataclass(frozen=True)
+class ProjectUpdated(DomainEvent):
+    """Changed settings only. A new rate applies to tasks imported afterwards."""
+
+    project_id: UUID
+    changes: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ProjectPaused(DomainEvent):
+    project_id: UUID
+
+
+@dataclass(frozen=True)
+class ProjectResumed(DomainEvent):
+    project_id: UUID
+
+
+@dataclass(frozen=True)
+class ProjectArchived(DomainEvent):
+    project_id: UUID
+
+
+# --- state -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProjectState:
+    project_id: UUID | None = None
+    settings: ProjectSettings | None = None
+    status: ProjectStatus | None = None
+
+
+def evolve(state: ProjectState, event: DomainEvent) -> ProjectState:
+    match event:
+        case ProjectCreated():
+            return ProjectState(event.project_id, event.settings, ProjectStatus.ACTIVE)
+        case ProjectUpdated() if state.settings is not None:
+            return replace(state, settings=replace(state.settings, **settings_from_json(event.changes)))
+        case ProjectPaused():
+            return replace(state, status=ProjectStatus.PAUSED)
+        case ProjectResumed():
+            return replace(state, status=ProjectStatus.ACTIVE)
+        case ProjectArchived():
+            return replace(state, status=ProjectStatus.ARCHIVED)
+    return state
+
+
+def settings_from_json(changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Changed settings as stored in an event (JSON) back into their Python types."""
+    typed: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key == "rate":
+            typed[key] = Decimal(value)
+        elif isinstance(value, list):
+            typed[key] = tuple(value)
+        else:
+            typed[key] = value
+    return typed
+
+
+# --- rules -----------------------------------------------------------------------------------------
+
+
+def clean_settings(raw: Mapping[str, Any]) -> dict[str, Any]:  # noqa: PLR0912 - one check per setting
+    """Check and normalize settings against the business rules; raise InvalidInput with fields."""
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, Any] = {}
+
+    def bounded(name: str, low: int, high: int) -> None:
+        if name in raw:
+            value = raw[name]
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                errors[name] = [f"must be a whole number from {low} to {high}"]
+            else:
+                clean[name] = value
+
+    if "name" in raw:
+        name = str(raw["name"]).strip()
+        if not 1 <= len(name) <= 200:
+            errors["name"] = ["must be 1 to 200 characters"]
+        clean["name"] = name
+    if "instructions" in raw:
+        instructions = str(raw["instructions"])
+        if len(instructions) > MAX_INSTRUCTIONS:
+            errors["instructions"] = [f"at most {MAX_INSTRUCTIONS} characters"]
+        clean["instructions"] = instructions
+    if "rate" in raw:
+        try:
+            rate = money.parse_amount(raw["rate"])
+            if not Decimal("0") < rate <= money.MAX_RATE:
+                raise ValueError(f"must be more than 0 and at most {money.MAX_RATE}")
+            clean["rate"] = rate
+        except ValueError as error:
+            errors["rate"] = [str(error)]
+    if "currency" in raw:
+        try:
+            clean["currency"] = money.check_currency(raw["currency"])
+        except ValueError as error:
+            errors["currency"] = [str(error)]
+    bounded("review_layers", 1, MAX_LAYERS)
+    bounded("max_revisions", 0, 10)
+    bounded("claim_timeout_minutes", 1, 7 * 24 * 60)
+    bounded("review_timeout_minutes", 1, 30 * 24 * 60)
+    for name, limit in (("criteria", 20), ("reason_codes", 30)):
+        if name in raw:
+            codes, problems = _codes(raw[name], limit)
+            if problems:
+                errors[name] = problems
+            clean[name] = codes
+    if "required_skills" in raw:
+        skills, problems = normalize_tags(raw["required_skills"])
+        if problems:
+            errors["required_skills"] = problems
+        clean["required_skills"] = skills
+    if errors:
+        raise InvalidInput(fields=errors)
+    return clean
+
+
+def _codes(values: Any, limit: int) -> tuple[tuple[str, ...], list[str]]:
+    if isinstance(values, str) or not hasattr(values, "__iter__"):
+        return (), ["must be a list of names"]
+    codes = [str(value).strip() for value in values]
+    problems = [
+        f"{code!r} must be 1-40 of a-z, 0-9 and _ starting with a letter"
+        for code in codes
+        if not CODE_NAME.match(code)
+    ]
+    if not codes:
+        problems.append("at least one is required")
+    if len(codes) > limit:
+        problems.append(f"at most {limit}")
+    if len(set(codes)) != len(codes):
+        problems.append("names must be unique")
+    return tuple(codes), problems
+
+
+def decide_create(state: ProjectState, *, project_id: UUID, raw: Mapping[str, Any]) -> list[DomainEvent]:
+    if state.settings is not None:
+        raise Conflict("this project already exists")
+    if "name" not in raw:
+        raise InvalidInput(fields={"name": ["this field is required"]})
+    settings = ProjectSettings(**clean_settings(raw))
+    return [ProjectCreated(project_id, settings)]
+
+
+def decide_update(state: ProjectState, *, raw: Mapping[str, Any]) -> list[DomainEvent]:
+    settings = _existing(state)
+    if state.status == ProjectStatus.ARCHIVED:
+        raise Conflict("an archived project cannot be changed", code="project_archived")
+    clean = clean_settings(raw)
+    changes = {key: value for key, value in clean.items() if getattr(settings, key) != value}
+    if not changes:
+        return []
+    return [ProjectUpdated(state.project_id, changes)]  # type: ignore[arg-type]
+
+
+def decide_pause(state: ProjectState) -> list[DomainEvent]:
+    _existing(state)
+    if state.status != ProjectStatus.ACTIVE:
+        raise Conflict(f"only an active project can be paused; this one is {state.status}", code="not_active")
+    return [ProjectPaused(state.project_id)]  # type: ignore[arg-type]
+
+
+def decide_resume(state: ProjectState) -> list[DomainEvent]:
+    _existing(state)
+    if state.status != ProjectStatus.PAUSED:
+        raise Conflict(f"only a paused project can be resumed; this one is {state.status}", code="not_paused")
+    return [ProjectResumed(state.project_id)]  # type: ignore[arg-type]
+
+
+def decide_archive(state: ProjectState) -> list[DomainEvent]:
+    _existing(state)
+    if state.status == ProjectStatus.ARCHIVED:
+        raise Conflict("this project is already archived", code="project_archived")
+    return [ProjectArchived(state.project_id)]  # type: ignore[arg-type]
+
+
+def _existing(state: ProjectState) -> ProjectSettings:
+    if state.settings is None:
+        raise NotFound("no such project")
+    return state.settings

@@ -1,0 +1,358 @@
+"""The task aggregate: its states and the rules of the contributor's side.
+
+``decide_*`` functions take the state folded from the task's stream (and whatever else the rule
+needs, passed in as plain values) and return the events to append, or raise a refusal.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from marlin.kernel.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from marlin.kernel.events import DomainEvent
+from marlin.kernel.tags import normalize_tags, split_tag_text
+from tasks.domain.events import (
+    ClaimExpired,
+    JudgmentSubmitted,
+    TaskCancelled,
+    TaskClaimed,
+    TaskImported,
+    TaskReleased,
+)
+from tasks.domain.judgment import clean_judgment
+
+TASK_ID_NAMESPACE = uuid.UUID("6f1b7f4e-2f55-4c7e-9f1e-0d6c7a1b9a10")
+TEXT_LIMITS = {"prompt": 100_000, "context": 200_000, "response_a": 200_000, "response_b": 200_000}
+REQUIRED_ROW_FIELDS = ("external_id", "prompt", "response_a", "response_b", "model_a", "model_b")
+ROW_FIELDS = (*REQUIRED_ROW_FIELDS, "context", "tags", "priority")
+MAX_PRIORITY = 1_000_000
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    CLAIMED = "claimed"
+    IN_REVIEW = "in_review"
+    CHANGES_REQUESTED = "changes_requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+FINAL_STATUSES = frozenset({TaskStatus.APPROVED, TaskStatus.REJECTED, TaskStatus.CANCELLED})
+
+
+def task_id_for(project_id: UUID, external_id: str) -> UUID:
+    """The same external id in the same project is always the same task (imports are idempotent)."""
+    return uuid.uuid5(TASK_ID_NAMESPACE, f"{project_id}:{external_id}")
+
+
+@dataclass(frozen=True)
+class ProjectPolicy:
+    """What the task rules need to know about the task's project, read when the command runs."""
+
+    project_id: UUID
+    status: str
+    criteria: tuple[str, ...]
+    claim_timeout_minutes: int
+    review_layers: int = 2
+    max_revisions: int = 2
+    review_timeout_minutes: int = 1440
+    reason_codes: tuple[str, ...] = ()
+    rate: Decimal = Decimal("280.00")
+    currency: str = "USD"
+
+
+@dataclass(frozen=True)
+class TaskState:
+    task_id: UUID | None = None
+    project_id: UUID | None = None
+    status: TaskStatus | None = None
+    layer: int | None = None
+    contributor_id: int | None = None
+    claim_expires_at: datetime | None = None
+    submissions: int = 0
+    resume_layer: int | None = None  # the layer that asked for changes, where the revision goes
+
+    @property
+    def exists(self) -> bool:
+        return self.status is not None
+
+
+def evolve(state: TaskState, event: DomainEvent) -> TaskState:
+    match event:
+        case TaskImported():
+            return TaskState(task_id=event.task_id, project_id=event.project_id, status=TaskStatus.OPEN)
+        case TaskClaimed():
+            return replace(
+                state,
+                status=TaskStatus.CLAIMED,
+                contributor_id=event.contributor_id,
+                claim_expires_at=event.expires_at,
+            )
+        case TaskReleased() | ClaimExpired():
+            return replace(state, status=TaskStatus.OPEN, contributor_id=None, claim_expires_at=None)
+        case JudgmentSubmitted():
+            return replace(
+                state,
+                status=TaskStatus.IN_REVIEW,
+                layer=event.layer,
+                submissions=event.version,
+                claim_expires_at=None,
+                resume_layer=None,
+            )
+        case TaskCancelled():
+            return replace(state, status=TaskStatus.CANCELLED, layer=None, claim_expires_at=None)
+    return state
+
+
+# --- import ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    external_id: str
+    prompt: str
+    context: str
+    response_a: str
+    response_b: str
+    model_a: str
+    model_b: str
+    tags: tuple[str, ...]
+    priority: int
+
+
+def clean_task_row(raw: Mapping[str, Any]) -> TaskRow:
+    """Check one imported row; raise InvalidInput naming each bad field."""
+    errors: dict[str, list[str]] = {
+        str(name): ["unknown field"] for name in sorted(set(raw) - set(ROW_FIELDS), key=str)
+    }
+    values: dict[str, Any] = {}
+    checks = {
+        "external_id": lambda: _short_text(raw.get("external_id"), accept_int=True),
+        "prompt": lambda: _long_text(raw.get("prompt"), TEXT_LIMITS["prompt"], required=True),
+        "context": lambda: _long_text(raw.get("context"), TEXT_LIMITS["context"], required=False),
+        "response_a": lambda: _long_text(raw.get("response_a"), TEXT_LIMITS["response_a"], required=True),
+        "response_b": lambda: _long_text(raw.get("response_b"), TEXT_LIMITS["response_b"], required=True),
+        "model_a": lambda: _short_text(raw.get("model_a")),
+        "model_b": lambda: _short_text(raw.get("model_b")),
+        "tags": lambda: _tags(raw.get("tags")),
+        "priority": lambda: _priority(raw.get("priority")),
+    }
+    for name, check in checks.items():
+        try:
+            values[name] = check()
+        except ValueError as problem:
+            errors[name] = list(problem.args)
+    if errors:
+        raise InvalidInput(fields=errors)
+    return TaskRow(**values)
+
+
+def _short_text(value: Any, *, accept_int: bool = False) -> str:
+    if accept_int and isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not 1 <= len(value.strip()) <= 200:
+        raise ValueError("is required: text of 1 to 200 characters")
+    return value.strip()
+
+
+def _long_text(value: Any, limit: int, *, required: bool) -> str:
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise ValueError("is required" if required else "must be text")
+    if len(value) > limit:
+        raise ValueError(f"at most {limit} characters")
+    return value
+
+
+def _tags(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = split_tag_text(value)
+    if not isinstance(value, list | tuple):
+        raise ValueError("must be a list of tags")
+    tags, problems = normalize_tags(value or [])
+    if problems:
+        raise ValueError(*problems)
+    return tags
+
+
+def _priority(value: Any) -> int:
+    if value in ("", None):
+        return 0
+    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_PRIORITY:
+        raise ValueError(f"must be a whole number from -{MAX_PRIORITY} to {MAX_PRIORITY}")
+    return value
+
+
+def decide_import(
+    state: TaskState, *, task_id: UUID, row: TaskRow, row_number: int, project: ProjectPolicy
+) -> list[DomainEvent]:
+    """Import a new task at the project's current rate; an existing task is left as it is."""
+    if state.exists:
+        return []
+    if project.status == "archived":
+        raise Conflict("tasks cannot be imported into an archived project", code="project_archived")
+    return [
+        TaskImported(
+            task_id=task_id,
+            project_id=project.project_id,
+            external_id=row.external_id,
+            prompt=row.prompt,
+            context=row.context,
+            response_a=row.response_a,
+            response_b=row.response_b,
+            model_a=row.model_a,
+            model_b=row.model_b,
+            tags=row.tags,
+            priority=row.priority,
+            rate=project.rate,
+            currency=project.currency,
+            row=row_number,
+        )
+    ]
+
+
+# --- claims ----------------------------------------------------------------------------------------
+
+
+def check_may_claim(*, active: bool, holds_claim: bool) -> None:
+    """A contributor claims only while active and while holding no other claim."""
+    if not active:
+        raise NotAllowed("your account is inactive: no new claims", code="inactive")
+    if holds_claim:
+        raise Conflict("you already hold a claimed task: submit or release it first", code="claim_held")
+
+
+def decide_claim(
+    state: TaskState, *, contributor_id: int, project: ProjectPolicy, now: datetime
+) -> list[DomainEvent]:
+    _must_exist(state)
+    if project.status != "active":
+        raise Conflict(
+            f"the project is {project.status}: it hands out no new claims", code="project_not_active"
+        )
+    if state.status != TaskStatus.OPEN:
+        raise Conflict(f"the task is {state.status}, not open", code="task_not_open")
+    expires_at = now + timedelta(minutes=project.claim_timeout_minutes)
+    return [TaskClaimed(state.task_id, contributor_id, expires_at)]  # type: ignore[arg-type]
+
+
+def decide_release(state: TaskState, *, contributor_id: int, reason: str = "released") -> list[DomainEvent]:
+    _must_exist(state)
+    _must_be_claimant(state, contributor_id)
+    if state.status != TaskStatus.CLAIMED:
+        raise Conflict(f"the task is {state.status}: only a claimed task can be released", code="not_claimed")
+    return [TaskReleased(state.task_id, contributor_id, reason)]  # type: ignore[arg-type]
+
+
+def decide_expire_claim(state: TaskState, *, now: datetime) -> list[DomainEvent]:
+    _must_exist(state)
+    if state.status != TaskStatus.CLAIMED or state.claim_expires_at is None:
+        raise Conflict("the task is not claimed", code="not_claimed")
+    if state.claim_expires_at > now:
+        raise Conflict("the claim has not expired yet", code="claim_not_expired")
+    return [ClaimExpired(state.task_id, state.contributor_id)]  # type: ignore[arg-type]
+
+
+# --- submissions -----------------------------------------------------------------------------------
+
+
+def decide_submit(
+    state: TaskState,
+    *,
+    contributor_id: int,
+    raw: Mapping[str, Any],
+    project: ProjectPolicy,
+    submission_id: UUID,
+    now: datetime,
+) -> list[DomainEvent]:
+    """Submit (while claimed) or revise (while changes are requested), as the task's contributor."""
+    _must_exist(state)
+    _must_be_claimant(state, contributor_id)
+    if state.status == TaskStatus.CLAIMED:
+        if state.claim_expires_at is not None and state.claim_expires_at <= now:
+            raise Conflict("your claim has expired", code="claim_expired")
+        layer = 1
+    elif state.status == TaskStatus.CHANGES_REQUESTED:
+        layer = state.resume_layer or 1
+    else:
+        raise Conflict(f"the task is {state.status}: nothing to submit now", code="not_submittable")
+    judgment = clean_judgment(raw, project.criteria)
+    return [
+        JudgmentSubmitted(
+            task_id=state.task_id,  # type: ignore[arg-type]
+            submission_id=submission_id,
+            contributor_id=contributor_id,
+            version=state.submissions + 1,
+            preference=judgment.preference,
+            strength=judgment.strength,
+            scores=judgment.scores,
+            rationale=judgment.rationale,
+            time_spent_minutes=judgment.time_spent_minutes,
+            layer=layer,
+        )
+    ]
+
+
+# --- ops -------------------------------------------------------------------------------------------
+
+
+def clean_reason(reason: Any) -> str:
+    if not isinstance(reason, str) or not reason.strip():
+        raise InvalidInput(fields={"reason": ["a reason is required"]})
+    if len(reason) > 2000:
+        raise InvalidInput(fields={"reason": ["at most 2000 characters"]})
+    return reason.strip()
+
+
+def decide_cancel(state: TaskState, *, reason: Any) -> list[DomainEvent]:
+    _must_exist(state)
+    text = clean_reason(reason)
+    if state.status == TaskStatus.APPROVED:
+        raise Conflict(
+            "an approved task cannot be cancelled; reverse the approval instead", code="task_approved"
+        )
+    if state.status == TaskStatus.CANCELLED:
+        raise Conflict("the task is already cancelled", code="task_cancelled")
+    return [TaskCancelled(state.task_id, text)]  # type: ignore[arg-type]
+
+
+def _must_exist(state: TaskState) -> None:
+    if not state.exists:
+        raise NotFound("no such task")
+
+
+def _must_be_claimant(state: TaskState, contributor_id: int) -> None:
+    if state.contributor_id != contributor_id:
+        raise NotAllowed("only the task's contributor may do this", code="not_claimant")
+
+
+__all__: Sequence[str] = [
+    "FINAL_STATUSES",
+    "ProjectPolicy",
+    "TaskRow",
+    "TaskState",
+    "TaskStatus",
+    "check_may_claim",
+    "clean_task_row",
+    "decide_cancel",
+    "decide_claim",
+    "decide_expire_claim",
+    "decide_import",
+    "decide_release",
+    "decide_submit",
+    "evolve",
+    "task_id_for",
+]

@@ -1,0 +1,202 @@
+"""Task import: parse a JSON list, a JSONL file or a CSV file into rows, then import them.
+
+Rows are numbered from 1 (for CSV, row 1 is the line after the header). Every row is checked;
+valid rows are imported in chunks, each chunk one transaction appended in bulk, so an import
+never leaves a half-written chunk; invalid rows are reported with their field errors. Importing
+an external id that the project already has creates nothing (its task id is derived from it).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+
+from marlin.eventstore.store import command_transaction
+from marlin.kernel.errors import ConcurrencyConflict, Conflict, InvalidInput
+from tasks.commands import project_policy
+from tasks.domain.events import task_stream
+from tasks.domain.task import ROW_FIELDS, TaskRow, TaskState, clean_task_row, decide_import, task_id_for
+from tasks.models import TaskView
+
+CHUNK_SIZE = 500
+CHUNK_RETRIES = 3
+
+Row = tuple[int, Any]  # (row number, raw row)
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    skipped: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"created": self.created, "skipped": self.skipped, "errors": self.errors}
+
+
+# --- parsing -----------------------------------------------------------------------------------------
+
+
+def rows_from_json(data: Any) -> list[Row]:
+    if not isinstance(data, list):
+        raise InvalidInput(
+            fields={"tasks": ["send a JSON list of tasks, or upload a JSONL or CSV file as 'file'"]}
+        )
+    return _limited(list(enumerate(data, start=1)))
+
+
+def rows_from_file(name: str, content: bytes) -> list[Row]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput(fields={"file": ["the file must be UTF-8 text"]}) from None
+    lowered = name.lower()
+    if lowered.endswith((".jsonl", ".ndjson")) or (
+        not lowered.endswith(".csv") and text.lstrip().startswith("{")
+    ):
+        return _limited(_jsonl_rows(text))
+    return _limited(_csv_rows(text))
+
+
+def _jsonl_rows(text: str) -> list[Row]:
+    rows: list[Row] = []
+    number = 0
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        number += 1
+        try:
+            rows.append((number, json.loads(line)))
+        except json.JSONDecodeError as error:
+            rows.append((number, _Unparsable(f"not valid JSON: {error.msg} at column {error.colno}")))
+    return rows
+
+
+def _csv_rows(text: str) -> list[Row]:
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+        header = [name.strip() for name in reader.fieldnames or []]
+    except csv.Error as error:
+        raise InvalidInput(fields={"file": [f"not valid CSV: {error}"]}) from None
+    if not header:
+        raise InvalidInput(fields={"file": ["the CSV file has no header row"]})
+    unknown = sorted(set(header) - set(ROW_FIELDS))
+    if unknown:
+        raise InvalidInput(fields={"file": [f"unknown columns {unknown}; columns are {list(ROW_FIELDS)}"]})
+    reader.fieldnames = header
+    rows: list[Row] = []
+    try:
+        for number, record in enumerate(reader, start=1):
+            if None in record:
+                rows.append((number, _Unparsable("more values than columns")))
+            else:
+                rows.append((number, {key: value for key, value in record.items() if value is not None}))
+    except csv.Error as error:
+        raise InvalidInput(fields={"file": [f"not valid CSV at row {reader.line_num}: {error}"]}) from None
+    return rows
+
+
+@dataclass(frozen=True)
+class _Unparsable:
+    message: str
+
+
+def _limited(rows: list[Row]) -> list[Row]:
+    limit = settings.MARLIN_IMPORT_MAX_ROWS
+    if len(rows) > limit:
+        raise InvalidInput(fields={"tasks": [f"at most {limit} tasks per import; split the file"]})
+    if not rows:
+        raise InvalidInput(fields={"tasks": ["no tasks to import"]})
+    return rows
+
+
+# --- the command -------------------------------------------------------------------------------------
+
+
+def task_import(
+    *,
+    actor_id: int | None,
+    project_id: UUID,
+    rows: Sequence[Row],
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Check every row, then import the valid ones in chunks; report created, skipped, errors."""
+    if project_policy(project_id).status == "archived":
+        raise Conflict("tasks cannot be imported into an archived project", code="project_archived")
+    result = ImportResult()
+    valid: dict[UUID, tuple[int, TaskRow]] = {}
+    for number, raw in rows:
+        row = _clean(number, raw, result)
+        if row is None:
+            continue
+        task_id = task_id_for(project_id, row.external_id)
+        if task_id in valid:
+            result.skipped += 1  # the same external id twice in one import
+            continue
+        valid[task_id] = (number, row)
+    for chunk in _chunks(list(valid.items()), CHUNK_SIZE):
+        created = _import_chunk(actor_id, project_id, chunk)
+        result.created += created
+        result.skipped += len(chunk) - created
+        if progress is not None:
+            progress(len(chunk))
+    return result
+
+
+def _clean(number: int, raw: Any, result: ImportResult) -> TaskRow | None:
+    if isinstance(raw, _Unparsable):
+        result.errors.append({"row": number, "errors": {"row": [raw.message]}})
+        return None
+    if not isinstance(raw, dict):
+        result.errors.append({"row": number, "errors": {"row": ["each task must be an object"]}})
+        return None
+    try:
+        return clean_task_row(raw)
+    except InvalidInput as invalid:
+        result.errors.append({"row": number, "errors": invalid.fields})
+        return None
+
+
+def _import_chunk(
+    actor_id: int | None, project_id: UUID, chunk: list[tuple[UUID, tuple[int, TaskRow]]]
+) -> int:
+    """One transaction: append a TaskImported for each task the project does not have yet.
+
+    A concurrent import of the same ids makes the append conflict; the chunk is then retried
+    and finds those tasks existing.
+    """
+    for attempt in range(1, CHUNK_RETRIES + 1):
+        try:
+            with command_transaction(actor_id=actor_id) as uow:
+                policy = project_policy(project_id)
+                ids = [task_id for task_id, _ in chunk]
+                existing = set(TaskView.objects.filter(pk__in=ids).values_list("pk", flat=True))
+                appends = [
+                    (
+                        task_stream(task_id),
+                        0,
+                        decide_import(
+                            TaskState(), task_id=task_id, row=row, row_number=number, project=policy
+                        ),
+                    )
+                    for task_id, (number, row) in chunk
+                    if task_id not in existing
+                ]
+                uow.append_many(appends)
+            return len(appends)
+        except ConcurrencyConflict:
+            if attempt == CHUNK_RETRIES:
+                raise
+    return 0
+
+
+def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,109 @@
+"""Read tables of the tasks app: projections of project and task streams, written only by
+``tasks.projections``. Primary keys come from the events, so a rebuild gives identical rows."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from marlin.fields import LargeTextField
+
+
+class ProjectView(models.Model):
+    id = models.UUIDField(primary_key=True)
+    name = models.CharField(max_length=200)
+    instructions = models.TextField(blank=True)
+    rate = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    review_layers = models.PositiveSmallIntegerField()
+    max_revisions = models.PositiveSmallIntegerField()
+    claim_timeout_minutes = models.PositiveIntegerField()
+    review_timeout_minutes = models.PositiveIntegerField()
+    criteria = models.JSONField()
+    reason_codes = models.JSONField()
+    required_skills = models.JSONField()
+    status = models.CharField(max_length=16)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProjectRequiredSkill(models.Model):
+    project = models.ForeignKey(ProjectView, on_delete=models.CASCADE, related_name="skill_rows")
+    skill = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "skill"], name="project_skill_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}:{self.skill}"
+
+
+class SubmissionView(models.Model):
+    id = models.UUIDField(primary_key=True)
+    task = models.ForeignKey("TaskView", on_delete=models.CASCADE, related_name="submissions")
+    contributor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveSmallIntegerField()
+    preference = models.CharField(max_length=3)
+    strength = models.PositiveSmallIntegerField(null=True)
+    scores = models.JSONField()
+    rationale = models.TextField()
+    time_spent_minutes = models.PositiveSmallIntegerField()
+    layer = models.PositiveSmallIntegerField(help_text="The review layer it entered.")
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["task_id", "version"]
+        constraints = [models.UniqueConstraint(fields=["task", "version"], name="submission_task_version")]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} v{self.version}"
+
+
+class TaskView(models.Model):
+    id = models.UUIDField(primary_key=True)
+    project = models.ForeignKey(ProjectView, on_delete=models.PROTECT, related_name="tasks")
+    external_id = models.CharField(max_length=200)
+    status = models.CharField(max_length=20)
+    layer = models.PositiveSmallIntegerField(null=True)
+    contributor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    prompt = LargeTextField()
+    context = LargeTextField(blank=True)
+    response_a = LargeTextField()
+    response_b = LargeTextField()
+    model_a = models.CharField(max_length=200)
+    model_b = models.CharField(max_length=200)
+    tags = models.JSONField(default=list)
+    priority = models.IntegerField(default=0)
+    rate = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    current_submission = models.ForeignKey(
+        SubmissionView, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    claimed_at = models.DateTimeField(null=True)
+    claim_expires_at = models.DateTimeField(null=True)
+    import_row = models.PositiveIntegerField()
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-priority", "created_at", "import_row", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "external_id"], name="task_project_external_id"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-priority", "created_at", "import_row"], name="task_claim_queue"),
+            models.Index(fields=["contributor", "status"], name="task_by_contributor"),
+            models.Index(fields=["status", "claim_expires_at"], name="task_claim_expiry"),
+            models.Index(fields=["project", "status", "layer"], name="task_by_project_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.external_id} ({self.status})"

@@ -1,0 +1,168 @@
+"""The tasks projection: projects, their required skills, tasks and submissions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from marlin import projections
+from marlin.eventstore.store import RecordedEvent
+from tasks.domain.events import (
+    ClaimExpired,
+    JudgmentSubmitted,
+    TaskCancelled,
+    TaskClaimed,
+    TaskImported,
+    TaskReleased,
+)
+from tasks.domain.project import (
+    ProjectArchived,
+    ProjectCreated,
+    ProjectPaused,
+    ProjectResumed,
+    ProjectStatus,
+    ProjectUpdated,
+    settings_from_json,
+)
+from tasks.domain.task import TaskStatus
+from tasks.models import ProjectRequiredSkill, ProjectView, SubmissionView, TaskView
+
+tasks_projector = projections.register(
+    projections.Projector("tasks", tables=[ProjectView, ProjectRequiredSkill, SubmissionView, TaskView])
+)
+on = tasks_projector.on
+
+
+def _set_required_skills(project_id: Any, skills: Any) -> None:
+    ProjectRequiredSkill.objects.filter(project_id=project_id).delete()
+    ProjectRequiredSkill.objects.bulk_create(
+        [ProjectRequiredSkill(project_id=project_id, skill=skill) for skill in skills]
+    )
+
+
+@on(ProjectCreated)
+def _project_created(event: ProjectCreated, recorded: RecordedEvent) -> None:
+    s = event.settings
+    ProjectView.objects.create(
+        id=event.project_id,
+        name=s.name,
+        instructions=s.instructions,
+        rate=s.rate,
+        currency=s.currency,
+        review_layers=s.review_layers,
+        max_revisions=s.max_revisions,
+        claim_timeout_minutes=s.claim_timeout_minutes,
+        review_timeout_minutes=s.review_timeout_minutes,
+        criteria=list(s.criteria),
+        reason_codes=list(s.reason_codes),
+        required_skills=list(s.required_skills),
+        status=ProjectStatus.ACTIVE,
+        created_at=recorded.recorded_at,
+        updated_at=recorded.recorded_at,
+    )
+    _set_required_skills(event.project_id, s.required_skills)
+
+
+@on(ProjectUpdated)
+def _project_updated(event: ProjectUpdated, recorded: RecordedEvent) -> None:
+    changes = {
+        k: list(v) if isinstance(v, tuple) else v for k, v in settings_from_json(event.changes).items()
+    }
+    ProjectView.objects.filter(pk=event.project_id).update(**changes, updated_at=recorded.recorded_at)
+    if "required_skills" in changes:
+        _set_required_skills(event.project_id, changes["required_skills"])
+
+
+@on(ProjectPaused, ProjectResumed, ProjectArchived)
+def _project_status(event: Any, recorded: RecordedEvent) -> None:
+    status = {
+        ProjectPaused: ProjectStatus.PAUSED,
+        ProjectResumed: ProjectStatus.ACTIVE,
+        ProjectArchived: ProjectStatus.ARCHIVED,
+    }[type(event)]
+    ProjectView.objects.filter(pk=event.project_id).update(status=status, updated_at=recorded.recorded_at)
+
+
+@tasks_projector.on_many(TaskImported)
+def _tasks_imported(run: Sequence[tuple[TaskImported, RecordedEvent]]) -> None:
+    TaskView.objects.bulk_create([_imported_task(event, recorded) for event, recorded in run], batch_size=500)
+
+
+def _imported_task(event: TaskImported, recorded: RecordedEvent) -> TaskView:
+    return TaskView(
+        id=event.task_id,
+        project_id=event.project_id,
+        external_id=event.external_id,
+        status=TaskStatus.OPEN,
+        prompt=event.prompt,
+        context=event.context,
+        response_a=event.response_a,
+        response_b=event.response_b,
+        model_a=event.model_a,
+        model_b=event.model_b,
+        tags=list(event.tags),
+        priority=event.priority,
+        rate=event.rate,
+        currency=event.currency,
+        import_row=event.row,
+        created_at=recorded.recorded_at,
+        updated_at=recorded.recorded_at,
+    )
+
+
+def _task(task_id: Any, recorded: RecordedEvent, **fields: Any) -> None:
+    TaskView.objects.filter(pk=task_id).update(**fields, updated_at=recorded.recorded_at)
+
+
+@on(TaskClaimed)
+def _claimed(event: TaskClaimed, recorded: RecordedEvent) -> None:
+    _task(
+        event.task_id,
+        recorded,
+        status=TaskStatus.CLAIMED,
+        contributor_id=event.contributor_id,
+        claimed_at=recorded.recorded_at,
+        claim_expires_at=event.expires_at,
+    )
+
+
+@on(TaskReleased, ClaimExpired)
+def _claim_ended(event: TaskReleased | ClaimExpired, recorded: RecordedEvent) -> None:
+    _task(
+        event.task_id,
+        recorded,
+        status=TaskStatus.OPEN,
+        contributor_id=None,
+        claimed_at=None,
+        claim_expires_at=None,
+    )
+
+
+@on(JudgmentSubmitted)
+def _submitted(event: JudgmentSubmitted, recorded: RecordedEvent) -> None:
+    SubmissionView.objects.create(
+        id=event.submission_id,
+        task_id=event.task_id,
+        contributor_id=event.contributor_id,
+        version=event.version,
+        preference=event.preference,
+        strength=event.strength,
+        scores=event.scores,
+        rationale=event.rationale,
+        time_spent_minutes=event.time_spent_minutes,
+        layer=event.layer,
+        submitted_at=recorded.recorded_at,
+    )
+    _task(
+        event.task_id,
+        recorded,
+        status=TaskStatus.IN_REVIEW,
+        layer=event.layer,
+        current_submission_id=event.submission_id,
+        claim_expires_at=None,
+    )
+
+
+@on(TaskCancelled)
+def _cancelled(event: TaskCancelled, recorded: RecordedEvent) -> None:
+    _task(event.task_id, recorded, status=TaskStatus.CANCELLED, layer=None, claim_expires_at=None)

@@ -1,0 +1,117 @@
+"""Reads of projects and tasks. Visibility is part of every query, so a list can never show
+what the detail view would refuse: ops see everything; a contributor sees their own tasks (the
+reviews app adds the tasks a reviewer was assigned); others see the active projects they
+qualify for."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from marlin.eventstore.store import RecordedEvent, read_stream
+from marlin.kernel.errors import NotFound
+from people.roles import Role, has_role
+from tasks.domain.events import task_stream
+from tasks.domain.project import ProjectStatus
+from tasks.domain.task import TaskStatus
+from tasks.models import ProjectRequiredSkill, ProjectView, SubmissionView, TaskView
+
+# --- projects ----------------------------------------------------------------------------------------
+
+
+def _qualified_projects(skills: list[str]) -> QuerySet[ProjectView]:
+    """Projects none of whose required skills the person lacks."""
+    missing_skill = ProjectRequiredSkill.objects.filter(project=OuterRef("pk")).exclude(skill__in=skills)
+    return ProjectView.objects.filter(~Exists(missing_skill))
+
+
+def projects_visible_to(user: Any) -> QuerySet[ProjectView]:
+    if has_role(user, Role.OPS):
+        return ProjectView.objects.all()
+    if not (has_role(user, Role.CONTRIBUTOR) or has_role(user, Role.REVIEWER)):
+        return ProjectView.objects.none()
+    return _qualified_projects(list(user.skills or [])).filter(status=ProjectStatus.ACTIVE)
+
+
+def project_for(user: Any, project_id: UUID) -> ProjectView:
+    project = projects_visible_to(user).filter(pk=project_id).first()
+    if project is None:
+        raise NotFound("no such project")
+    return project
+
+
+# --- tasks -------------------------------------------------------------------------------------------
+
+
+def claimable_tasks(contributor: Any, *, project_id: UUID | None = None) -> QuerySet[TaskView]:
+    """The open queue for one contributor: active projects they qualify for, best first."""
+    projects = _qualified_projects(list(contributor.skills or [])).filter(status=ProjectStatus.ACTIVE)
+    if project_id is not None:
+        projects = projects.filter(pk=project_id)
+    return TaskView.objects.filter(status=TaskStatus.OPEN, project__in=projects.values("pk")).order_by(
+        "-priority", "created_at", "import_row", "id"
+    )
+
+
+def _visibility(user: Any) -> Q | None:
+    """None: everything. Otherwise the condition on TaskView rows the user may see."""
+    if has_role(user, Role.OPS):
+        return None
+    visible = Q(pk__in=[])
+    if has_role(user, Role.CONTRIBUTOR):
+        visible |= Q(contributor_id=user.pk)
+    return visible
+
+
+def tasks_visible_to(user: Any) -> QuerySet[TaskView]:
+    query = TaskView.objects.select_related("current_submission")
+    condition = _visibility(user)
+    return query if condition is None else query.filter(condition)
+
+
+def task_for(user: Any, task_id: UUID) -> TaskView:
+    task = tasks_visible_to(user).filter(pk=task_id).first()
+    if task is None:
+        raise NotFound("no such task")
+    return task
+
+
+def submissions_for(user: Any, task_id: UUID) -> QuerySet[SubmissionView]:
+    task = task_for(user, task_id)
+    return SubmissionView.objects.filter(task_id=task.id).order_by("version")
+
+
+HIDDEN_FROM_WORKERS = frozenset({"model_a", "model_b"})
+
+
+def history_for(user: Any, task_id: UUID) -> list[dict[str, Any]]:
+    """The task's events, oldest first: ops see them whole; the task's contributor sees them
+    without the model identities and without who acted (reviewers stay anonymous)."""
+    task = task_for(user, task_id)
+    is_ops = has_role(user, Role.OPS)
+    if not is_ops and task.contributor_id != user.pk:
+        raise NotFound("no such task")
+    return [_history_entry(recorded, whole=is_ops) for recorded in read_stream(task_stream(task.id))]
+
+
+def _history_entry(recorded: RecordedEvent, *, whole: bool) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "position": recorded.position,
+        "version": recorded.version,
+        "type": recorded.type,
+        "recorded_at": recorded.recorded_at,
+        "data": recorded.data if whole else _redacted(recorded.data),
+    }
+    if whole:
+        entry["actor"] = recorded.metadata.get("actor")
+    return entry
+
+
+def _redacted(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: value
+        for key, value in data.items()
+        if key not in HIDDEN_FROM_WORKERS and not key.startswith("reviewer")
+    }

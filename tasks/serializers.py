@@ -1,0 +1,210 @@
+"""Input and output shapes of the tasks API. Business rules live in the domain, not here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from marlin.api.serializers import StrictInput
+from people.pseudonyms import contributor_pseudonym
+from people.roles import Role, has_role
+from tasks.domain.judgment import MAX_RATIONALE, PREFERENCES
+from tasks.domain.task import TaskStatus
+from tasks.models import ProjectView, SubmissionView, TaskView
+
+# --- projects ----------------------------------------------------------------------------------------
+
+
+class ProjectSettingsInput(StrictInput):
+    name = serializers.CharField(max_length=200)
+    instructions = serializers.CharField(max_length=50_000, allow_blank=True, required=False)
+    rate = serializers.DecimalField(max_digits=12, decimal_places=2, required=False)
+    currency = serializers.CharField(max_length=3, required=False)
+    review_layers = serializers.IntegerField(required=False)
+    max_revisions = serializers.IntegerField(required=False)
+    claim_timeout_minutes = serializers.IntegerField(required=False)
+    review_timeout_minutes = serializers.IntegerField(required=False)
+    criteria = serializers.ListField(
+        child=serializers.CharField(max_length=60), max_length=40, required=False
+    )
+    reason_codes = serializers.ListField(
+        child=serializers.CharField(max_length=60), max_length=60, required=False
+    )
+    required_skills = serializers.ListField(
+        child=serializers.CharField(max_length=60), max_length=60, required=False
+    )
+
+
+class ProjectUpdateInput(ProjectSettingsInput):
+    name = serializers.CharField(max_length=200, required=False)
+
+
+class ProjectOutput(serializers.ModelSerializer):
+    class Meta:
+        model = ProjectView
+        fields = [
+            "id",
+            "name",
+            "instructions",
+            "rate",
+            "currency",
+            "review_layers",
+            "max_revisions",
+            "claim_timeout_minutes",
+            "review_timeout_minutes",
+            "criteria",
+            "reason_codes",
+            "required_skills",
+            "status",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class ProjectPublicOutput(serializers.ModelSerializer):
+    """What contributors and reviewers see of a project they may work on."""
+
+    class Meta:
+        model = ProjectView
+        fields = ["id", "name", "instructions", "rate", "currency", "criteria", "required_skills", "status"]
+
+
+def project_output(project: ProjectView, viewer: Any) -> dict[str, Any]:
+    serializer = ProjectOutput if has_role(viewer, Role.OPS) else ProjectPublicOutput
+    return serializer(project).data
+
+
+class ImportResultOutput(serializers.Serializer):
+    created = serializers.IntegerField()
+    skipped = serializers.IntegerField()
+    errors = serializers.ListField(child=serializers.DictField())
+
+
+# --- tasks -------------------------------------------------------------------------------------------
+
+
+class _SeesContributor:
+    """The contributor's id for ops and for the contributor; reviewers see only a pseudonym."""
+
+    def _contributor_id(self, obj: Any) -> int | None:
+        viewer = self.context.get("viewer")  # type: ignore[attr-defined]
+        if has_role(viewer, Role.OPS) or (viewer is not None and obj.contributor_id == viewer.pk):
+            return obj.contributor_id
+        return None
+
+
+class SubmissionOutput(_SeesContributor, serializers.ModelSerializer):
+    contributor = serializers.SerializerMethodField()
+    contributor_pseudonym = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SubmissionView
+        fields = [
+            "id",
+            "task",
+            "version",
+            "contributor",
+            "contributor_pseudonym",
+            "preference",
+            "strength",
+            "scores",
+            "rationale",
+            "time_spent_minutes",
+            "layer",
+            "submitted_at",
+        ]
+
+    def get_contributor(self, obj: SubmissionView) -> int | None:
+        return self._contributor_id(obj)
+
+    def get_contributor_pseudonym(self, obj: SubmissionView) -> str | None:
+        return contributor_pseudonym(obj.contributor_id)
+
+
+class TaskOutput(_SeesContributor, serializers.ModelSerializer):
+    contributor = serializers.SerializerMethodField()
+    contributor_pseudonym = serializers.SerializerMethodField()
+    current_submission = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TaskView
+        fields = [
+            "id",
+            "project",
+            "external_id",
+            "status",
+            "layer",
+            "contributor",
+            "contributor_pseudonym",
+            "prompt",
+            "context",
+            "response_a",
+            "response_b",
+            "tags",
+            "priority",
+            "rate",
+            "currency",
+            "current_submission",
+            "claim_expires_at",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_contributor(self, obj: TaskView) -> int | None:
+        return self._contributor_id(obj)
+
+    def get_contributor_pseudonym(self, obj: TaskView) -> str | None:
+        return contributor_pseudonym(obj.contributor_id)
+
+    def get_current_submission(self, obj: TaskView) -> dict[str, Any] | None:
+        if obj.current_submission is None:
+            return None
+        return SubmissionOutput(obj.current_submission, context=self.context).data
+
+
+class TaskOpsOutput(TaskOutput):
+    """Ops also see which model wrote which answer."""
+
+    class Meta(TaskOutput.Meta):
+        fields = [*TaskOutput.Meta.fields, "model_a", "model_b"]
+
+
+def task_serializer(viewer: Any) -> type[TaskOutput]:
+    return TaskOpsOutput if has_role(viewer, Role.OPS) else TaskOutput
+
+
+# --- inputs ------------------------------------------------------------------------------------------
+
+
+class ClaimInput(StrictInput):
+    project = serializers.UUIDField(required=False, help_text="Only claim from this project.")
+
+
+class ReasonInput(StrictInput):
+    reason = serializers.CharField(max_length=2000)
+
+
+class JudgmentInput(serializers.Serializer):
+    """Documents the submission body; the domain checks it (``tasks.domain.judgment``)."""
+
+    preference = serializers.ChoiceField(choices=PREFERENCES)
+    strength = serializers.IntegerField(min_value=1, max_value=3, required=False, allow_null=True)
+    scores = serializers.DictField(
+        child=serializers.DictField(child=serializers.IntegerField(min_value=1, max_value=5)),
+        help_text='{"correctness": {"a": 4, "b": 2}, ...} for every project criterion',
+    )
+    rationale = serializers.CharField(min_length=50, max_length=MAX_RATIONALE)
+    time_spent_minutes = serializers.IntegerField(min_value=1, max_value=1440)
+
+
+class TaskEventOutput(serializers.Serializer):
+    position = serializers.IntegerField()
+    version = serializers.IntegerField()
+    type = serializers.CharField()
+    recorded_at = serializers.DateTimeField()
+    data = serializers.DictField()
+    actor = serializers.IntegerField(required=False, help_text="Ops only: who acted (null: the system).")
+
+
+TASK_STATUSES = [status.value for status in TaskStatus]

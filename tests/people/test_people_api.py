@@ -1,0 +1,157 @@
+"""``people/``: ops manage people; every change is an event; nobody else may."""
+
+from __future__ import annotations
+
+import pytest
+
+from marlin.eventstore.models import Event
+from people.models import PersonSkill, User
+from tests.factories import PASSWORD, client_for, make_user
+
+pytestmark = pytest.mark.django_db
+
+NEW_PERSON = {
+    "username": "grace",
+    "email": "grace@example.com",
+    "name": "Grace Hopper",
+    "password": "a-long-enough-passphrase",
+    "roles": ["reviewer", "contributor"],
+    "reviewer_level": 3,
+    "skills": ["Python", "cobol"],
+    "capacity": 4,
+}
+
+
+@pytest.fixture
+def ops():
+    return client_for(make_user("ops"))
+
+
+def test_ops_register_a_person_who_can_then_sign_in(ops, api_client) -> None:
+    response = ops.post("/api/v1/people/", NEW_PERSON, format="json")
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["roles"] == ["contributor", "reviewer"]
+    assert body["skills"] == ["cobol", "python"]
+    assert "password" not in body
+    token = api_client.post(
+        "/api/v1/auth/token/", {"username": "grace", "password": NEW_PERSON["password"]}, format="json"
+    )
+    assert token.status_code == 200
+    registered = Event.objects.get(type="PersonRegistered", stream=f"person-{body['id']}")
+    assert "password" not in str(registered.data)
+
+
+def test_changes_are_events_and_only_real_changes_are_recorded(ops) -> None:
+    person = make_user("contributor", skills=["python"])
+
+    response = ops.patch(
+        f"/api/v1/people/{person.pk}/",
+        {"capacity": 9, "skills": ["python", "rust"], "roles": ["contributor"]},
+        format="json",
+    )
+
+    assert response.status_code == 200
+    assert (response.json()["capacity"], response.json()["skills"]) == (9, ["python", "rust"])
+    [update] = Event.objects.filter(type="PersonUpdated", stream=f"person-{person.pk}")
+    assert update.data["changes"] == {"capacity": 9, "skills": ["python", "rust"]}
+    assert set(PersonSkill.objects.filter(user=person).values_list("skill", flat=True)) == {"python", "rust"}
+
+
+def test_deactivation_keeps_sign_in_but_is_an_event(ops) -> None:
+    person = make_user("contributor")
+
+    ops.patch(f"/api/v1/people/{person.pk}/", {"active": False}, format="json")
+
+    person.refresh_from_db()
+    assert (person.active, person.is_active) == (False, True)
+    assert Event.objects.filter(type="PersonDeactivated").count() == 1
+
+
+def test_a_password_reset_is_recorded_without_the_password(ops, api_client) -> None:
+    person = make_user("contributor")
+
+    ops.patch(f"/api/v1/people/{person.pk}/", {"password": "brand-new-passphrase"}, format="json")
+
+    event = Event.objects.get(type="PersonPasswordSet")
+    assert "brand-new" not in str(event.data)
+    login = {"username": person.username, "password": "brand-new-passphrase"}
+    assert api_client.post("/api/v1/auth/token/", login, format="json").status_code == 200
+
+
+def test_a_user_made_outside_marlin_is_registered_in_the_log_on_first_change(ops) -> None:
+    outsider = User.objects.create_user(username="legacy", password=PASSWORD, email="l@example.com")
+
+    response = ops.patch(f"/api/v1/people/{outsider.pk}/", {"roles": ["contributor"]}, format="json")
+
+    assert response.status_code == 200
+    types = list(Event.objects.filter(stream=f"person-{outsider.pk}").values_list("type", flat=True))
+    assert types == ["PersonRegistered", "PersonUpdated"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"roles": ["overlord"]}, "roles"),
+        ({"reviewer_level": 9}, "reviewer_level"),
+        ({"password": "123"}, "password"),
+        ({"username": "bad name!"}, "username"),
+        ({"email": "not-an-email"}, "email"),
+        ({"capacity": "lots"}, "capacity"),
+        ({"shoe_size": 44}, "shoe_size"),
+    ],
+)
+def test_invalid_people_are_refused_with_the_field_and_nothing_is_written(ops, change, field) -> None:
+    before = (User.objects.count(), Event.objects.count())
+
+    response = ops.post("/api/v1/people/", {**NEW_PERSON, **change}, format="json")
+
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+    assert (User.objects.count(), Event.objects.count()) == before
+
+
+def test_a_taken_username_is_refused(ops) -> None:
+    make_user(username="grace")
+
+    response = ops.post("/api/v1/people/", {**NEW_PERSON, "username": "GRACE"}, format="json")
+
+    assert response.status_code == 400
+    assert "username" in response.json()["error"]["fields"]
+
+
+def test_people_are_listed_with_filters(ops) -> None:
+    make_user("reviewer", name="Rita Review")
+    make_user("contributor", active=False)
+
+    reviewers = ops.get("/api/v1/people/", {"role": "reviewer"}).json()
+    inactive = ops.get("/api/v1/people/", {"active": "false"}).json()
+    found = ops.get("/api/v1/people/", {"search": "rita"}).json()
+
+    assert [p["name"] for p in reviewers["results"]] == ["Rita Review"]
+    assert inactive["count"] == 1
+    assert found["count"] == 1
+    assert ops.get("/api/v1/people/", {"role": "wizard"}).status_code == 400
+
+
+@pytest.mark.parametrize("role", ["contributor", "reviewer", "finance"])
+def test_only_ops_manage_people(role) -> None:
+    client = client_for(make_user(role))
+    other = make_user("contributor")
+
+    assert client.get("/api/v1/people/").status_code == 403
+    assert client.post("/api/v1/people/", NEW_PERSON, format="json").status_code == 403
+    assert client.get(f"/api/v1/people/{other.pk}/").status_code == 403
+    assert client.patch(f"/api/v1/people/{other.pk}/", {"capacity": 1}, format="json").status_code == 403
+
+
+def test_a_superuser_may_do_what_ops_may() -> None:
+    admin = client_for(make_user(is_superuser=True))
+
+    assert admin.post("/api/v1/people/", NEW_PERSON, format="json").status_code == 201
+
+
+def test_an_unknown_person_is_404(ops) -> None:
+    assert ops.get("/api/v1/people/999999/").status_code == 404
+    assert ops.patch("/api/v1/people/999999/", {"capacity": 1}, format="json").status_code == 404
