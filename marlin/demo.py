@@ -49,7 +49,8 @@ DEMO_PEOPLE: list[dict[str, Any]] = [
 
 def seed() -> Iterator[str]:
     yield from _seed_people()
-    yield from _seed_project()
+    project_id = yield from _seed_project()
+    yield from _seed_work_in_review(project_id)
 
 
 def _seed_people() -> Iterator[str]:
@@ -93,9 +94,50 @@ def _seed_project() -> Iterator[str]:
             },
         )
         yield f"created project {DEMO_PROJECT!r}"
-    result = task_import(
-        actor_id=admin.pk,
-        project_id=project.id,
-        rows=rows_from_file(TASKS_FILE.name, TASKS_FILE.read_bytes()),
-    )
+    rows = rows_from_file(TASKS_FILE.name, TASKS_FILE.read_bytes())
+    result = task_import(actor_id=admin.pk, project_id=project.id, rows=rows)
     yield f"imported tasks into {DEMO_PROJECT!r}: {json.dumps(result.as_dict())}"
+    return project.id
+
+
+def _seed_work_in_review(project_id: Any) -> Iterator[str]:
+    """Some work in flight, the first time only: a claim, a submission waiting at layer 1, and
+    one approved at layer 1 waiting at layer 2."""
+    from marlin import reactors
+    from reviews.commands import review_decide
+    from reviews.models import ReviewAssignmentView
+    from tasks.commands import task_claim, task_submit
+    from tasks.models import SubmissionView
+
+    if SubmissionView.objects.filter(task__project_id=project_id).exists():
+        yield "work in review exists"
+        return
+    people = {u.username: u for u in User.objects.filter(username__in=["alice", "bob", "carol"])}
+    for username in ("alice", "bob"):
+        task = task_claim(contributor_id=people[username].pk, project_id=project_id)
+        if task is not None:
+            task_submit(
+                contributor_id=people[username].pk, task_id=task.id, judgment=_demo_judgment(task.project)
+            )
+    reactors.pump_all()  # route now, whether or not a worker is running
+    bob_review = ReviewAssignmentView.objects.filter(
+        task__contributor=people["bob"], status="pending"
+    ).first()
+    if bob_review is not None:
+        review_decide(reviewer_id=bob_review.reviewer_id, assignment_id=bob_review.id, decision="approve")
+        reactors.pump_all()
+    task_claim(contributor_id=people["carol"].pk, project_id=project_id)
+    yield "work in flight: carol holds a claim, alice's judgment is at layer 1, bob's at layer 2"
+
+
+def _demo_judgment(project: Any) -> dict[str, Any]:
+    return {
+        "preference": "A",
+        "strength": 2,
+        "scores": {name: {"a": 4, "b": 3} for name in project.criteria},
+        "rationale": (
+            "A covers the empty input and keeps the original order; B sorts in place, so it "
+            "mutates the caller's list and is slower on large inputs."
+        ),
+        "time_spent_minutes": 45,
+    }

@@ -159,6 +159,8 @@ MARLIN_PERIODIC_JOBS: dict[str, float] = {
     "marlin.pump_all_reactors": MARLIN_PUMP_INTERVAL_SECONDS,
     "marlin.purge_idempotency_keys": 3600.0,
     "tasks.expire_stale_claims": float(env("MARLIN_CLAIM_SWEEP_SECONDS", "30")),
+    "reviews.expire_overdue_reviews": float(env("MARLIN_REVIEW_SWEEP_SECONDS", "30")),
+    "reviews.route_waiting_reviews": float(env("MARLIN_ROUTING_SWEEP_SECONDS", "15")),
 }
 CELERY_BEAT_SCHEDULE = {
     name: {"task": name, "schedule": seconds} for name, seconds in MARLIN_PERIODIC_JOBS.items()

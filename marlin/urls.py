@@ -18,6 +18,7 @@ api_v1 = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("", include("people.urls")),
     path("", include("tasks.urls")),
+    path("", include("reviews.urls")),
     path("", include("rest_framework.urls")),
 ]
 

@@ -49,13 +49,14 @@ ROLE_COLUMNS = {
 
 
 class PersonSkill(models.Model):
-    """One skill of one person (projection), for eligibility queries."""
+    """One skill of one person (projection), for eligibility queries. Keyed by its content, so a
+    rebuild gives the same rows."""
 
+    pk = models.CompositePrimaryKey("user_id", "skill")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="skill_rows")
     skill = models.CharField(max_length=40)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "skill"], name="person_skill_unique")]
         indexes = [models.Index(fields=["skill", "user"], name="person_skill_by_skill")]
 
     def __str__(self) -> str:

@@ -5,3 +5,6 @@ class ReviewsConfig(AppConfig):
     name = "reviews"
     verbose_name = "Reviews"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from reviews import projections, reactors  # noqa: F401 - registration

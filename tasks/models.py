@@ -34,11 +34,9 @@ class ProjectView(models.Model):
 
 
 class ProjectRequiredSkill(models.Model):
+    pk = models.CompositePrimaryKey("project_id", "skill")
     project = models.ForeignKey(ProjectView, on_delete=models.CASCADE, related_name="skill_rows")
     skill = models.CharField(max_length=40)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["project", "skill"], name="project_skill_unique")]
 
     def __str__(self) -> str:
         return f"{self.project_id}:{self.skill}"
@@ -89,6 +87,8 @@ class TaskView(models.Model):
     )
     claimed_at = models.DateTimeField(null=True)
     claim_expires_at = models.DateTimeField(null=True)
+    revisions = models.PositiveSmallIntegerField(default=0, help_text="Requests for changes so far.")
+    finished_at = models.DateTimeField(null=True, help_text="When it was approved, rejected or cancelled.")
     import_row = models.PositiveIntegerField()
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()

@@ -8,11 +8,15 @@ from typing import Any
 from marlin import projections
 from marlin.eventstore.store import RecordedEvent
 from tasks.domain.events import (
+    ChangesRequested,
     ClaimExpired,
     JudgmentSubmitted,
+    TaskApproved,
     TaskCancelled,
     TaskClaimed,
+    TaskEnteredLayer,
     TaskImported,
+    TaskRejected,
     TaskReleased,
 )
 from tasks.domain.project import (
@@ -165,4 +169,31 @@ def _submitted(event: JudgmentSubmitted, recorded: RecordedEvent) -> None:
 
 @on(TaskCancelled)
 def _cancelled(event: TaskCancelled, recorded: RecordedEvent) -> None:
-    _task(event.task_id, recorded, status=TaskStatus.CANCELLED, layer=None, claim_expires_at=None)
+    _task(
+        event.task_id,
+        recorded,
+        status=TaskStatus.CANCELLED,
+        layer=None,
+        claim_expires_at=None,
+        finished_at=recorded.recorded_at,
+    )
+
+
+@on(TaskEnteredLayer)
+def _entered_layer(event: TaskEnteredLayer, recorded: RecordedEvent) -> None:
+    _task(event.task_id, recorded, layer=event.layer)
+
+
+@on(ChangesRequested)
+def _changes_requested(event: ChangesRequested, recorded: RecordedEvent) -> None:
+    _task(event.task_id, recorded, status=TaskStatus.CHANGES_REQUESTED, layer=None, revisions=event.revision)
+
+
+@on(TaskApproved)
+def _approved(event: TaskApproved, recorded: RecordedEvent) -> None:
+    _task(event.task_id, recorded, status=TaskStatus.APPROVED, layer=None, finished_at=recorded.recorded_at)
+
+
+@on(TaskRejected)
+def _rejected(event: TaskRejected, recorded: RecordedEvent) -> None:
+    _task(event.task_id, recorded, status=TaskStatus.REJECTED, layer=None, finished_at=recorded.recorded_at)

@@ -1,6 +1,6 @@
 """Reads of projects and tasks. Visibility is part of every query, so a list can never show
-what the detail view would refuse: ops see everything; a contributor sees their own tasks (the
-reviews app adds the tasks a reviewer was assigned); others see the active projects they
+what the detail view would refuse: ops see everything; a contributor sees their own tasks; a
+reviewer sees the tasks they were assigned to review; others see the active projects they
 qualify for."""
 
 from __future__ import annotations
@@ -62,6 +62,10 @@ def _visibility(user: Any) -> Q | None:
     visible = Q(pk__in=[])
     if has_role(user, Role.CONTRIBUTOR):
         visible |= Q(contributor_id=user.pk)
+    if has_role(user, Role.REVIEWER):
+        from reviews.selectors import task_ids_assigned_to
+
+        visible |= Q(pk__in=task_ids_assigned_to(user.pk))
     return visible
 
 

@@ -71,3 +71,22 @@ def import_tasks(project: ProjectView, n: int, *, prefix: str = "t", **fields: A
     rows = [(i, task_row(f"{prefix}{i}", **fields)) for i in range(1, n + 1)]
     task_import(actor_id=None, project_id=project.id, rows=rows)
     return [task_id_for(project.id, f"{prefix}{i}") for i in range(1, n + 1)]
+
+
+def submitted_task(
+    project: ProjectView, contributor: User | None = None, **overrides: Any
+) -> tuple[UUID, User]:
+    """A contributor claims the next task of ``project`` and submits a judgment on it."""
+    from tasks.commands import task_claim, task_submit
+
+    contributor = contributor or make_user("contributor")
+    task = task_claim(contributor_id=contributor.pk, project_id=project.id)
+    assert task is not None, "no open task to claim"
+    task_submit(contributor_id=contributor.pk, task_id=task.id, judgment=judgment(**overrides))
+    return task.id, contributor
+
+
+def pending_review(task_id: UUID) -> Any:
+    from reviews.models import ReviewAssignmentView
+
+    return ReviewAssignmentView.objects.filter(task_id=task_id, status="pending").first()

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
@@ -86,9 +87,19 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     return response
 
 
-def _describe(  # noqa: PLR0911 - one return per kind of error keeps the mapping readable
-    exc: Exception, request_id: str | None
-) -> tuple[int, str, str, Any, dict[str, str]]:
+Described = tuple[int, str, str, Any, dict[str, str]]  # status, code, message, fields, headers
+
+
+def _describe(exc: Exception, request_id: str | None) -> Described:
+    for describe in (_describe_ours, _describe_drf, _describe_django, _describe_database):
+        described = describe(exc)
+        if described is not None:
+            return described
+    log.exception("unexpected error (request %s)", request_id, exc_info=exc)
+    return 500, "server_error", "An unexpected error occurred; it has been logged.", {}, {}
+
+
+def _describe_ours(exc: Exception) -> Described | None:
     if isinstance(exc, domain.DomainError):
         status = next((code for cls, code in _DOMAIN_STATUS if isinstance(exc, cls)), 409)
         fields = exc.fields if isinstance(exc, domain.InvalidInput) else {}
@@ -99,26 +110,49 @@ def _describe(  # noqa: PLR0911 - one return per kind of error keeps the mapping
         return 409, "idempotency_key_in_flight", str(exc), {}, {}
     if isinstance(exc, InvalidIdempotencyKey):
         return 400, "invalid_idempotency_key", str(exc), {"Idempotency-Key": [str(exc)]}, {}
+    return None
+
+
+def _describe_drf(exc: Exception) -> Described | None:
     if isinstance(exc, drf.ValidationError):
         return 400, "invalid", "Invalid input.", _field_errors(exc.detail), {}
+    if not isinstance(exc, drf.APIException):
+        return None
+    code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
+    headers = {}
+    if isinstance(exc, drf.Throttled) and exc.wait is not None:
+        headers["Retry-After"] = str(int(exc.wait) + 1)
+    if isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed):
+        headers["WWW-Authenticate"] = "Token"
+    return exc.status_code, code, _text(exc.detail), {}, headers
+
+
+def _describe_django(exc: Exception) -> Described | None:
     if isinstance(exc, Http404):
         return 404, "not_found", "Not found.", {}, {}
     if isinstance(exc, DjangoPermissionDenied):
         return 403, "not_allowed", "You do not have permission to perform this action.", {}, {}
     if isinstance(exc, RequestDataTooBig):
         return 413, "request_too_large", "The request body is too large.", {}, {}
-    if isinstance(exc, drf.APIException):
-        code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
-        headers = {}
-        if isinstance(exc, drf.Throttled) and exc.wait is not None:
-            headers["Retry-After"] = str(int(exc.wait) + 1)
-        if isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed):
-            headers["WWW-Authenticate"] = "Token"
-        return exc.status_code, code, _text(exc.detail), {}, headers
     if isinstance(exc, SuspiciousOperation):
         return 400, "bad_request", "The request could not be understood.", {}, {}
-    log.exception("unexpected error (request %s)", request_id, exc_info=exc)
-    return 500, "server_error", "An unexpected error occurred; it has been logged.", {}, {}
+    return None
+
+
+def _describe_database(exc: Exception) -> Described | None:
+    if not isinstance(exc, OperationalError):
+        return None
+    if _lost_a_race(exc):
+        return 409, "concurrent_update", "Another request changed the same data at once; retry.", {}, {}
+    if "database is locked" in str(exc):
+        return 503, "database_busy", "The database is busy; retry shortly.", {}, {"Retry-After": "1"}
+    return None
+
+
+def _lost_a_race(error: OperationalError) -> bool:
+    """PostgreSQL ended the transaction to break a deadlock or a serialization conflict."""
+    cause = error.__cause__
+    return getattr(cause, "sqlstate", None) in {"40P01", "40001", "55P03"}
 
 
 def _field_errors(detail: Any) -> Any:

@@ -78,3 +78,87 @@ class JudgmentSubmitted(DomainEvent):
 class TaskCancelled(DomainEvent):
     task_id: UUID
     reason: str
+
+
+# --- review rounds (decided by ``reviews.domain``) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewAssigned(DomainEvent):
+    """Routing (or ops) gave the submission under review at ``layer`` to a reviewer."""
+
+    task_id: UUID
+    assignment_id: UUID
+    layer: int
+    reviewer_id: int
+    submission_version: int
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class ReviewExpired(DomainEvent):
+    """The reviewer did not decide by ``due_at``; the layer is routed to someone else."""
+
+    task_id: UUID
+    assignment_id: UUID
+    reviewer_id: int
+
+
+@dataclass(frozen=True)
+class ReviewReassigned(DomainEvent):
+    """The assignment was taken from its reviewer: ``reason`` is ``ops`` or ``reviewer_deactivated``."""
+
+    task_id: UUID
+    assignment_id: UUID
+    reviewer_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReviewDecided(DomainEvent):
+    task_id: UUID
+    assignment_id: UUID
+    reviewer_id: int
+    layer: int
+    decision: str  # approve | request_changes | reject
+    feedback: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TaskEnteredLayer(DomainEvent):
+    """Approved at ``layer - 1``: the submission now waits for review at ``layer``."""
+
+    task_id: UUID
+    layer: int
+
+
+@dataclass(frozen=True)
+class ChangesRequested(DomainEvent):
+    """The contributor revises; the revision returns to ``layer``, preferably to ``reviewer_id``."""
+
+    task_id: UUID
+    layer: int
+    reviewer_id: int
+    revision: int  # 1 for the first request for changes on this task
+
+
+@dataclass(frozen=True)
+class TaskApproved(DomainEvent):
+    """Final approval at the last layer: the contributor earns ``rate`` in ``currency``."""
+
+    task_id: UUID
+    project_id: UUID
+    contributor_id: int
+    rate: Decimal
+    currency: str
+    approved_at: datetime
+
+
+@dataclass(frozen=True)
+class TaskRejected(DomainEvent):
+    """Rejected by a reviewer (final)."""
+
+    task_id: UUID
+    layer: int
+    reviewer_id: int

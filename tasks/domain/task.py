@@ -19,11 +19,19 @@ from marlin.kernel.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from marlin.kernel.events import DomainEvent
 from marlin.kernel.tags import normalize_tags, split_tag_text
 from tasks.domain.events import (
+    ChangesRequested,
     ClaimExpired,
     JudgmentSubmitted,
+    ReviewAssigned,
+    ReviewDecided,
+    ReviewExpired,
+    ReviewReassigned,
+    TaskApproved,
     TaskCancelled,
     TaskClaimed,
+    TaskEnteredLayer,
     TaskImported,
+    TaskRejected,
     TaskReleased,
 )
 from tasks.domain.judgment import clean_judgment
@@ -69,6 +77,25 @@ class ProjectPolicy:
     currency: str = "USD"
 
 
+class AssignmentStatus(StrEnum):
+    PENDING = "pending"
+    DECIDED = "decided"
+    EXPIRED = "expired"
+    REASSIGNED = "reassigned"
+    CANCELLED = "cancelled"  # the task was cancelled while the review was pending
+
+
+@dataclass(frozen=True)
+class Assignment:
+    assignment_id: UUID
+    layer: int
+    reviewer_id: int
+    submission_version: int
+    due_at: datetime
+    status: AssignmentStatus = AssignmentStatus.PENDING
+    decision: str | None = None
+
+
 @dataclass(frozen=True)
 class TaskState:
     task_id: UUID | None = None
@@ -79,16 +106,68 @@ class TaskState:
     claim_expires_at: datetime | None = None
     submissions: int = 0
     resume_layer: int | None = None  # the layer that asked for changes, where the revision goes
+    preferred_reviewer_id: int | None = None  # who asked for changes, to review the revision
+    revisions_requested: int = 0
+    assignments: tuple[Assignment, ...] = ()
+    rate: Decimal | None = None
+    currency: str | None = None
 
     @property
     def exists(self) -> bool:
         return self.status is not None
 
+    def pending_assignment(self) -> Assignment | None:
+        return next((a for a in self.assignments if a.status == AssignmentStatus.PENDING), None)
 
-def evolve(state: TaskState, event: DomainEvent) -> TaskState:
+    def assignment(self, assignment_id: UUID) -> Assignment | None:
+        return next((a for a in self.assignments if a.assignment_id == assignment_id), None)
+
+    def reviewers_at_other_layers(self, layer: int) -> frozenset[int]:
+        """Who decided on this task at another layer: they may not review it at this one."""
+        return frozenset(
+            a.reviewer_id
+            for a in self.assignments
+            if a.layer != layer and a.status == AssignmentStatus.DECIDED
+        )
+
+    def reviewers_passed_over(self) -> frozenset[int]:
+        """Who let this submission's review at this layer expire or had it taken away."""
+        return frozenset(
+            a.reviewer_id
+            for a in self.assignments
+            if a.layer == self.layer
+            and a.submission_version == self.submissions
+            and a.status in (AssignmentStatus.EXPIRED, AssignmentStatus.REASSIGNED)
+        )
+
+    def awaits_reviewer(self) -> bool:
+        return self.status == TaskStatus.IN_REVIEW and self.pending_assignment() is None
+
+
+def _with_assignment(state: TaskState, assignment_id: UUID, **changes: Any) -> TaskState:
+    assignments = tuple(
+        replace(a, **changes) if a.assignment_id == assignment_id else a for a in state.assignments
+    )
+    return replace(state, assignments=assignments)
+
+
+def _cancel_pending(state: TaskState) -> tuple[Assignment, ...]:
+    return tuple(
+        replace(a, status=AssignmentStatus.CANCELLED) if a.status == AssignmentStatus.PENDING else a
+        for a in state.assignments
+    )
+
+
+def evolve(state: TaskState, event: DomainEvent) -> TaskState:  # noqa: PLR0911, PLR0912 - a case per event
     match event:
         case TaskImported():
-            return TaskState(task_id=event.task_id, project_id=event.project_id, status=TaskStatus.OPEN)
+            return TaskState(
+                task_id=event.task_id,
+                project_id=event.project_id,
+                status=TaskStatus.OPEN,
+                rate=event.rate,
+                currency=event.currency,
+            )
         case TaskClaimed():
             return replace(
                 state,
@@ -108,7 +187,40 @@ def evolve(state: TaskState, event: DomainEvent) -> TaskState:
                 resume_layer=None,
             )
         case TaskCancelled():
-            return replace(state, status=TaskStatus.CANCELLED, layer=None, claim_expires_at=None)
+            return replace(
+                state,
+                status=TaskStatus.CANCELLED,
+                layer=None,
+                claim_expires_at=None,
+                assignments=_cancel_pending(state),
+            )
+        case ReviewAssigned():
+            assignment = Assignment(
+                event.assignment_id, event.layer, event.reviewer_id, event.submission_version, event.due_at
+            )
+            return replace(state, assignments=(*state.assignments, assignment))
+        case ReviewExpired():
+            return _with_assignment(state, event.assignment_id, status=AssignmentStatus.EXPIRED)
+        case ReviewReassigned():
+            return _with_assignment(state, event.assignment_id, status=AssignmentStatus.REASSIGNED)
+        case ReviewDecided():
+            return _with_assignment(
+                state, event.assignment_id, status=AssignmentStatus.DECIDED, decision=event.decision
+            )
+        case TaskEnteredLayer():
+            return replace(state, layer=event.layer)
+        case ChangesRequested():
+            return replace(
+                state,
+                status=TaskStatus.CHANGES_REQUESTED,
+                resume_layer=event.layer,
+                preferred_reviewer_id=event.reviewer_id,
+                revisions_requested=event.revision,
+            )
+        case TaskApproved():
+            return replace(state, status=TaskStatus.APPROVED, layer=None)
+        case TaskRejected():
+            return replace(state, status=TaskStatus.REJECTED, layer=None)
     return state
 
 

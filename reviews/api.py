@@ -1,0 +1,101 @@
+"""Review endpoints: assignments, decisions, reassignment, and the ops queue view."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import django_filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from marlin.api.base import CommandApiView
+from marlin.api.permissions import IsOps, IsReviewer
+from marlin.api.serializers import validated
+from reviews import commands, queues, selectors
+from reviews.models import ReviewAssignmentView
+from reviews.serializers import AssignmentDetailOutput, AssignmentOutput, DecisionInput, ReassignInput
+from tasks.domain.task import AssignmentStatus
+
+
+class AssignmentFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=[(s.value, s.value) for s in AssignmentStatus])
+    task = django_filters.UUIDFilter(field_name="task_id")
+    layer = django_filters.NumberFilter(min_value=1)
+
+    class Meta:
+        model = ReviewAssignmentView
+        fields = ["status", "task", "layer"]
+
+
+class ReviewsApi(GenericAPIView):
+    """Review assignments: a reviewer's own, or all for ops. Filters: ``status``, ``task``, ``layer``."""
+
+    serializer_class = AssignmentOutput
+    filterset_class = AssignmentFilter
+
+    def get_queryset(self) -> Any:
+        return selectors.assignments_visible_to(self.request.user).order_by("-assigned_at", "id")
+
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(AssignmentOutput(page, many=True).data)
+
+
+class ReviewApi(APIView):
+    """One assignment with the task (no models), the submission under review, earlier versions and
+    earlier rounds' feedback, and the project's criteria."""
+
+    @extend_schema(responses=AssignmentDetailOutput)
+    def get(self, request: Request, assignment_id: UUID) -> Response:
+        assignment = selectors.assignment_for(request.user, assignment_id)
+        context = {"viewer": request.user, "review": selectors.review_context(assignment)}
+        return Response(AssignmentDetailOutput(assignment, context=context).data)
+
+
+class ReviewDecisionApi(CommandApiView):
+    """Approve, request changes or reject (feedback and reason codes required for the last two)."""
+
+    permission_classes = [IsReviewer]
+
+    @extend_schema(request=DecisionInput, responses=AssignmentOutput)
+    def post(self, request: Request, assignment_id: UUID) -> Response:
+        data = validated(DecisionInput, request.data)
+        selectors.assignment_for(request.user, assignment_id)
+        assignment = commands.review_decide(reviewer_id=request.user.pk, assignment_id=assignment_id, **data)
+        return Response(AssignmentOutput(assignment).data)
+
+
+class ReviewReassignApi(CommandApiView):
+    """Ops: give a pending review to a named eligible reviewer, or let routing pick."""
+
+    permission_classes = [IsOps]
+
+    @extend_schema(
+        request=ReassignInput,
+        responses={200: AssignmentOutput, 202: OpenApiResponse(description="nobody eligible: queued")},
+    )
+    def post(self, request: Request, assignment_id: UUID) -> Response:
+        data = validated(ReassignInput, request.data)
+        selectors.assignment_for(request.user, assignment_id)
+        new = commands.review_reassign(
+            actor_id=request.user.pk, assignment_id=assignment_id, reviewer_id=data.get("reviewer")
+        )
+        if new is None:
+            return Response(
+                {"detail": "nobody is eligible now: the task waits in the unassigned queue"}, status=202
+            )
+        return Response(AssignmentOutput(new).data)
+
+
+class QueuesApi(APIView):
+    """Ops: per project, counts by state and layer with oldest ages, overdue work, 24 h throughput,
+    first-pass approval rate and reason counts; and every reviewer's load."""
+
+    permission_classes = [IsOps]
+
+    def get(self, request: Request) -> Response:
+        return Response(queues.queue_overview())

@@ -1,0 +1,194 @@
+"""Review commands: route a layer to a reviewer, decide, expire, reassign.
+
+Lock order (with ``marlin.eventstore.store``): the unassigned-queue row of the task, then
+reviewer load rows (lowest id first), then task rows through the projectors, then the position
+counter at commit. Routing takes reviewer load rows ``FOR UPDATE SKIP LOCKED``, re-checking
+``pending < capacity`` on the row it gets, so concurrent routers never push anyone over capacity.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+from uuid import UUID
+
+from marlin.eventstore.store import command_transaction
+from marlin.kernel import clock
+from marlin.kernel.errors import ConcurrencyConflict, DomainError, InvalidInput, NotFound
+from reviews import domain
+from reviews.models import AwaitingReview, ReviewAssignmentView, ReviewerLoad
+from reviews.selectors import eligible_reviewers, loads_with_room
+from tasks.commands import load_task, project_policy
+from tasks.domain.events import task_stream
+from tasks.domain.task import TaskState
+
+log = logging.getLogger(__name__)
+
+
+def review_route(*, task_id: UUID) -> UUID | None:
+    """Give the task's current layer to the best eligible reviewer with room.
+
+    Returns the new assignment's id, or None when the task needs no reviewer or nobody is
+    eligible (it then waits in the unassigned queue until capacity frees or the sweep runs).
+    """
+    with command_transaction() as uow:
+        waiting = AwaitingReview.objects.select_for_update(skip_locked=True).filter(task_id=task_id).first()
+        if waiting is None:
+            return None  # assigned already, or another router holds it right now
+        state, version = load_task(task_id)
+        if not state.awaits_reviewer():
+            return None
+        reviewer_id = _pick_reviewer(state)
+        if reviewer_id is None:
+            return None
+        assignment_id = uuid.uuid4()
+        events = domain.decide_assign(
+            state,
+            reviewer_id=reviewer_id,
+            assignment_id=assignment_id,
+            policy=project_policy(state.project_id),  # type: ignore[arg-type]
+            now=clock.now(),
+        )
+        uow.append(task_stream(task_id), version, events)
+    return assignment_id
+
+
+def _pick_reviewer(state: TaskState, *, only: int | None = None) -> int | None:
+    """Lock and return the load row of the reviewer to assign, or None."""
+    eligible = eligible_reviewers(
+        project_id=state.project_id,  # type: ignore[arg-type]
+        layer=state.layer or 1,
+        exclude=domain.excluded_reviewers(state),
+    )
+    # A named reviewer (ops), or for a revision the reviewer who asked for it, is waited for;
+    # otherwise a reviewer whose row another router holds is skipped for the next best.
+    named = only if only is not None else (state.preferred_reviewer_id if state.submissions > 1 else None)
+    if named is not None:
+        load = loads_with_room(eligible.filter(pk=named)).select_for_update(of=("self",)).first()
+        if load is not None or only is not None:
+            return load.reviewer_id if load is not None else None
+    load = loads_with_room(eligible).select_for_update(skip_locked=True, of=("self",)).first()
+    return load.reviewer_id if load is not None else None
+
+
+def review_route_waiting(*, limit: int = 100) -> int:
+    """Route tasks of the unassigned queue, oldest first; return how many were assigned.
+
+    Each task is routed in its own transaction, or, inside a reactor, joined to the reactor's.
+    """
+    routed = 0
+    task_ids = list(
+        AwaitingReview.objects.order_by("waiting_since").values_list("task_id", flat=True)[:limit]
+    )
+    for task_id in task_ids:
+        try:
+            if review_route(task_id=task_id) is not None:
+                routed += 1
+        except ConcurrencyConflict:
+            log.info("routing %s lost a race; it stays queued for the next attempt", task_id)
+    return routed
+
+
+def review_decide(
+    *, reviewer_id: int, assignment_id: UUID, decision: Any, feedback: Any = None, reasons: Any = None
+) -> ReviewAssignmentView:
+    """The assigned reviewer approves, asks for changes or rejects."""
+    task_id = _task_of(assignment_id)
+    with command_transaction(actor_id=reviewer_id) as uow:
+        _lock_loads([reviewer_id])
+        state, version = load_task(task_id)
+        events = domain.decide_review(
+            state,
+            assignment_id=assignment_id,
+            reviewer_id=reviewer_id,
+            decision=decision,
+            feedback=feedback,
+            reasons=reasons,
+            policy=project_policy(state.project_id),  # type: ignore[arg-type]
+            now=clock.now(),
+        )
+        uow.append(task_stream(task_id), version, events)
+    return ReviewAssignmentView.objects.get(pk=assignment_id)
+
+
+def review_expire(*, assignment_id: UUID) -> None:
+    """Take back an overdue review; routing gives the layer to someone else."""
+    task_id = _task_of(assignment_id)
+    with command_transaction() as uow:
+        state, version = load_task(task_id)
+        assignment = state.assignment(assignment_id)
+        _lock_loads([assignment.reviewer_id] if assignment else [])
+        events = domain.decide_expire(state, assignment_id=assignment_id, now=clock.now())
+        uow.append(task_stream(task_id), version, events)
+
+
+def review_reassign(
+    *, actor_id: int | None, assignment_id: UUID, reviewer_id: int | None = None, reason: str = "ops"
+) -> ReviewAssignmentView | None:
+    """Take a pending review from its reviewer and give it to ``reviewer_id`` (who must be
+    eligible and have room) or, without one, to whoever routing picks. Returns the new
+    assignment, or None when nobody is eligible now (the task waits in the unassigned queue)."""
+    task_id = _task_of(assignment_id)
+    with command_transaction(actor_id=actor_id) as uow:
+        state, version = load_task(task_id)
+        current = state.assignment(assignment_id)
+        _lock_loads(sorted({current.reviewer_id} if current else set()))
+        taken = domain.decide_reassign(state, assignment_id=assignment_id, reason=reason)
+        uow.append(task_stream(task_id), version, taken)
+        for event in taken:
+            state = _evolve(state, event)
+        version += len(taken)
+        chosen = _pick_reviewer(state, only=reviewer_id)
+        if chosen is None:
+            if reviewer_id is not None:
+                raise InvalidInput(
+                    fields={
+                        "reviewer": [
+                            "not eligible for this review: role, level, skills, capacity or conflict"
+                        ]
+                    }
+                )
+            return None
+        new_id = uuid.uuid4()
+        assigned = domain.decide_assign(
+            state,
+            reviewer_id=chosen,
+            assignment_id=new_id,
+            policy=project_policy(state.project_id),  # type: ignore[arg-type]
+            now=clock.now(),
+        )
+        uow.append(task_stream(task_id), version, assigned)
+    return ReviewAssignmentView.objects.get(pk=new_id)
+
+
+def reviews_withdraw_from(*, reviewer_id: int) -> int:
+    """A deactivated reviewer's pending reviews go to others (or wait in the queue)."""
+    pending = ReviewAssignmentView.objects.filter(reviewer_id=reviewer_id, status="pending")
+    moved = 0
+    for assignment_id in pending.values_list("pk", flat=True):
+        try:
+            review_reassign(actor_id=None, assignment_id=assignment_id, reason="reviewer_deactivated")
+            moved += 1
+        except DomainError as refusal:
+            log.info("review %s not withdrawn: %s", assignment_id, refusal.message)
+    return moved
+
+
+def _task_of(assignment_id: UUID) -> UUID:
+    task_id = ReviewAssignmentView.objects.filter(pk=assignment_id).values_list("task_id", flat=True).first()
+    if task_id is None:
+        raise NotFound("no such review assignment")
+    return task_id
+
+
+def _lock_loads(reviewer_ids: list[int]) -> None:
+    list(
+        ReviewerLoad.objects.select_for_update().filter(reviewer_id__in=reviewer_ids).order_by("reviewer_id")
+    )
+
+
+def _evolve(state: TaskState, event: Any) -> TaskState:
+    from tasks.domain.task import evolve
+
+    return evolve(state, event)

@@ -1,0 +1,72 @@
+"""Reads of review assignments and reviewer eligibility. Reviewers see their own assignments,
+ops see all; the restriction is in every query."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Exists, F, OuterRef, QuerySet
+
+from marlin.kernel.errors import NotFound
+from people.models import PersonSkill, User
+from people.roles import Role, has_role
+from reviews.models import ReviewAssignmentView, ReviewerLoad
+from tasks.models import ProjectRequiredSkill, SubmissionView
+
+
+def task_ids_assigned_to(reviewer_id: int) -> QuerySet[Any]:
+    """Ids of every task the reviewer was ever assigned (a subquery, for task visibility)."""
+    return ReviewAssignmentView.objects.filter(reviewer_id=reviewer_id).values("task_id")
+
+
+def eligible_reviewers(*, project_id: UUID, layer: int, exclude: Iterable[int]) -> QuerySet[User]:
+    """Active reviewers of level >= layer holding every skill the project requires."""
+    lacks_a_skill = ProjectRequiredSkill.objects.filter(project_id=project_id).exclude(
+        skill__in=PersonSkill.objects.filter(user=OuterRef(OuterRef("pk"))).values("skill")
+    )
+    return (
+        User.objects.filter(is_reviewer=True, active=True, is_active=True, reviewer_level__gte=layer)
+        .exclude(pk__in=list(exclude))
+        .filter(~Exists(lacks_a_skill))
+    )
+
+
+def loads_with_room(reviewers: QuerySet[User]) -> QuerySet[ReviewerLoad]:
+    """Load rows of those reviewers under capacity: fewest pending, longest idle, lowest id first."""
+    return ReviewerLoad.objects.filter(reviewer__in=reviewers, pending__lt=F("reviewer__capacity")).order_by(
+        "pending", F("last_assigned_at").asc(nulls_first=True), "reviewer_id"
+    )
+
+
+def assignments_visible_to(user: Any) -> QuerySet[ReviewAssignmentView]:
+    query = ReviewAssignmentView.objects.select_related("task__project")
+    if has_role(user, Role.OPS):
+        return query
+    if has_role(user, Role.REVIEWER):
+        return query.filter(reviewer_id=user.pk)
+    return query.none()
+
+
+def assignment_for(user: Any, assignment_id: UUID) -> ReviewAssignmentView:
+    assignment = assignments_visible_to(user).filter(pk=assignment_id).first()
+    if assignment is None:
+        raise NotFound("no such review assignment")
+    return assignment
+
+
+def review_context(assignment: ReviewAssignmentView) -> dict[str, Any]:
+    """What the reviewer sees: the submission under review, earlier versions, earlier rounds."""
+    submissions = list(SubmissionView.objects.filter(task_id=assignment.task_id).order_by("version"))
+    earlier_rounds = (
+        ReviewAssignmentView.objects.filter(task_id=assignment.task_id, status="decided")
+        .exclude(pk=assignment.pk)
+        .order_by("decided_at")
+    )
+    return {
+        "criteria": assignment.task.project.criteria,
+        "submission": next((s for s in submissions if s.version == assignment.submission_version), None),
+        "earlier_submissions": [s for s in submissions if s.version < assignment.submission_version],
+        "earlier_rounds": list(earlier_rounds),
+    }

@@ -1,0 +1,104 @@
+"""Shapes of the reviews API. Reviewers never see model identities or a contributor's name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from marlin.api.serializers import StrictInput
+from people.pseudonyms import contributor_pseudonym
+from reviews.domain import Decision
+from reviews.models import ReviewAssignmentView
+from tasks.serializers import SubmissionOutput
+
+
+class AssignmentOutput(serializers.ModelSerializer):
+    class Meta:
+        model = ReviewAssignmentView
+        fields = [
+            "id",
+            "task",
+            "layer",
+            "reviewer",
+            "status",
+            "assigned_at",
+            "due_at",
+            "decision",
+            "feedback",
+            "reasons",
+            "decided_at",
+            "submission_version",
+        ]
+
+
+class ReviewTaskOutput(serializers.Serializer):
+    """The task as a reviewer sees it: no models, the contributor as a pseudonym."""
+
+    id = serializers.UUIDField()
+    project = serializers.UUIDField(source="project_id")
+    status = serializers.CharField()
+    layer = serializers.IntegerField(allow_null=True)
+    prompt = serializers.CharField()
+    context = serializers.CharField()
+    response_a = serializers.CharField()
+    response_b = serializers.CharField()
+    tags = serializers.ListField(child=serializers.CharField())
+    contributor_pseudonym = serializers.SerializerMethodField()
+
+    def get_contributor_pseudonym(self, task: Any) -> str | None:
+        return contributor_pseudonym(task.contributor_id)
+
+
+class EarlierRoundOutput(serializers.ModelSerializer):
+    """An earlier review of this task: what was decided and why (not by whom)."""
+
+    class Meta:
+        model = ReviewAssignmentView
+        fields = ["layer", "submission_version", "decision", "feedback", "reasons", "decided_at"]
+
+
+class AssignmentDetailOutput(AssignmentOutput):
+    task_detail = serializers.SerializerMethodField()
+    criteria = serializers.SerializerMethodField()
+    submission = serializers.SerializerMethodField()
+    earlier_submissions = serializers.SerializerMethodField()
+    earlier_rounds = serializers.SerializerMethodField()
+
+    class Meta(AssignmentOutput.Meta):
+        fields = [
+            *AssignmentOutput.Meta.fields,
+            "task_detail",
+            "criteria",
+            "submission",
+            "earlier_submissions",
+            "earlier_rounds",
+        ]
+
+    def _submission(self, submission: Any) -> Any:
+        return SubmissionOutput(submission, context=self.context).data if submission else None
+
+    def get_task_detail(self, obj: ReviewAssignmentView) -> Any:
+        return ReviewTaskOutput(obj.task).data
+
+    def get_criteria(self, obj: ReviewAssignmentView) -> list[str]:
+        return list(self.context["review"]["criteria"])
+
+    def get_submission(self, obj: ReviewAssignmentView) -> Any:
+        return self._submission(self.context["review"]["submission"])
+
+    def get_earlier_submissions(self, obj: ReviewAssignmentView) -> Any:
+        return [self._submission(s) for s in self.context["review"]["earlier_submissions"]]
+
+    def get_earlier_rounds(self, obj: ReviewAssignmentView) -> Any:
+        return EarlierRoundOutput(self.context["review"]["earlier_rounds"], many=True).data
+
+
+class DecisionInput(StrictInput):
+    decision = serializers.ChoiceField(choices=[d.value for d in Decision])
+    feedback = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
+    reasons = serializers.ListField(child=serializers.CharField(max_length=40), max_length=30, required=False)
+
+
+class ReassignInput(StrictInput):
+    reviewer = serializers.IntegerField(required=False, help_text="Without it, routing picks.")

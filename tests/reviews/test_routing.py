@@ -1,0 +1,204 @@
+"""Routing: who is eligible, who is chosen, what waits, and when waiting work moves."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from marlin.kernel import clock
+from people.commands import person_update
+from reviews import commands
+from reviews.jobs import expire_overdue_reviews_job, route_waiting_reviews_job
+from reviews.models import AwaitingReview, ReviewAssignmentView, ReviewerLoad
+from tests.factories import client_for, import_tasks, make_project, make_user, pending_review, submitted_task
+from tests.support.settle import settle
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def project():
+    project = make_project(review_layers=2)
+    import_tasks(project, 12)
+    return project
+
+
+def reviewer(level: int = 1, **fields):
+    return make_user("reviewer", reviewer_level=level, **fields)
+
+
+def approve(task_id) -> None:
+    review = pending_review(task_id)
+    commands.review_decide(reviewer_id=review.reviewer_id, assignment_id=review.id, decision="approve")
+
+
+def test_the_reviewer_with_fewest_pending_then_longest_idle_then_lowest_id_is_chosen(project) -> None:
+    first, second, third = reviewer(), reviewer(), reviewer()
+
+    chosen = []
+    for _ in range(4):
+        task_id, _ = submitted_task(project)
+        settle()
+        chosen.append(pending_review(task_id).reviewer_id)
+
+    # Equal load: lowest id; then the idle ones; the fourth goes to whoever waited longest.
+    assert chosen == [first.pk, second.pk, third.pk, first.pk]
+
+
+def test_level_and_skills_decide_eligibility(project) -> None:
+    rust = make_project(required_skills=["rust"])
+    import_tasks(rust, 1, prefix="r")
+    reviewer(level=1, skills=["python"])
+    rustacean = reviewer(level=1, skills=["rust"])
+
+    task_id, _ = submitted_task(rust, make_user("contributor", skills=["rust"]))
+    settle()
+
+    assert pending_review(task_id).reviewer_id == rustacean.pk
+
+
+def test_a_contributor_who_also_reviews_never_gets_their_own_task(project) -> None:
+    both = make_user("contributor", "reviewer")
+    other = reviewer()
+
+    task_id, _ = submitted_task(project, both)
+    settle()
+
+    assert pending_review(task_id).reviewer_id == other.pk
+
+
+def test_the_layer_1_reviewer_never_reviews_layer_2_even_as_the_only_one_with_room(project) -> None:
+    only = reviewer(level=2)
+    task_id, _ = submitted_task(project)
+    settle()
+    approve(task_id)
+    settle()
+
+    assert pending_review(task_id) is None
+    assert AwaitingReview.objects.get(task_id=task_id).layer == 2
+
+    other = reviewer(level=2)
+    settle()
+    assert pending_review(task_id).reviewer_id == other.pk
+    assert only.pk != other.pk
+
+
+def test_nobody_goes_over_capacity_and_the_rest_waits(project) -> None:
+    reviewer(capacity=2)
+
+    tasks = [submitted_task(project)[0] for _ in range(3)]
+    settle()
+
+    assert ReviewerLoad.objects.get(reviewer__is_reviewer=True).pending == 2
+    assert AwaitingReview.objects.filter(task_id__in=tasks).count() == 1
+
+
+def test_a_decision_frees_capacity_and_routes_the_oldest_waiting_task(project) -> None:
+    reviewer(capacity=1)
+    first, _ = submitted_task(project)
+    second, _ = submitted_task(project)
+    settle()
+    assert pending_review(second) is None
+
+    approve(first)
+    settle()
+
+    assert pending_review(second) is not None
+
+
+def test_raising_capacity_or_adding_a_reviewer_routes_waiting_work(project) -> None:
+    person = reviewer(capacity=0)
+    task_id, _ = submitted_task(project)
+    settle()
+    assert pending_review(task_id) is None
+
+    person_update(actor_id=None, user_id=person.pk, fields={"capacity": 3})
+    settle()
+
+    assert pending_review(task_id).reviewer_id == person.pk
+
+
+def test_an_overdue_review_expires_and_goes_to_someone_else(project) -> None:
+    slow, quick = reviewer(), reviewer()
+    task_id, _ = submitted_task(project)
+    settle()
+    assert pending_review(task_id).reviewer_id == slow.pk
+
+    with clock.pinned_at(clock.now() + timedelta(days=1, minutes=1)):
+        assert expire_overdue_reviews_job() == 1
+    settle()
+
+    assert pending_review(task_id).reviewer_id == quick.pk
+    assert ReviewAssignmentView.objects.get(reviewer=slow).status == "expired"
+    assert ReviewerLoad.objects.get(reviewer=slow).pending == 0
+
+
+def test_deactivating_a_reviewer_routes_their_pending_work_elsewhere(project) -> None:
+    leaving, staying = reviewer(), reviewer()
+    task_id, _ = submitted_task(project)
+    settle()
+    assert pending_review(task_id).reviewer_id == leaving.pk
+
+    person_update(actor_id=None, user_id=leaving.pk, fields={"active": False})
+    settle()
+
+    assert pending_review(task_id).reviewer_id == staying.pk
+    assert ReviewAssignmentView.objects.get(reviewer=leaving).status == "reassigned"
+
+
+def test_the_periodic_sweep_routes_what_waits(project) -> None:
+    task_id, _ = submitted_task(project)
+    settle()
+    late = reviewer()
+    # Skip the reactors: only the sweep sees the new reviewer.
+    assert route_waiting_reviews_job() == 1
+    assert pending_review(task_id).reviewer_id == late.pk
+
+
+def test_ops_reassign_to_a_named_reviewer_or_let_routing_pick(project) -> None:
+    first, second, third = reviewer(), reviewer(), reviewer(level=2)
+    ops = client_for(make_user("ops"))
+    task_id, contributor = submitted_task(project)
+    settle()
+    review = pending_review(task_id)
+
+    named = ops.post(f"/api/v1/reviews/{review.id}/reassign/", {"reviewer": third.pk}, format="json")
+    assert named.status_code == 200
+    assert named.json()["reviewer"] == third.pk
+
+    picked = ops.post(f"/api/v1/reviews/{named.json()['id']}/reassign/", {}, format="json")
+    assert picked.json()["reviewer"] == second.pk  # neither the first nor the third: both had it
+
+    ineligible = ops.post(
+        f"/api/v1/reviews/{picked.json()['id']}/reassign/", {"reviewer": contributor.pk}, format="json"
+    )
+    assert ineligible.status_code == 400
+    assert pending_review(task_id).reviewer_id == second.pk
+    assert first.pk != second.pk
+
+
+def test_reassigning_when_nobody_is_eligible_queues_the_task(project) -> None:
+    only = reviewer()
+    ops = client_for(make_user("ops"))
+    task_id, _ = submitted_task(project)
+    settle()
+
+    response = ops.post(f"/api/v1/reviews/{pending_review(task_id).id}/reassign/", {}, format="json")
+
+    assert response.status_code == 202
+    assert AwaitingReview.objects.filter(task_id=task_id).exists()
+    assert ReviewerLoad.objects.get(reviewer=only).pending == 0
+
+
+def test_cancelling_a_task_in_review_frees_its_reviewer(project) -> None:
+    person = reviewer()
+    task_id, _ = submitted_task(project)
+    settle()
+
+    client_for(make_user("ops")).post(
+        f"/api/v1/tasks/{task_id}/cancel/", {"reason": "bad prompt"}, format="json"
+    )
+
+    assert ReviewAssignmentView.objects.get(task_id=task_id).status == "cancelled"
+    assert ReviewerLoad.objects.get(reviewer=person).pending == 0
