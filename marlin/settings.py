@@ -7,6 +7,7 @@ commit. Production sets ``DATABASE_URL`` (PostgreSQL) and ``CELERY_BROKER_URL`` 
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -222,7 +223,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = True  # serves app static files even before (or without) collectstatic
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True

@@ -1,0 +1,1 @@
+"""Benchmarks of Marlin against the raw database on the same run (``make bench``)."""
