@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB = "marlin_bench"
-NAMES = ["import", "claim", "task_list", "routing_latency", "rebuild"]
+NAMES = ["import", "claim", "task_list", "routing_latency", "report", "rebuild"]
 
 
 @dataclass
@@ -437,10 +437,95 @@ def bench_rebuild(url: str, quick: bool) -> list[Result]:
     ]
 
 
+def bench_report(url: str, quick: bool) -> list[Result]:
+    """The finance report for a week of approvals, JSON and streamed CSV through the API, against
+    the raw GROUP BY over the same entries."""
+    from marlin import reactors
+    from marlin.eventstore.store import command_transaction
+    from payments.periods import period_of
+    from people.commands import person_register
+    from tasks.commands import load_task, project_create
+    from tasks.domain.events import TaskApproved, task_stream
+    from tasks.importing import task_import
+
+    n, people = (300, 30) if quick else (2000, 200)
+    contributors = _people("contributor", people)
+    project = project_create(actor_id=None, fields={"name": f"Report bench {uuid.uuid4().hex[:6]}"})
+    rows = _task_rows(n, 600, "rep")
+    task_import(actor_id=None, project_id=project.id, rows=rows)
+    from tasks.domain.task import task_id_for
+
+    now = datetime.now(UTC)
+    with command_transaction() as uow:
+        appends = []
+        for index, (_, row) in enumerate(rows):
+            task_id = task_id_for(project.id, row["external_id"])
+            state, version = load_task(task_id)
+            approved = TaskApproved(
+                task_id, project.id, contributors[index % people].pk, state.rate, "USD", now
+            )
+            appends.append((task_stream(task_id), version, [approved]))
+        uow.append_many(appends)
+    payouts = reactors.get("payouts")
+    with tqdm(total=n, desc="accrue", unit="payout", file=sys.stderr) as bar:
+        while handled := sum(reactors.pump(payouts, p) for p in range(payouts.partitions)):
+            bar.update(handled)
+    period = period_of(now)
+    finance = person_register(
+        actor_id=None, username=f"fin-{uuid.uuid4().hex[:6]}", password="bench-passphrase-1",
+        email="fin@bench.example", name="Finance", roles=["finance"],
+    )  # fmt: skip
+    client = _client_for(finance)
+    json_timings, csv_timings = [], []
+    for _ in tqdm(range(10 if quick else 20), desc="report", file=sys.stderr):
+        started = time.perf_counter()
+        assert client.get("/api/v1/payouts/report/", {"period": period}).status_code == 200
+        json_timings.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        response = client.get("/api/v1/payouts/report/", {"period": period, "format": "csv"})
+        b"".join(response.streaming_content)
+        csv_timings.append((time.perf_counter() - started) * 1000)
+    raw_timings = []
+    with raw_connection(url) as conn:
+        for _ in range(len(json_timings)):
+            started = time.perf_counter()
+            conn.execute(
+                "SELECT e.contributor_id, e.currency, u.name, u.email, "
+                "count(*) FILTER (WHERE kind = 'accrual'), "
+                "sum(amount_cents) FILTER (WHERE kind = 'accrual'), "
+                "sum(amount_cents) FILTER (WHERE kind = 'reversal'), sum(amount_cents), "
+                "(SELECT sum(y.amount_cents) FROM payments_payoutentry y "
+                " WHERE y.contributor_id = e.contributor_id "
+                " AND y.currency = e.currency AND y.period BETWEEN %s AND %s) "
+                "FROM payments_payoutentry e JOIN people_user u ON u.id = e.contributor_id "
+                "WHERE e.period = %s GROUP BY e.contributor_id, e.currency, u.name, u.email "
+                "ORDER BY e.contributor_id",
+                [f"{period[:4]}-W01", period, period],
+            ).fetchall()
+            raw_timings.append((time.perf_counter() - started) * 1000)
+    raw = statistics.mean(raw_timings)
+    notes = f"{n} approvals over {people} contributors; raw: the same GROUP BY"
+    return [
+        result(
+            "report",
+            "JSON, mean",
+            "ms",
+            statistics.mean(json_timings),
+            raw,
+            samples=len(json_timings),
+            notes=notes,
+        ),
+        result(
+            "report", "CSV streamed, mean", "ms", statistics.mean(csv_timings), raw, samples=len(csv_timings)
+        ),
+    ]
+
+
 BENCHMARKS: dict[str, Callable[..., list[Result]]] = {
     "import": bench_import,
     "claim": bench_claim,
     "task_list": bench_task_list,
+    "report": bench_report,
     "rebuild": bench_rebuild,
 }
 

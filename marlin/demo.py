@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,13 @@ DEMO_PEOPLE: list[dict[str, Any]] = [
         "reviewer_level": 2,
         "skills": ["python"],
     },
+    {
+        "username": "ray",
+        "name": "Ray Senior Reviewer",
+        "roles": ["reviewer"],
+        "reviewer_level": 2,
+        "skills": ["python"],
+    },
 ]
 
 
@@ -51,6 +59,7 @@ def seed() -> Iterator[str]:
     yield from _seed_people()
     project_id = yield from _seed_project()
     yield from _seed_work_in_review(project_id)
+    yield from _seed_payouts(project_id)
 
 
 def _seed_people() -> Iterator[str]:
@@ -141,3 +150,53 @@ def _demo_judgment(project: Any) -> dict[str, Any]:
         ),
         "time_spent_minutes": 45,
     }
+
+
+def _seed_payouts(project_id: Any) -> Iterator[str]:
+    """Approved work with payouts, the first time only: three tasks approved last week (a closed
+    period, one statement paid) and one approved this week (its period still open)."""
+    from marlin.kernel import clock
+    from payments.commands import period_close, statement_mark_paid
+    from payments.models import PayoutEntry, Statement
+    from payments.periods import period_of
+
+    if PayoutEntry.objects.exists():
+        yield "payouts exist"
+        return
+    people = {u.username: u for u in User.objects.filter(username__in=["alice", "bob"])}
+    last_week = clock.now() - timedelta(days=7)
+    with clock.pinned_at(last_week):
+        for username in ("alice", "bob", "alice"):
+            _approve_a_task(project_id, people[username])
+    closed = period_of(last_week)
+    period_close(actor_id=None, period=closed)
+    first = Statement.objects.filter(period=closed).order_by("contributor_id").first()
+    if first is not None:
+        statement_mark_paid(actor_id=None, statement_id=first.id, reference="DEMO-WIRE-0001")
+    _approve_a_task(project_id, people["bob"])
+    yield f"payouts: 3 tasks approved in {closed} (closed, one statement paid), 1 in {period_of(clock.now())}"
+
+
+def _approve_a_task(project_id: Any, contributor: User) -> None:
+    """Claim, submit and approve through every review layer, as the people would."""
+    from marlin import reactors
+    from reviews.commands import review_decide
+    from reviews.models import ReviewAssignmentView
+    from tasks.commands import task_claim, task_submit
+
+    task = task_claim(contributor_id=contributor.pk, project_id=project_id)
+    if task is None:
+        return
+    task_submit(contributor_id=contributor.pk, task_id=task.id, judgment=_demo_judgment(task.project))
+    while True:
+        reactors.pump_all()
+        review = ReviewAssignmentView.objects.filter(task_id=task.id, status="pending").first()
+        if review is None:
+            break
+        review_decide(
+            reviewer_id=review.reviewer_id,
+            assignment_id=review.id,
+            decision="approve",
+            feedback="Well argued.",
+        )
+    reactors.pump_all()

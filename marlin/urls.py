@@ -19,6 +19,7 @@ api_v1 = [
     path("", include("people.urls")),
     path("", include("tasks.urls")),
     path("", include("reviews.urls")),
+    path("", include("payments.urls")),
     path("", include("rest_framework.urls")),
 ]
 

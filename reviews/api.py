@@ -6,7 +6,8 @@ from typing import Any
 from uuid import UUID
 
 import django_filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from django.http import StreamingHttpResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,10 +16,17 @@ from rest_framework.views import APIView
 from marlin.api.base import CommandApiView
 from marlin.api.permissions import IsOps, IsReviewer
 from marlin.api.serializers import validated
-from reviews import commands, queues, selectors
+from reviews import commands, exports, queues, selectors
 from reviews.models import ReviewAssignmentView
-from reviews.serializers import AssignmentDetailOutput, AssignmentOutput, DecisionInput, ReassignInput
+from reviews.serializers import (
+    AssignmentDetailOutput,
+    AssignmentOutput,
+    DecisionInput,
+    ExportInput,
+    ReassignInput,
+)
 from tasks.domain.task import AssignmentStatus
+from tasks.selectors import project_for
 
 
 class AssignmentFilter(django_filters.FilterSet):
@@ -89,6 +97,22 @@ class ReviewReassignApi(CommandApiView):
                 {"detail": "nobody is eligible now: the task waits in the unassigned queue"}, status=202
             )
         return Response(AssignmentOutput(new).data)
+
+
+class PreferenceExportApi(APIView):
+    """Ops: approved judgments of ``?project=`` as streamed JSON Lines (reversed ones left out)."""
+
+    permission_classes = [IsOps]
+
+    @extend_schema(parameters=[OpenApiParameter("project", UUID, required=True)], responses={200: str})
+    def get(self, request: Request) -> StreamingHttpResponse:
+        project = validated(ExportInput, request.query_params)["project"]
+        project_for(request.user, project)  # 404 for an unknown project
+        response = StreamingHttpResponse(
+            exports.preference_lines(project), content_type="application/x-ndjson"
+        )
+        response["Content-Disposition"] = f'attachment; filename="preferences-{project}.jsonl"'
+        return response
 
 
 class QueuesApi(APIView):

@@ -102,3 +102,7 @@ class DecisionInput(StrictInput):
 
 class ReassignInput(StrictInput):
     reviewer = serializers.IntegerField(required=False, help_text="Without it, routing picks.")
+
+
+class ExportInput(serializers.Serializer):
+    project = serializers.UUIDField()

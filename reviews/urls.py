@@ -8,4 +8,5 @@ urlpatterns = [
     path("reviews/<uuid:assignment_id>/decision/", api.ReviewDecisionApi.as_view(), name="review-decision"),
     path("reviews/<uuid:assignment_id>/reassign/", api.ReviewReassignApi.as_view(), name="review-reassign"),
     path("queues/", api.QueuesApi.as_view(), name="queues"),
+    path("exports/preferences/", api.PreferenceExportApi.as_view(), name="export-preferences"),
 ]

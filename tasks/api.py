@@ -222,5 +222,19 @@ class TaskCancelApi(CommandApiView):
         return Response(_task_data(task, request.user))
 
 
+class TaskReverseApprovalApi(CommandApiView):
+    """Ops: the task becomes rejected with the reason in its history; its payout is reversed."""
+
+    permission_classes = [IsOps]
+
+    @extend_schema(request=ReasonInput, responses=TaskOpsOutput)
+    def post(self, request: Request, task_id: UUID) -> Response:
+        data = validated(ReasonInput, request.data)
+        task = commands.task_reverse_approval(
+            actor_id=request.user.pk, task_id=task_id, reason=data["reason"]
+        )
+        return Response(_task_data(task, request.user))
+
+
 def _task_data(task: TaskView, viewer: Any) -> dict[str, Any]:
     return task_serializer(viewer)(task, context={"viewer": viewer}).data

@@ -156,6 +156,15 @@ def task_submit(*, contributor_id: int, task_id: UUID, judgment: Mapping[str, An
     return TaskView.objects.get(pk=task_id)
 
 
+def task_reverse_approval(*, actor_id: int | None, task_id: UUID, reason: Any) -> TaskView:
+    """Reverse a wrong approval; the payouts reactor then adds the reversal entry."""
+    with command_transaction(actor_id=actor_id) as uow:
+        state, version = load_task(task_id)
+        events = task_domain.decide_reverse_approval(state, reason=reason)
+        uow.append(task_stream(task_id), version, events)
+    return TaskView.objects.get(pk=task_id)
+
+
 def task_cancel(*, actor_id: int | None, task_id: UUID, reason: Any) -> TaskView:
     with command_transaction(actor_id=actor_id) as uow:
         state, version = load_task(task_id)

@@ -8,6 +8,7 @@ from typing import Any
 from marlin import projections
 from marlin.eventstore.store import RecordedEvent
 from tasks.domain.events import (
+    ApprovalReversed,
     ChangesRequested,
     ClaimExpired,
     JudgmentSubmitted,
@@ -192,6 +193,11 @@ def _changes_requested(event: ChangesRequested, recorded: RecordedEvent) -> None
 @on(TaskApproved)
 def _approved(event: TaskApproved, recorded: RecordedEvent) -> None:
     _task(event.task_id, recorded, status=TaskStatus.APPROVED, layer=None, finished_at=recorded.recorded_at)
+
+
+@on(ApprovalReversed)
+def _approval_reversed(event: ApprovalReversed, recorded: RecordedEvent) -> None:
+    _task(event.task_id, recorded, status=TaskStatus.REJECTED, finished_at=recorded.recorded_at)
 
 
 @on(TaskRejected)

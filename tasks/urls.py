@@ -16,4 +16,9 @@ urlpatterns = [
     path("tasks/<uuid:task_id>/submissions/", api.TaskSubmissionsApi.as_view(), name="task-submissions"),
     path("tasks/<uuid:task_id>/history/", api.TaskHistoryApi.as_view(), name="task-history"),
     path("tasks/<uuid:task_id>/cancel/", api.TaskCancelApi.as_view(), name="task-cancel"),
+    path(
+        "tasks/<uuid:task_id>/reverse-approval/",
+        api.TaskReverseApprovalApi.as_view(),
+        name="task-reverse-approval",
+    ),
 ]

@@ -137,7 +137,12 @@ class UnitOfWork:
                 self.pending.append(_Pending(recorded, expected_before=version - 1))
                 applied.append((domain_event, recorded))
             self.stream_versions[stream] = version
-        projections.apply_many(applied)
+        try:
+            projections.apply_many(applied)
+        except IntegrityError as error:
+            # A concurrent command wrote the same projection row first (same aggregate, same
+            # derived key): the same race the version check catches at flush, only earlier.
+            raise ConcurrencyConflict("another command recorded the same change first") from error
         return [recorded for _, recorded in applied]
 
     def flush(self) -> list[RecordedEvent]:

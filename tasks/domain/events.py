@@ -162,3 +162,12 @@ class TaskRejected(DomainEvent):
     task_id: UUID
     layer: int
     reviewer_id: int
+
+
+@dataclass(frozen=True)
+class ApprovalReversed(DomainEvent):
+    """Ops reversed a wrong approval: the task is rejected; payouts add a reversal entry."""
+
+    task_id: UUID
+    contributor_id: int
+    reason: str

@@ -19,6 +19,7 @@ from marlin.kernel.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from marlin.kernel.events import DomainEvent
 from marlin.kernel.tags import normalize_tags, split_tag_text
 from tasks.domain.events import (
+    ApprovalReversed,
     ChangesRequested,
     ClaimExpired,
     JudgmentSubmitted,
@@ -219,7 +220,7 @@ def evolve(state: TaskState, event: DomainEvent) -> TaskState:  # noqa: PLR0911,
             )
         case TaskApproved():
             return replace(state, status=TaskStatus.APPROVED, layer=None)
-        case TaskRejected():
+        case TaskRejected() | ApprovalReversed():
             return replace(state, status=TaskStatus.REJECTED, layer=None)
     return state
 
@@ -441,6 +442,17 @@ def decide_cancel(state: TaskState, *, reason: Any) -> list[DomainEvent]:
     return [TaskCancelled(state.task_id, text)]  # type: ignore[arg-type]
 
 
+def decide_reverse_approval(state: TaskState, *, reason: Any) -> list[DomainEvent]:
+    """Ops undo a wrong approval: the task becomes rejected, with the reason in its history."""
+    _must_exist(state)
+    text = clean_reason(reason)
+    if state.status != TaskStatus.APPROVED:
+        raise Conflict(
+            f"the task is {state.status}: only an approved task can be reversed", code="not_approved"
+        )
+    return [ApprovalReversed(state.task_id, state.contributor_id, text)]  # type: ignore[arg-type]
+
+
 def _must_exist(state: TaskState) -> None:
     if not state.exists:
         raise NotFound("no such task")
@@ -464,6 +476,7 @@ __all__: Sequence[str] = [
     "decide_expire_claim",
     "decide_import",
     "decide_release",
+    "decide_reverse_approval",
     "decide_submit",
     "evolve",
     "task_id_for",

@@ -1,0 +1,147 @@
+"""Payouts, reports, statements and a contributor's earnings."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import django_filters
+from django.http import StreamingHttpResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.generics import GenericAPIView
+from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from marlin.api.base import CommandApiView
+from marlin.api.permissions import IsFinance
+from marlin.api.serializers import validated
+from payments import commands, reports, selectors
+from payments.models import PayoutEntry
+from payments.periods import parse_period
+from payments.serializers import (
+    CloseInput,
+    EarningsOutput,
+    PaidInput,
+    PayoutOutput,
+    PeriodOutput,
+    StatementOutput,
+)
+
+
+class PayoutFilter(django_filters.FilterSet):
+    period = django_filters.CharFilter()
+    contributor = django_filters.NumberFilter(field_name="contributor_id")
+    kind = django_filters.ChoiceFilter(choices=[("accrual", "accrual"), ("reversal", "reversal")])
+    currency = django_filters.CharFilter()
+    task = django_filters.UUIDFilter(field_name="task_id")
+
+    class Meta:
+        model = PayoutEntry
+        fields = ["period", "contributor", "kind", "currency", "task"]
+
+
+class PayoutsApi(GenericAPIView):
+    """Ledger entries: finance sees all (filters: period, contributor, kind, currency, task);
+    a contributor sees their own."""
+
+    serializer_class = PayoutOutput
+    filterset_class = PayoutFilter
+
+    def get_queryset(self) -> Any:
+        return selectors.payouts_visible_to(self.request.user)
+
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(PayoutOutput(page, many=True).data)
+
+
+class CSVRenderer(BaseRenderer):
+    """Lets ``?format=csv`` choose the streamed CSV answer."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None) -> bytes:
+        return b""  # CSV answers are streamed by the view; errors fall back to JSON
+
+
+class PayoutReportApi(APIView):
+    """The period report: one row per contributor and currency, totals per currency.
+    ``?period=2026-W48&format=json`` (default) or ``format=csv`` (streamed, RFC 4180)."""
+
+    permission_classes = [IsFinance]
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("period", str, required=True),
+            OpenApiParameter("format", enum=["json", "csv"]),
+        ]
+    )
+    def get(self, request: Request) -> Any:
+        period = parse_period(request.query_params.get("period"))
+        if request.accepted_renderer.format == "csv":
+            response = StreamingHttpResponse(
+                reports.report_csv(period), content_type="text/csv; charset=utf-8"
+            )
+            response["Content-Disposition"] = f'attachment; filename="payouts-{period}.csv"'
+            return response
+        return Response(reports.report_json(period))
+
+    def handle_exception(self, exc: Exception) -> Response:
+        self.request.accepted_renderer = JSONRenderer()  # errors are JSON, whatever was asked for
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)
+
+
+class StatementsApi(GenericAPIView):
+    """Statements: finance sees all (filter ``period``), a contributor their own."""
+
+    serializer_class = StatementOutput
+
+    def get(self, request: Request) -> Response:
+        statements = selectors.statements_visible_to(request.user)
+        period = request.query_params.get("period")
+        if period:
+            statements = statements.filter(period=parse_period(period))
+        page = self.paginate_queryset(statements)
+        return self.get_paginated_response(StatementOutput(page, many=True).data)
+
+
+class StatementCloseApi(CommandApiView):
+    """Close a period: one frozen statement per contributor and currency with a non-zero net.
+    Closing it again adds nothing; later entries for it go to the next open period."""
+
+    permission_classes = [IsFinance]
+
+    @extend_schema(request=CloseInput, responses=PeriodOutput)
+    def post(self, request: Request) -> Response:
+        data = validated(CloseInput, request.data)
+        period = commands.period_close(actor_id=request.user.pk, period=data["period"])
+        return Response(PeriodOutput(period).data)
+
+
+class StatementPaidApi(CommandApiView):
+    """Record that a statement was paid, with the payment's external reference (once)."""
+
+    permission_classes = [IsFinance]
+
+    @extend_schema(request=PaidInput, responses=StatementOutput)
+    def post(self, request: Request, statement_id: UUID) -> Response:
+        data = validated(PaidInput, request.data)
+        statement = commands.statement_mark_paid(
+            actor_id=request.user.pk, statement_id=statement_id, reference=data["reference"]
+        )
+        return Response(StatementOutput(statement).data)
+
+
+class EarningsApi(APIView):
+    """Your own totals per currency: accrued (net of reversals), pending a statement, on
+    statements not yet paid, and paid."""
+
+    @extend_schema(responses=EarningsOutput(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(EarningsOutput(selectors.earnings_of(request.user.pk), many=True).data)

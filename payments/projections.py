@@ -1,0 +1,81 @@
+"""The payments projection: ledger entries, statements and closed periods."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marlin import projections
+from marlin.eventstore.store import RecordedEvent
+from payments.domain import (
+    EntryKind,
+    PayoutAccrued,
+    PayoutReversed,
+    PeriodClosed,
+    StatementIssued,
+    StatementPaid,
+    to_cents,
+)
+from payments.models import PayoutEntry, PeriodView, Statement
+
+payments_projector = projections.register(
+    projections.Projector("payments", tables=[PeriodView, Statement, PayoutEntry])
+)
+on = payments_projector.on
+
+
+@on(PayoutAccrued)
+def _accrued(event: PayoutAccrued, recorded: RecordedEvent) -> None:
+    PayoutEntry.objects.create(
+        id=event.entry_id,
+        task_id=event.task_id,
+        contributor_id=event.contributor_id,
+        kind=EntryKind.ACCRUAL,
+        amount_cents=to_cents(event.amount),
+        currency=event.currency,
+        period=event.period,
+        created_at=recorded.recorded_at,
+    )
+
+
+@on(PayoutReversed)
+def _reversed(event: PayoutReversed, recorded: RecordedEvent) -> None:
+    PayoutEntry.objects.create(
+        id=event.entry_id,
+        task_id=event.task_id,
+        contributor_id=event.contributor_id,
+        kind=EntryKind.REVERSAL,
+        amount_cents=to_cents(event.amount),
+        currency=event.currency,
+        period=event.period,
+        accrual_id=event.accrual_entry_id,
+        reason=event.reason,
+        created_at=recorded.recorded_at,
+    )
+
+
+@on(PeriodClosed)
+def _period_closed(event: PeriodClosed, recorded: RecordedEvent) -> None:
+    PeriodView.objects.create(
+        period=event.period, closed_at=recorded.recorded_at, statements=event.statements
+    )
+
+
+@on(StatementIssued)
+def _statement_issued(event: StatementIssued, recorded: RecordedEvent) -> None:
+    Statement.objects.create(
+        id=event.statement_id,
+        period=event.period,
+        contributor_id=event.contributor_id,
+        currency=event.currency,
+        total_cents=to_cents(event.total),
+        lines=len(event.lines),
+        issued_at=recorded.recorded_at,
+    )
+    PayoutEntry.objects.filter(pk__in=[line.entry_id for line in event.lines]).update(
+        statement_id=event.statement_id
+    )
+
+
+@on(StatementPaid)
+def _statement_paid(event: StatementPaid, recorded: Any) -> None:
+    Statement.objects.filter(pk=event.statement_id).update(paid_at=event.paid_at, reference=event.reference)

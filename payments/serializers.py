@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from marlin.api.serializers import StrictInput
+from payments.domain import from_cents
+from payments.models import PayoutEntry, PeriodView, Statement
+
+
+class CentsAsAmount(serializers.Field):
+    """Integer cents out as a decimal string: 28000 -> "280.00"."""
+
+    def to_representation(self, value: int) -> str:
+        return str(from_cents(value))
+
+    def to_internal_value(self, data: Any) -> Any:  # pragma: no cover - output only
+        raise NotImplementedError("amounts are never written through the API")
+
+
+class PayoutOutput(serializers.ModelSerializer):
+    amount = CentsAsAmount(source="amount_cents")
+
+    class Meta:
+        model = PayoutEntry
+        fields = [
+            "id",
+            "task",
+            "contributor",
+            "amount",
+            "currency",
+            "period",
+            "kind",
+            "created_at",
+            "statement",
+            "accrual",
+            "reason",
+        ]
+
+
+class StatementOutput(serializers.ModelSerializer):
+    total = CentsAsAmount(source="total_cents")
+    status = serializers.CharField()
+    contributor_name = serializers.CharField(source="contributor.name")
+
+    class Meta:
+        model = Statement
+        fields = [
+            "id",
+            "period",
+            "contributor",
+            "contributor_name",
+            "currency",
+            "total",
+            "lines",
+            "status",
+            "issued_at",
+            "paid_at",
+            "reference",
+        ]
+
+
+class PeriodOutput(serializers.ModelSerializer):
+    class Meta:
+        model = PeriodView
+        fields = ["period", "closed_at", "statements"]
+
+
+class CloseInput(StrictInput):
+    period = serializers.CharField(max_length=8, help_text="ISO week, e.g. 2026-W48")
+
+
+class PaidInput(StrictInput):
+    reference = serializers.CharField(max_length=200, help_text="The payment's external reference.")
+
+
+class EarningsOutput(serializers.Serializer):
+    currency = serializers.CharField()
+    accrued_net = serializers.CharField()
+    pending = serializers.CharField()
+    issued_unpaid = serializers.CharField()
+    paid = serializers.CharField()
