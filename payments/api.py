@@ -7,8 +7,9 @@ from uuid import UUID
 
 import django_filters
 from django.http import StreamingHttpResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.generics import GenericAPIView
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework.generics import ListAPIView
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,6 +27,7 @@ from payments.serializers import (
     PaidInput,
     PayoutOutput,
     PeriodOutput,
+    ReportOutput,
     StatementOutput,
 )
 
@@ -42,7 +44,7 @@ class PayoutFilter(django_filters.FilterSet):
         fields = ["period", "contributor", "kind", "currency", "task"]
 
 
-class PayoutsApi(GenericAPIView):
+class PayoutsApi(ListAPIView):
     """Ledger entries: finance sees all (filters: period, contributor, kind, currency, task);
     a contributor sees their own."""
 
@@ -51,10 +53,6 @@ class PayoutsApi(GenericAPIView):
 
     def get_queryset(self) -> Any:
         return selectors.payouts_visible_to(self.request.user)
-
-    def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(PayoutOutput(page, many=True).data)
 
 
 class CSVRenderer(BaseRenderer):
@@ -79,7 +77,8 @@ class PayoutReportApi(APIView):
         parameters=[
             OpenApiParameter("period", str, required=True),
             OpenApiParameter("format", enum=["json", "csv"]),
-        ]
+        ],
+        responses={(200, "application/json"): ReportOutput, (200, "text/csv"): OpenApiTypes.STR},
     )
     def get(self, request: Request) -> Any:
         period = parse_period(request.query_params.get("period"))
@@ -97,18 +96,16 @@ class PayoutReportApi(APIView):
         return super().handle_exception(exc)
 
 
-class StatementsApi(GenericAPIView):
+@extend_schema_view(get=extend_schema(parameters=[OpenApiParameter("period", str)]))
+class StatementsApi(ListAPIView):
     """Statements: finance sees all (filter ``period``), a contributor their own."""
 
     serializer_class = StatementOutput
 
-    def get(self, request: Request) -> Response:
-        statements = selectors.statements_visible_to(request.user)
-        period = request.query_params.get("period")
-        if period:
-            statements = statements.filter(period=parse_period(period))
-        page = self.paginate_queryset(statements)
-        return self.get_paginated_response(StatementOutput(page, many=True).data)
+    def get_queryset(self) -> Any:
+        statements = selectors.statements_visible_to(self.request.user)
+        period = self.request.query_params.get("period")
+        return statements.filter(period=parse_period(period)) if period else statements
 
 
 class StatementCloseApi(CommandApiView):

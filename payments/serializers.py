@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from marlin.api.serializers import StrictInput
@@ -9,6 +10,7 @@ from payments.domain import from_cents
 from payments.models import PayoutEntry, PeriodView, Statement
 
 
+@extend_schema_field({"type": "string", "format": "decimal", "example": "280.00"})
 class CentsAsAmount(serializers.Field):
     """Integer cents out as a decimal string: 28000 -> "280.00"."""
 
@@ -81,3 +83,30 @@ class EarningsOutput(serializers.Serializer):
     pending = serializers.CharField()
     issued_unpaid = serializers.CharField()
     paid = serializers.CharField()
+
+
+class _ReportRow(serializers.Serializer):
+    contributor = serializers.IntegerField()
+    name = serializers.CharField()
+    email = serializers.CharField()
+    approved_tasks = serializers.IntegerField()
+    gross = serializers.CharField(help_text='decimal string, e.g. "280.00"')
+    reversals = serializers.CharField(help_text="the amount taken back (positive)")
+    net = serializers.CharField(help_text="gross - reversals = the sum of the period's entries")
+    currency = serializers.CharField()
+    statement_status = serializers.ChoiceField(choices=["open", "issued", "paid", "none"])
+    ytd_net = serializers.CharField()
+
+
+class _ReportTotal(serializers.Serializer):
+    currency = serializers.CharField()
+    approved_tasks = serializers.IntegerField()
+    gross = serializers.CharField()
+    reversals = serializers.CharField()
+    net = serializers.CharField()
+
+
+class ReportOutput(serializers.Serializer):
+    period = serializers.CharField()
+    rows = _ReportRow(many=True)
+    totals = _ReportTotal(many=True)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.generics import GenericAPIView
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -16,28 +18,28 @@ from people.roles import ALL_ROLES
 from people.serializers import PersonCreateInput, PersonOutput, PersonUpdateInput
 
 
-class PeopleApi(CommandApiView, GenericAPIView):
-    """List people (filters: ``role``, ``active``, ``search``) or register one."""
-
-    permission_classes = [IsOps]
-    serializer_class = PersonOutput
-
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         parameters=[
             OpenApiParameter("role", enum=list(ALL_ROLES)),
             OpenApiParameter("active", bool),
             OpenApiParameter("search", str),
         ]
     )
-    def get(self, request: Request) -> Response:
-        params = request.query_params
+)
+class PeopleApi(CommandApiView, ListAPIView):
+    """List people (filters: ``role``, ``active``, ``search``) or register one."""
+
+    permission_classes = [IsOps]
+    serializer_class = PersonOutput
+
+    def get_queryset(self) -> Any:
+        params = self.request.query_params
         role = params.get("role")
         if role and role not in ALL_ROLES:
             raise InvalidInput(fields={"role": [f"must be one of {list(ALL_ROLES)}"]})
         active = {"true": True, "false": False}.get(params.get("active", "").lower())
-        people = selectors.people_list(role=role, active=active, search=params.get("search"))
-        page = self.paginate_queryset(people)
-        return self.get_paginated_response(PersonOutput(page, many=True).data)
+        return selectors.people_list(role=role, active=active, search=params.get("search"))
 
     @extend_schema(request=PersonCreateInput, responses={201: PersonOutput})
     def post(self, request: Request) -> Response:

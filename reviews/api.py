@@ -8,7 +8,7 @@ from uuid import UUID
 import django_filters
 from django.http import StreamingHttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.generics import GenericAPIView
+from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,6 +23,7 @@ from reviews.serializers import (
     AssignmentOutput,
     DecisionInput,
     ExportInput,
+    QueueOverviewOutput,
     ReassignInput,
 )
 from tasks.domain.task import AssignmentStatus
@@ -39,7 +40,7 @@ class AssignmentFilter(django_filters.FilterSet):
         fields = ["status", "task", "layer"]
 
 
-class ReviewsApi(GenericAPIView):
+class ReviewsApi(ListAPIView):
     """Review assignments: a reviewer's own, or all for ops. Filters: ``status``, ``task``, ``layer``."""
 
     serializer_class = AssignmentOutput
@@ -47,10 +48,6 @@ class ReviewsApi(GenericAPIView):
 
     def get_queryset(self) -> Any:
         return selectors.assignments_visible_to(self.request.user).order_by("-assigned_at", "id")
-
-    def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(AssignmentOutput(page, many=True).data)
 
 
 class ReviewApi(APIView):
@@ -121,5 +118,6 @@ class QueuesApi(APIView):
 
     permission_classes = [IsOps]
 
+    @extend_schema(responses=QueueOverviewOutput)
     def get(self, request: Request) -> Response:
         return Response(queues.queue_overview())

@@ -106,3 +106,57 @@ class ReassignInput(StrictInput):
 
 class ExportInput(serializers.Serializer):
     project = serializers.UUIDField()
+
+
+# --- the queue overview (documentation of ``GET queues/``) ---------------------------------------------
+
+
+class _StateCount(serializers.Serializer):
+    count = serializers.IntegerField()
+    oldest_seconds = serializers.IntegerField(allow_null=True)
+
+
+class _LayerQueue(serializers.Serializer):
+    layer = serializers.IntegerField()
+    assigned = serializers.IntegerField()
+    unassigned = serializers.IntegerField()
+    oldest_assigned_seconds = serializers.IntegerField(allow_null=True)
+    oldest_unassigned_seconds = serializers.IntegerField(allow_null=True)
+
+
+class _Throughput(serializers.Serializer):
+    submitted = serializers.IntegerField()
+    approved = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    changes_requested = serializers.IntegerField()
+    cancelled = serializers.IntegerField()
+
+
+class _ProjectQueue(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    status = serializers.CharField()
+    review_layers = serializers.IntegerField()
+    tasks = serializers.DictField(child=_StateCount(), help_text="per task status")
+    layers = _LayerQueue(many=True)
+    overdue_claims = serializers.IntegerField()
+    overdue_reviews = serializers.IntegerField()
+    throughput_24h = _Throughput()
+    first_pass_approval_rate = serializers.FloatField(allow_null=True)
+    reason_counts = serializers.DictField(child=serializers.IntegerField())
+
+
+class _ReviewerLoad(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    reviewer_level = serializers.IntegerField()
+    active = serializers.BooleanField()
+    pending = serializers.IntegerField()
+    capacity = serializers.IntegerField()
+    last_assigned_at = serializers.DateTimeField(allow_null=True)
+
+
+class QueueOverviewOutput(serializers.Serializer):
+    generated_at = serializers.DateTimeField()
+    projects = _ProjectQueue(many=True)
+    reviewers = _ReviewerLoad(many=True)

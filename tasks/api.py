@@ -7,7 +7,7 @@ from uuid import UUID
 
 import django_filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.generics import GenericAPIView
+from rest_framework.generics import ListAPIView
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -33,21 +33,24 @@ from tasks.serializers import (
     TaskEventOutput,
     TaskOpsOutput,
     project_output,
+    project_serializer,
     task_serializer,
 )
 
 # --- projects ----------------------------------------------------------------------------------------
 
 
-class ProjectsApi(CommandApiView, GenericAPIView):
+class ProjectsApi(CommandApiView, ListAPIView):
     """Ops: every project, and create one. Others: the active projects they may work on."""
 
     permission_classes = [ReadAnyWriteOps]
     serializer_class = ProjectOutput
 
-    def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(selectors.projects_visible_to(request.user))
-        return self.get_paginated_response([project_output(p, request.user) for p in page])
+    def get_queryset(self) -> Any:
+        return selectors.projects_visible_to(self.request.user)
+
+    def get_serializer_class(self) -> Any:
+        return project_serializer(self.request.user)
 
     @extend_schema(request=ProjectSettingsInput, responses={201: ProjectOutput})
     def post(self, request: Request) -> Response:
@@ -131,9 +134,9 @@ class TaskFilter(django_filters.FilterSet):
         fields = ["project", "status", "layer"]
 
 
-class TasksApi(GenericAPIView):
+class TasksApi(ListAPIView):
     """Tasks you may see: ops all; a contributor their own; a reviewer those assigned to them.
-    Filters: ``project``, ``status`` (repeatable), ``layer``."""
+    Filters: ``project``, ``status`` (repeatable), ``layer``. ``model_a``/``model_b``: ops only."""
 
     serializer_class = TaskOpsOutput
     filterset_class = TaskFilter
@@ -141,10 +144,11 @@ class TasksApi(GenericAPIView):
     def get_queryset(self) -> Any:
         return selectors.tasks_visible_to(self.request.user)
 
-    def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        serializer = task_serializer(request.user)(page, many=True, context={"viewer": request.user})
-        return self.get_paginated_response(serializer.data)
+    def get_serializer_class(self) -> Any:
+        return task_serializer(self.request.user)
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "viewer": self.request.user}
 
 
 class TaskApi(APIView):

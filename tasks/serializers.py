@@ -70,9 +70,12 @@ class ProjectPublicOutput(serializers.ModelSerializer):
         fields = ["id", "name", "instructions", "rate", "currency", "criteria", "required_skills", "status"]
 
 
+def project_serializer(viewer: Any) -> type[serializers.ModelSerializer]:
+    return ProjectOutput if has_role(viewer, Role.OPS) else ProjectPublicOutput
+
+
 def project_output(project: ProjectView, viewer: Any) -> dict[str, Any]:
-    serializer = ProjectOutput if has_role(viewer, Role.OPS) else ProjectPublicOutput
-    return serializer(project).data
+    return project_serializer(viewer)(project).data
 
 
 class ImportResultOutput(serializers.Serializer):
