@@ -1,0 +1,339 @@
+"""``manage.py simulate``: drive a realistic workload through every path of the workflow.
+
+Contributors claim, release, let claims expire, submit (sometimes invalid judgments first) and
+revise; reviewers approve, ask for changes, reject or let reviews expire; ops cancel, reverse
+approvals, deactivate and add reviewers; finance closes past weeks and pays statements. Time runs
+on a pinned clock from three weeks ago, so claims and reviews expire and pay periods roll over.
+Everything goes through the same commands the API calls, and the reactors run as the workers
+would. At the end it prints what happened and runs the integrity checks.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from marlin import checks, reactors
+from marlin.kernel import clock
+from marlin.kernel.errors import DomainError, InvalidInput
+from people.commands import person_register, person_update
+from people.models import User
+
+PASSWORD = "simulated-passphrase"
+
+
+@dataclass
+class Tally:
+    """What the simulation did, and what was refused (refusals are part of a realistic run)."""
+
+    done: Counter[str] = field(default_factory=Counter)
+    refused: Counter[str] = field(default_factory=Counter)
+
+    def attempt(self, name: str, action: Callable[[], Any]) -> Any:
+        try:
+            result = action()
+        except InvalidInput:
+            self.refused[f"{name} (invalid input)"] += 1
+            return None
+        except DomainError as refusal:
+            self.refused[f"{name} ({refusal.code})"] += 1
+            return None
+        self.done[name] += 1
+        return result
+
+
+@dataclass
+class Simulation:
+    contributors: int = 40
+    reviewers: int = 12
+    tasks: int = 200
+    seed: int = 7
+    rounds: int = 400
+    progress: Callable[[int], None] | None = None
+    tally: Tally = field(default_factory=Tally)
+
+    def run(self) -> tuple[list[str], bool]:
+        self.random = random.Random(self.seed)
+        self.started = self.moment = clock.now().replace(microsecond=0) - timedelta(days=21)
+        with clock.pinned_at(self.moment):
+            self._set_up()
+        for _ in range(self.rounds):
+            self.moment += timedelta(minutes=45)
+            with clock.pinned_at(self.moment):
+                self._round()
+            if self.progress is not None:
+                self.progress(1)
+            if self._all_final():
+                break
+        with clock.pinned_at(clock.now()):
+            self._finance()
+        return self._report()
+
+    # --- set-up ---------------------------------------------------------------------------------
+
+    def _set_up(self) -> None:
+        from tasks.commands import project_create
+        from tasks.importing import task_import
+
+        run = uuid.uuid4().hex[:6]
+        self.ops = self._person(f"sim-{run}-ops", ["ops"])
+        self.people = [self._person(f"sim-{run}-c{i}", ["contributor"]) for i in range(self.contributors)]
+        self.reviewer_ids = [
+            self._person(
+                f"sim-{run}-r{i}", ["reviewer"], reviewer_level=2 if i % 3 == 0 else 1, capacity=4
+            ).pk
+            for i in range(self.reviewers)
+        ]
+        self.project = project_create(
+            actor_id=self.ops.pk,
+            fields={
+                "name": f"Simulation {run}",
+                "review_layers": 2,
+                "claim_timeout_minutes": 90,
+                "review_timeout_minutes": 60,
+            },
+        )
+        rows = [
+            (
+                i,
+                {
+                    "external_id": f"sim-{i}",
+                    "prompt": f"Implement feature {i} in Python.",
+                    "response_a": f"def feature_{i}(x):\n    return x + {i}",
+                    "response_b": f"def feature_{i}(x):\n    return {i} - x",
+                    "model_a": "atlas-70b",
+                    "model_b": "corvid-xl",
+                    "priority": self.random.choice([0, 0, 5]),
+                },
+            )
+            for i in range(1, self.tasks + 1)
+        ]
+        self.tally.attempt(
+            "import tasks", lambda: task_import(actor_id=self.ops.pk, project_id=self.project.id, rows=rows)
+        )
+
+    def _person(self, username: str, roles: list[str], **fields: Any) -> User:
+        return person_register(
+            actor_id=None,
+            username=username,
+            password=PASSWORD,
+            email=f"{username}@sim.example",
+            name=username.replace("-", " ").title(),
+            roles=roles,
+            **fields,
+        )
+
+    # --- one round: 45 minutes of work ------------------------------------------------------------
+
+    def _round(self) -> None:
+        from reviews.jobs import expire_overdue_reviews_job
+        from tasks.jobs import expire_stale_claims_job
+
+        self._contributors_work()
+        self._settle()
+        self._reviewers_work()
+        self._ops_work()
+        self.tally.done["claims expired"] += expire_stale_claims_job()
+        self.tally.done["reviews expired"] += expire_overdue_reviews_job()
+        self._settle()
+
+    def _settle(self) -> None:
+        while reactors.pump_all():
+            pass
+
+    def _contributors_work(self) -> None:
+        from tasks import commands
+        from tasks.models import TaskView
+
+        for person in self.people:
+            held = TaskView.objects.filter(
+                contributor_id=person.pk, status__in=["claimed", "changes_requested"]
+            ).first()
+            if held is None:
+                if self.random.random() < 0.6:
+                    self.tally.attempt(
+                        "claim",
+                        lambda p=person: commands.task_claim(contributor_id=p.pk, project_id=self.project.id),
+                    )
+                continue
+            roll = self.random.random()
+            if held.status == "claimed" and roll < 0.04:
+                self.tally.attempt(
+                    "release",
+                    lambda h=held, p=person: commands.task_release(contributor_id=p.pk, task_id=h.id),
+                )
+            elif roll < 0.12:
+                continue  # busy elsewhere; long enough and the claim expires
+            else:
+                if self.random.random() < 0.05:
+                    self.tally.attempt(
+                        "submit",
+                        lambda h=held, p=person: commands.task_submit(
+                            contributor_id=p.pk,
+                            task_id=h.id,
+                            judgment={**self._judgment(), "rationale": "too short"},
+                        ),
+                    )
+                name = "revise" if held.status == "changes_requested" else "submit"
+                self.tally.attempt(
+                    name,
+                    lambda h=held, p=person: commands.task_submit(
+                        contributor_id=p.pk, task_id=h.id, judgment=self._judgment()
+                    ),
+                )
+
+    def _judgment(self) -> dict[str, Any]:
+        preference = self.random.choice(["A", "A", "B", "tie"])
+        body: dict[str, Any] = {
+            "preference": preference,
+            "scores": {
+                c: {"a": self.random.randint(1, 5), "b": self.random.randint(1, 5)}
+                for c in self.project.criteria
+            },
+            "rationale": "A handles the edge cases the prompt names and B does not; B allocates per call.",
+            "time_spent_minutes": self.random.randint(30, 90),
+        }
+        if preference != "tie":
+            body["strength"] = self.random.randint(1, 3)
+        return body
+
+    def _reviewers_work(self) -> None:
+        from reviews import commands
+        from reviews.models import ReviewAssignmentView
+
+        pending = ReviewAssignmentView.objects.filter(status="pending", reviewer_id__in=self.reviewer_ids)
+        for review in list(pending):
+            roll = self.random.random()
+            if roll < 0.12:
+                continue  # not now: left long enough, it expires and goes to someone else
+            decision: dict[str, Any] = {"decision": "approve"}
+            if roll < 0.28:
+                decision = {
+                    "decision": "request_changes",
+                    "feedback": "Justify the strength.",
+                    "reasons": ["weak_rationale"],
+                }
+            elif roll < 0.35:
+                decision = {
+                    "decision": "reject",
+                    "feedback": "Scores contradict the pick.",
+                    "reasons": ["inconsistent_scores"],
+                }
+            made = self.tally.attempt(
+                decision["decision"],
+                lambda r=review, d=decision: commands.review_decide(
+                    reviewer_id=r.reviewer_id, assignment_id=r.id, **d
+                ),
+            )
+            if made is None and decision["decision"] == "request_changes":
+                self.tally.attempt(
+                    "approve",
+                    lambda r=review: commands.review_decide(
+                        reviewer_id=r.reviewer_id, assignment_id=r.id, decision="approve"
+                    ),
+                )
+
+    def _ops_work(self) -> None:
+        from tasks import commands
+        from tasks.models import TaskView
+
+        roll = self.random.random()
+        if roll < 0.03:
+            task = TaskView.objects.filter(project=self.project, status="open").order_by("?").first()
+            if task is not None:
+                self.tally.attempt(
+                    "cancel",
+                    lambda: commands.task_cancel(
+                        actor_id=self.ops.pk, task_id=task.id, reason="duplicate prompt"
+                    ),
+                )
+        elif roll < 0.07:
+            task = TaskView.objects.filter(project=self.project, status="approved").order_by("?").first()
+            if task is not None:
+                self.tally.attempt(
+                    "reverse approval",
+                    lambda: commands.task_reverse_approval(
+                        actor_id=self.ops.pk, task_id=task.id, reason="approved a wrong pick"
+                    ),
+                )
+        elif roll < 0.075 and len(self.reviewer_ids) > 2:
+            leaving = self.reviewer_ids.pop(self.random.randrange(len(self.reviewer_ids)))
+            self.tally.attempt(
+                "deactivate reviewer",
+                lambda: person_update(actor_id=self.ops.pk, user_id=leaving, fields={"active": False}),
+            )
+            newcomer = self._person(
+                f"sim-{uuid.uuid4().hex[:6]}-r", ["reviewer"], reviewer_level=2, capacity=4
+            )
+            self.reviewer_ids.append(newcomer.pk)
+            self.tally.done["add reviewer"] += 1
+
+    def _all_final(self) -> bool:
+        from tasks.models import TaskView
+
+        return (
+            not TaskView.objects.filter(project=self.project)
+            .exclude(status__in=["approved", "rejected", "cancelled"])
+            .exists()
+        )
+
+    # --- finance and the report -------------------------------------------------------------------
+
+    def _finance(self) -> None:
+        from payments.commands import period_close, statement_mark_paid
+        from payments.models import PayoutEntry, Statement
+        from payments.periods import period_end
+
+        self._settle()
+        for period in sorted(set(PayoutEntry.objects.values_list("period", flat=True))):
+            if period_end(period) <= clock.now():
+                self.tally.attempt(
+                    "close period", lambda p=period: period_close(actor_id=self.ops.pk, period=p)
+                )
+        for statement in Statement.objects.filter(paid_at__isnull=True).order_by("period")[:5]:
+            self.tally.attempt(
+                "mark paid",
+                lambda s=statement: statement_mark_paid(
+                    actor_id=self.ops.pk, statement_id=s.id, reference=f"SIM-{str(s.id)[:8]}"
+                ),
+            )
+
+    def _report(self) -> tuple[list[str], bool]:
+        from marlin.eventstore.models import Event
+        from payments.domain import from_cents
+        from payments.models import PayoutEntry, Statement
+        from reviews.models import ReviewAssignmentView
+        from tasks.models import TaskView
+
+        lines = [
+            f"simulated {self.started:%Y-%m-%d %H:%M} to {self.moment:%Y-%m-%d %H:%M} UTC (a pinned clock)"
+        ]
+        lines.append("done: " + _counts(self.tally.done))
+        lines.append("refused (as the rules say): " + _counts(self.tally.refused))
+        statuses = Counter(TaskView.objects.filter(project=self.project).values_list("status", flat=True))
+        lines.append("tasks: " + _counts(statuses))
+        reviews = Counter(
+            f"{s}:{d}" if d else s
+            for s, d in ReviewAssignmentView.objects.filter(task__project=self.project).values_list(
+                "status", "decision"
+            )
+        )
+        lines.append("review assignments: " + _counts(reviews))
+        entries = PayoutEntry.objects.filter(task__project=self.project)
+        kinds = Counter(entries.values_list("kind", flat=True))
+        net = from_cents(sum(entries.values_list("amount_cents", flat=True)))
+        lines.append(f"payouts: {kinds['accrual']} accruals, {kinds['reversal']} reversals, net {net}")
+        paid = Statement.objects.filter(paid_at__isnull=False).count()
+        lines.append(f"statements: {Statement.objects.count()} issued, {paid} paid")
+        lines.append(f"events in the log: {Event.objects.count()}")
+        report = checks.verify()
+        return lines + report.lines + [f"FAILED: {f}" for f in report.failures], report.ok
+
+
+def _counts(counter: Counter[str]) -> str:
+    return ", ".join(f"{name} {n}" for name, n in sorted(counter.items())) or "nothing"
