@@ -119,6 +119,16 @@ elif _database["ENGINE"] == "django.db.backends.postgresql":
     _database.setdefault("OPTIONS", {})["server_side_binding"] = env_bool("PG_SERVER_SIDE_BINDING", True)
 DATABASES = {"default": _database}
 
+# A read replica for the heavy reads (payout reports, preference exports); they may lag the primary
+# by the replication delay. Without one they read the primary.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=True
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+MARLIN_REPORTS_DATABASE = "replica" if DATABASE_REPLICA_URL else "default"
+
 # --- cache (throttling); shared Redis when several API processes run ------------------------------
 CACHE_URL = env("CACHE_URL")
 CACHES = {

@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from marlin.api.auth import MeApi, TokenApi
 from marlin.api.events import EventListApi
 from marlin.api.health import healthz
+from reviews.dashboard import ops_dashboard
 
 api_v1 = [
     path("auth/token/", TokenApi.as_view(), name="auth-token"),
@@ -27,6 +28,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("ops/", ops_dashboard, name="ops-dashboard"),
 ]
 
 handler400 = "marlin.api.errors.bad_request"

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
@@ -80,7 +81,8 @@ def _per_contributor(period: str) -> Any:
         period=period, contributor_id=OuterRef("contributor_id"), currency=OuterRef("currency")
     )
     return (
-        PayoutEntry.objects.filter(period=period)
+        PayoutEntry.objects.using(settings.MARLIN_REPORTS_DATABASE)
+        .filter(period=period)
         .values("contributor_id", "currency")
         .annotate(
             name=F("contributor__name"),
@@ -98,7 +100,7 @@ def _per_contributor(period: str) -> Any:
 
 
 def report_rows(period: str) -> Iterator[ReportRow]:
-    closed = PeriodView.objects.filter(period=period).exists()
+    closed = PeriodView.objects.using(settings.MARLIN_REPORTS_DATABASE).filter(period=period).exists()
     for row in _per_contributor(period).iterator(chunk_size=1000):
         status = "paid" if row["paid"] else "issued" if row["issued"] else "none" if closed else "open"
         yield ReportRow(
@@ -117,7 +119,8 @@ def report_rows(period: str) -> Iterator[ReportRow]:
 
 def report_totals(period: str) -> list[ReportRow]:
     rows = (
-        PayoutEntry.objects.filter(period=period)
+        PayoutEntry.objects.using(settings.MARLIN_REPORTS_DATABASE)
+        .filter(period=period)
         .values("currency")
         .annotate(
             approved_tasks=Count("pk", filter=Q(kind=EntryKind.ACCRUAL)),

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Prefetch
 
@@ -18,9 +19,14 @@ from tasks.models import TaskView
 
 
 def preference_lines(project_id: UUID) -> Iterator[str]:
-    decided = ReviewAssignmentView.objects.filter(status=AssignmentStatus.DECIDED).order_by("decided_at")
+    decided = (
+        ReviewAssignmentView.objects.using(settings.MARLIN_REPORTS_DATABASE)
+        .filter(status=AssignmentStatus.DECIDED)
+        .order_by("decided_at")
+    )
     tasks = (
-        TaskView.objects.filter(project_id=project_id, status=TaskStatus.APPROVED)
+        TaskView.objects.using(settings.MARLIN_REPORTS_DATABASE)
+        .filter(project_id=project_id, status=TaskStatus.APPROVED)
         .select_related("current_submission")
         .prefetch_related(Prefetch("assignments", queryset=decided, to_attr="review_chain"))
         .order_by("finished_at", "id")

@@ -15,3 +15,6 @@ INSTALLED_APPS = [*INSTALLED_APPS, "tests.support"]
 # The PostgreSQL pass sends reactor wake-ups to a real Redis (TEST_BROKER_URL); workers are started
 # by the tests that need them. Without it (the SQLite pass) reactions run in-process, as embedded.
 CELERY_BROKER_URL = os.environ.get("TEST_BROKER_URL", "")
+
+# A second alias on the same test database, standing in for a read replica.
+DATABASES = {**DATABASES, "replica": {**DATABASES["default"], "TEST": {"MIRROR": "default"}}}  # noqa: F405

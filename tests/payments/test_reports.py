@@ -105,3 +105,25 @@ def test_an_empty_period_has_no_rows_and_no_totals() -> None:
 
     assert body == {"period": "2026-W01", "rows": [], "totals": []}
     assert rows == []
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+def test_reports_and_exports_read_from_the_replica_when_one_is_configured(settings) -> None:
+    from django.db import connections
+    from django.test.utils import CaptureQueriesContext
+
+    project = make_project()
+    with clock.pinned_at(IN_W47):
+        given_approved(project, 3, [make_user("contributor")])
+        settle()
+    finance, ops = client_for(make_user("finance")), client_for(make_user("ops"))
+    settings.MARLIN_REPORTS_DATABASE = "replica"
+
+    with CaptureQueriesContext(connections["replica"]) as report_reads:
+        body = finance.get("/api/v1/payouts/report/", {"period": "2026-W47"}).json()
+    with CaptureQueriesContext(connections["replica"]) as export_reads:
+        b"".join(ops.get("/api/v1/exports/preferences/", {"project": str(project.id)}).streaming_content)
+
+    assert body["totals"][0]["net"] == "840.00"
+    assert "payments_payoutentry" in " ".join(q["sql"] for q in report_reads.captured_queries)
+    assert "tasks_taskview" in " ".join(q["sql"] for q in export_reads.captured_queries)

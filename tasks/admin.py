@@ -1,0 +1,19 @@
+from django.contrib import admin
+
+from marlin.admin import ReadOnlyAdmin
+from tasks.models import ProjectView, TaskView
+
+
+@admin.register(ProjectView)
+class ProjectAdmin(ReadOnlyAdmin):
+    list_display = ["name", "status", "rate", "currency", "review_layers", "updated_at"]
+    list_filter = ["status"]
+    search_fields = ["name"]
+
+
+@admin.register(TaskView)
+class TaskAdmin(ReadOnlyAdmin):
+    list_display = ["external_id", "project", "status", "layer", "contributor", "priority", "updated_at"]
+    list_filter = ["status", "project"]
+    search_fields = ["external_id", "=id"]
+    list_select_related = ["project", "contributor"]
