@@ -254,3 +254,22 @@ def _pump_inline(targets: Sequence[tuple[str, int]]) -> None:
                 log.exception("in-process pump of %s[%s] failed; the next wake retries", name, partition)
     finally:
         _inline.queue = None
+
+
+# --- sweeps ----------------------------------------------------------------------------------------
+
+
+def sweep(ids: Iterable[Any], command: Callable[[Any], None], *, what: str) -> int:
+    """Run ``command`` for each id in its own transaction; count those it did.
+
+    For the periodic jobs that catch up on deadlines: an item that moved on meanwhile (submitted,
+    decided) is refused by its command and skipped, which is the expected outcome, not an error.
+    """
+    done = 0
+    for item in ids:
+        try:
+            command(item)
+            done += 1
+        except DomainError as refusal:
+            log.info("%s %s skipped: %s", what, item, refusal.message)
+    return done

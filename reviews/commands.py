@@ -15,7 +15,8 @@ from uuid import UUID
 
 from marlin.eventstore.store import command_transaction
 from marlin.kernel import clock
-from marlin.kernel.errors import ConcurrencyConflict, DomainError, InvalidInput, NotFound
+from marlin.kernel.errors import ConcurrencyConflict, InvalidInput, NotFound
+from marlin.reactors import sweep
 from reviews import domain
 from reviews.models import AwaitingReview, ReviewAssignmentView, ReviewerLoad
 from reviews.selectors import eligible_reviewers, loads_with_room
@@ -165,14 +166,13 @@ def review_reassign(
 def reviews_withdraw_from(*, reviewer_id: int) -> int:
     """A deactivated reviewer's pending reviews go to others (or wait in the queue)."""
     pending = ReviewAssignmentView.objects.filter(reviewer_id=reviewer_id, status="pending")
-    moved = 0
-    for assignment_id in pending.values_list("pk", flat=True):
-        try:
-            review_reassign(actor_id=None, assignment_id=assignment_id, reason="reviewer_deactivated")
-            moved += 1
-        except DomainError as refusal:
-            log.info("review %s not withdrawn: %s", assignment_id, refusal.message)
-    return moved
+    return sweep(
+        list(pending.values_list("pk", flat=True)),
+        lambda assignment_id: review_reassign(
+            actor_id=None, assignment_id=assignment_id, reason="reviewer_deactivated"
+        ),
+        what="review",
+    )
 
 
 def _task_of(assignment_id: UUID) -> UUID:
