@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from marlin.kernel.errors import InvalidInput
 
 PERIOD = re.compile(r"^(\d{4})-W(\d{2})$")
+FIRST_YEAR, LAST_YEAR = 2000, 2999
 
 
 def period_of(moment: datetime) -> str:
@@ -20,6 +21,8 @@ def parse_period(text: object, *, field: str = "period") -> str:
     match = PERIOD.match(text) if isinstance(text, str) else None
     if match is None:
         raise InvalidInput(fields={field: ["must be an ISO week such as 2026-W48"]})
+    if not FIRST_YEAR <= int(match[1]) <= LAST_YEAR:
+        raise InvalidInput(fields={field: [f"the year must be {FIRST_YEAR} to {LAST_YEAR}"]})
     try:
         date.fromisocalendar(int(match[1]), int(match[2]), 1)
     except ValueError:

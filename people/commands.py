@@ -12,7 +12,9 @@ from django.db import IntegrityError, transaction
 from marlin.eventstore.store import command_transaction, load_aggregate
 from marlin.kernel.errors import InvalidInput, NotFound
 from people.domain import (
+    Actor,
     PersonState,
+    check_may_manage,
     decide_register,
     decide_update,
     evolve,
@@ -35,6 +37,9 @@ def person_register(
     active: bool = True,
 ) -> User:
     """Create a person with credentials and a registered profile."""
+    check_may_manage(
+        _actor(actor_id), target_id=None, target_is_superuser=False, roles_before=(), roles_after=tuple(roles)
+    )
     _check_password(password, username=username, email=email)
     fields = {
         "email": email,
@@ -64,6 +69,13 @@ def person_update(
         user = User.objects.select_for_update().filter(pk=user_id).first()
         if user is None:
             raise NotFound("no such person")
+        check_may_manage(
+            _actor(actor_id),
+            target_id=user_id,
+            target_is_superuser=user.is_superuser,
+            roles_before=tuple(user.roles),
+            roles_after=tuple(fields.get("roles", user.roles)),
+        )
         stream = person_stream(user_id)
         state, version = load_aggregate(stream, evolve, PersonState())
         if state.profile is None:
@@ -82,6 +94,12 @@ def person_update(
         if events:
             uow.append(stream, version, events)
     return User.objects.get(pk=user_id)
+
+
+def _actor(actor_id: int | None) -> Actor:
+    if actor_id is None:
+        return Actor(None, is_superuser=True)
+    return Actor(actor_id, is_superuser=User.objects.filter(pk=actor_id, is_superuser=True).exists())
 
 
 def _create_credentials(username: str, password: str) -> User:

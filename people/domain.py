@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from marlin.kernel.errors import Conflict, InvalidInput, NotFound
+from marlin.kernel.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from marlin.kernel.events import DomainEvent
 from marlin.kernel.tags import normalize_tags
 from people.roles import ALL_ROLES
@@ -99,6 +99,42 @@ def evolve(state: PersonState, event: DomainEvent) -> PersonState:
         case PersonReactivated():
             return replace(state, active=True)
     return state
+
+
+# --- who may manage whom ---------------------------------------------------------------------------
+
+PRIVILEGED_ROLES = frozenset({"ops", "finance"})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who runs a people command; ``None`` as the actor is the system itself (seed data)."""
+
+    user_id: int | None
+    is_superuser: bool
+
+
+def check_may_manage(
+    actor: Actor,
+    *,
+    target_id: int | None,
+    target_is_superuser: bool,
+    roles_before: tuple[str, ...],
+    roles_after: tuple[str, ...],
+) -> None:
+    """Ops manage contributors and reviewers. Granting or removing ops or finance, and changing a
+    superuser or another ops or finance person, takes a superuser: otherwise ops could give
+    themselves finance, or take over an account with more rights by resetting its password."""
+    if actor.user_id is None or actor.is_superuser:
+        return
+    if target_is_superuser:
+        raise NotAllowed("only a superuser may change a superuser", code="privileged_person")
+    if (set(roles_before) ^ set(roles_after)) & PRIVILEGED_ROLES:
+        raise NotAllowed(
+            "only a superuser grants or removes the ops and finance roles", code="privileged_role"
+        )
+    if target_id != actor.user_id and set(roles_before) & PRIVILEGED_ROLES:
+        raise NotAllowed("only a superuser changes another ops or finance person", code="privileged_person")
 
 
 # --- decisions -------------------------------------------------------------------------------------

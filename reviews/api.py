@@ -33,7 +33,7 @@ from tasks.selectors import project_for
 class AssignmentFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=[(s.value, s.value) for s in AssignmentStatus])
     task = django_filters.UUIDFilter(field_name="task_id")
-    layer = django_filters.NumberFilter(min_value=1)
+    layer = django_filters.TypedChoiceFilter(choices=[(n, str(n)) for n in range(1, 6)], coerce=int)
 
     class Meta:
         model = ReviewAssignmentView

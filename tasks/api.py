@@ -127,7 +127,7 @@ class ProjectTaskImportApi(CommandApiView):
 class TaskFilter(django_filters.FilterSet):
     project = django_filters.UUIDFilter(field_name="project_id")
     status = django_filters.MultipleChoiceFilter(choices=[(s, s) for s in TASK_STATUSES])
-    layer = django_filters.NumberFilter(min_value=1)
+    layer = django_filters.TypedChoiceFilter(choices=[(n, str(n)) for n in range(1, 6)], coerce=int)
 
     class Meta:
         model = TaskView
@@ -167,6 +167,8 @@ class TaskClaimApi(CommandApiView):
     )
     def post(self, request: Request) -> Response:
         data = validated(ClaimInput, request.data)
+        if data.get("project"):
+            selectors.project_for(request.user, data["project"])  # 404: unknown, or not yours to work on
         task = commands.task_claim(contributor_id=request.user.pk, project_id=data.get("project"))
         if task is None:
             return Response(status=204)

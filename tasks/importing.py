@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +17,7 @@ from uuid import UUID
 
 from django.conf import settings
 
+from marlin.api.parsers import loads
 from marlin.eventstore.store import command_transaction
 from marlin.kernel.errors import ConcurrencyConflict, Conflict, InvalidInput
 from tasks.commands import project_policy
@@ -73,9 +73,9 @@ def _jsonl_rows(text: str) -> list[Row]:
             continue
         number += 1
         try:
-            rows.append((number, json.loads(line)))
-        except json.JSONDecodeError as error:
-            rows.append((number, _Unparsable(f"not valid JSON: {error.msg} at column {error.colno}")))
+            rows.append((number, loads(line)))
+        except ValueError as error:
+            rows.append((number, _Unparsable(f"not valid JSON: {error}")))
     return rows
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
-from django.db import OperationalError
+from django.db import DataError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
@@ -140,6 +140,9 @@ def _describe_django(exc: Exception) -> Described | None:
 
 
 def _describe_database(exc: Exception) -> Described | None:
+    if isinstance(exc, OverflowError | DataError):
+        # A number or date the database cannot hold reached a query: the input was out of range.
+        return 400, "out_of_range", "A value in the request cannot be stored: it is out of range.", {}, {}
     if not isinstance(exc, OperationalError):
         return None
     if _lost_a_race(exc):

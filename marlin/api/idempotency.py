@@ -22,6 +22,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -43,12 +44,30 @@ class Replay:
 
 
 def fingerprint(request: Request) -> str:
+    """What makes two requests "the same": method, path and content. For a file upload the
+    content is the fields and files, not the raw body, whose multipart boundary every client
+    draws anew on each attempt."""
     digest = hashlib.sha256()
     for part in (request.method or "", request.get_full_path()):
         digest.update(part.encode())
         digest.update(b"\0")
-    digest.update(request._request.body)
+    if (request.content_type or "").startswith("multipart/"):
+        for name, values in sorted(request.data.lists()):
+            for value in values:
+                digest.update(name.encode() + b"\0" + _content(value) + b"\0")
+    else:
+        digest.update(request._request.body)
     return digest.hexdigest()
+
+
+def _content(value: Any) -> bytes:
+    if isinstance(value, UploadedFile):
+        content = hashlib.sha256()
+        for chunk in value.chunks():
+            content.update(chunk)
+        value.seek(0)
+        return f"{value.name}:{content.hexdigest()}".encode()
+    return str(value).encode()
 
 
 def key_of(request: Request) -> str | None:

@@ -41,25 +41,18 @@ def clean_judgment(raw: Mapping[str, Any], criteria: Sequence[str]) -> Judgment:
         errors["preference"] = [f"must be one of {', '.join(PREFERENCES)}"]
 
     strength = raw.get("strength")
-    if preference == "tie":
-        if strength is not None:
-            errors["strength"] = ["must be absent for a tie"]
-    elif strength is None:
-        errors["strength"] = ["is required when A or B is preferred: 1 slight, 2 clear, 3 strong"]
-    elif not _is_int(strength) or strength not in STRENGTHS:
-        errors["strength"] = ["must be 1 (slight), 2 (clear) or 3 (strong)"]
+    strength_problem = _strength_problem(preference, strength)
+    if strength_problem:
+        errors["strength"] = [strength_problem]
 
     score_errors = _score_errors(raw.get("scores"), criteria)
     if score_errors:
         errors["scores"] = score_errors
 
     rationale = raw.get("rationale")
-    if not isinstance(rationale, str):
-        errors["rationale"] = ["is required"]
-    elif len(rationale.strip()) < MIN_RATIONALE:
-        errors["rationale"] = [f"must be at least {MIN_RATIONALE} characters"]
-    elif len(rationale) > MAX_RATIONALE:
-        errors["rationale"] = [f"must be at most {MAX_RATIONALE} characters"]
+    rationale_problem = _rationale_problem(rationale)
+    if rationale_problem:
+        errors["rationale"] = [rationale_problem]
 
     minutes = raw.get("time_spent_minutes")
     if not _is_int(minutes) or not 1 <= minutes <= MAX_MINUTES:
@@ -74,6 +67,28 @@ def clean_judgment(raw: Mapping[str, Any], criteria: Sequence[str]) -> Judgment:
         rationale=rationale.strip(),  # type: ignore[union-attr]
         time_spent_minutes=minutes,  # type: ignore[arg-type]
     )
+
+
+def _strength_problem(preference: Any, strength: Any) -> str | None:
+    if preference == "tie":
+        return "must be absent for a tie" if strength is not None else None
+    if strength is None:
+        return "is required when A or B is preferred: 1 slight, 2 clear, 3 strong"
+    if not _is_int(strength) or strength not in STRENGTHS:
+        return "must be 1 (slight), 2 (clear) or 3 (strong)"
+    return None
+
+
+def _rationale_problem(rationale: Any) -> str | None:
+    if not isinstance(rationale, str):
+        return "is required"
+    if len(rationale.strip()) < MIN_RATIONALE:
+        return f"must be at least {MIN_RATIONALE} characters"
+    if len(rationale) > MAX_RATIONALE:
+        return f"must be at most {MAX_RATIONALE} characters"
+    if "\x00" in rationale:
+        return "must not contain a NUL character"
+    return None
 
 
 def _score_errors(scores: Any, criteria: Sequence[str]) -> Any:

@@ -6,6 +6,7 @@ needs, passed in as plain values) and return the events to append, or raise a re
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -269,10 +270,11 @@ def clean_task_row(raw: Mapping[str, Any]) -> TaskRow:
 
 
 def _short_text(value: Any, *, accept_int: bool = False) -> str:
-    if accept_int and isinstance(value, int) and not isinstance(value, bool):
+    if accept_int and isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**30:
         value = str(value)
     if not isinstance(value, str) or not 1 <= len(value.strip()) <= 200:
         raise ValueError("is required: text of 1 to 200 characters")
+    _storable(value)
     return value.strip()
 
 
@@ -283,7 +285,14 @@ def _long_text(value: Any, limit: int, *, required: bool) -> str:
         raise ValueError("is required" if required else "must be text")
     if len(value) > limit:
         raise ValueError(f"at most {limit} characters")
+    _storable(value)
     return value
+
+
+def _storable(text: str) -> None:
+    """PostgreSQL stores no NUL character in text (a CSV can carry one)."""
+    if "\x00" in text:
+        raise ValueError("must not contain a NUL character")
 
 
 def _tags(value: Any) -> tuple[str, ...]:
@@ -302,7 +311,7 @@ def _tags(value: Any) -> tuple[str, ...]:
 def _priority(value: Any) -> int:
     if value in ("", None):
         return 0
-    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+    if isinstance(value, str) and re.fullmatch(r"[+-]?\d{1,7}", value.strip()):
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_PRIORITY:
         raise ValueError(f"must be a whole number from -{MAX_PRIORITY} to {MAX_PRIORITY}")

@@ -148,3 +148,28 @@ def test_a_second_request_while_the_first_is_running_gets_409() -> None:
     assert second.status_code == 409
     assert second.json()["error"]["code"] == "idempotency_key_in_flight"
     assert Event.objects.filter(type="Pinged").count() == 1
+
+
+def test_the_same_file_upload_retried_with_its_key_is_replayed_whatever_the_boundary() -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.factories import make_project, task_row
+
+    ops = client_for(make_user("ops"))
+    project = make_project()
+    content = "\n".join(__import__("json").dumps(task_row(f"t{i}")) for i in range(3)).encode()
+
+    def upload(boundary: str):
+        from django.test.client import encode_multipart
+
+        body = encode_multipart(boundary, {"file": SimpleUploadedFile("t.jsonl", content)})
+        return ops.post(
+            f"/api/v1/projects/{project.id}/tasks/", data=body,
+            content_type=f"multipart/form-data; boundary={boundary}", HTTP_IDEMPOTENCY_KEY="upload-1",
+        )  # fmt: skip
+
+    first, retried = upload("BoUnDaRy-one"), upload("another-boundary-2")
+
+    assert first.json()["created"] == 3
+    assert retried.status_code == 200
+    assert retried["Idempotent-Replayed"] == "true"

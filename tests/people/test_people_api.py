@@ -155,3 +155,34 @@ def test_a_superuser_may_do_what_ops_may() -> None:
 def test_an_unknown_person_is_404(ops) -> None:
     assert ops.get("/api/v1/people/999999/").status_code == 404
     assert ops.patch("/api/v1/people/999999/", {"capacity": 1}, format="json").status_code == 404
+
+
+def test_ops_may_not_grant_ops_or_finance_or_touch_privileged_people(ops) -> None:
+    admin = make_user(is_superuser=True)
+    other_ops = make_user("ops")
+    finance = make_user("finance")
+    me = ops.get("/api/v1/me/").json()["id"]
+
+    refusals = [
+        ops.post("/api/v1/people/", {**NEW_PERSON, "roles": ["finance"]}, format="json"),
+        ops.patch(f"/api/v1/people/{me}/", {"roles": ["ops", "finance"]}, format="json"),
+        ops.patch(f"/api/v1/people/{admin.pk}/", {"password": "taken-over-passphrase"}, format="json"),
+        ops.patch(f"/api/v1/people/{other_ops.pk}/", {"password": "taken-over-passphrase"}, format="json"),
+        ops.patch(f"/api/v1/people/{finance.pk}/", {"active": False}, format="json"),
+    ]
+
+    assert [r.status_code for r in refusals] == [403] * 5
+    assert {r.json()["error"]["code"] for r in refusals} == {"privileged_role", "privileged_person"}
+    assert ops.patch(f"/api/v1/people/{me}/", {"name": "Olga O."}, format="json").status_code == 200
+
+
+def test_a_superuser_grants_privileged_roles() -> None:
+    admin = client_for(make_user(is_superuser=True))
+    person = make_user("contributor")
+
+    response = admin.patch(
+        f"/api/v1/people/{person.pk}/", {"roles": ["contributor", "finance"]}, format="json"
+    )
+
+    assert response.status_code == 200
+    assert response.json()["roles"] == ["contributor", "finance"]

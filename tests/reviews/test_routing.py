@@ -203,3 +203,17 @@ def test_cancelling_a_task_in_review_frees_its_reviewer(project) -> None:
 
     assert ReviewAssignmentView.objects.get(task_id=task_id).status == "cancelled"
     assert ReviewerLoad.objects.get(reviewer=person).pending == 0
+
+
+def test_a_reviewer_whose_review_was_taken_away_no_longer_sees_the_task(project) -> None:
+    first, _ = reviewer(), reviewer()
+    ops = client_for(make_user("ops"))
+    task_id, _ = submitted_task(project)
+    settle()
+    review = pending_review(task_id)
+    assert client_for(first).get(f"/api/v1/tasks/{task_id}/").status_code == 200
+
+    ops.post(f"/api/v1/reviews/{review.id}/reassign/", {}, format="json")
+
+    assert client_for(first).get(f"/api/v1/tasks/{task_id}/").status_code == 404
+    assert client_for(first).get(f"/api/v1/tasks/{task_id}/submissions/").status_code == 404
