@@ -17,10 +17,18 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
-run: install
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --no-input
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py serve $(ADDR)
+# Not in debug mode, so every error is the API's JSON shape; the secret key is made once and kept.
+SECRET_FILE := data/secret_key
+RUN_ENV = SECRET_KEY="$${SECRET_KEY:-$$(cat $(SECRET_FILE))}" DEBUG=$${DEBUG:-0}
+
+$(SECRET_FILE):
+	mkdir -p data
+	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $(SECRET_FILE)
+
+run: install $(SECRET_FILE)
+	$(RUN_ENV) $(BIN)/python manage.py migrate --no-input
+	$(RUN_ENV) $(BIN)/python manage.py seed_demo
+	$(RUN_ENV) $(BIN)/python manage.py serve $(ADDR)
 
 lint: install
 	$(BIN)/ruff check .
