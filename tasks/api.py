@@ -188,7 +188,12 @@ class TaskReleaseApi(CommandApiView):
 
 
 class TaskSubmissionsApi(CommandApiView):
-    """Every version of the task's judgment; POST submits (or revises) yours."""
+    """Every version of the task's judgment (ops, its contributor, its reviewers); POST submits
+    (or revises) yours, as a contributor."""
+
+    def get_permissions(self) -> list[Any]:
+        extra = [IsContributor()] if self.request.method == "POST" else []
+        return [*super().get_permissions(), *extra]
 
     @extend_schema(responses=SubmissionOutput(many=True))
     def get(self, request: Request, task_id: UUID) -> Response:
@@ -197,8 +202,6 @@ class TaskSubmissionsApi(CommandApiView):
 
     @extend_schema(request=JudgmentInput, responses={201: SubmissionOutput})
     def post(self, request: Request, task_id: UUID) -> Response:
-        if not IsContributor().has_permission(request, self):
-            self.permission_denied(request, message=IsContributor.message)
         if not isinstance(request.data, dict):
             raise InvalidInput(fields={"judgment": ["send a JSON object"]})
         selectors.task_for(request.user, task_id)
