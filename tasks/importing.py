@@ -22,7 +22,8 @@ from marlin.eventstore.store import command_transaction
 from marlin.kernel.errors import ConcurrencyConflict, Conflict, InvalidInput
 from tasks.commands import project_policy
 from tasks.domain.events import task_stream
-from tasks.domain.task import ROW_FIELDS, TaskRow, TaskState, clean_task_row, decide_import, task_id_for
+from tasks.domain.rows import ROW_FIELDS, TaskRow, clean_task_row
+from tasks.domain.task import TaskState, decide_import, task_id_for
 from tasks.models import TaskView
 
 CHUNK_SIZE = 500

@@ -85,7 +85,7 @@ def begin(request: Request) -> IdempotencyKey | Replay | None:
     key = key_of(request)
     if key is None or not request.user.is_authenticated:
         return None
-    print_ = fingerprint(request)
+    request_fingerprint = fingerprint(request)
     now = clock.now()
     for _attempt in range(3):
         try:
@@ -93,7 +93,7 @@ def begin(request: Request) -> IdempotencyKey | Replay | None:
                 return IdempotencyKey.objects.create(
                     user=request.user,
                     key=key,
-                    fingerprint=print_,
+                    fingerprint=request_fingerprint,
                     started_at=now,
                     expires_at=now + timedelta(hours=settings.MARLIN_IDEMPOTENCY_TTL_HOURS),
                 )
@@ -104,7 +104,7 @@ def begin(request: Request) -> IdempotencyKey | Replay | None:
             if existing.expires_at <= now:
                 IdempotencyKey.objects.filter(pk=existing.pk, expires_at__lte=now).delete()
                 continue
-            if existing.fingerprint != print_:
+            if existing.fingerprint != request_fingerprint:
                 raise IdempotencyKeyReused(
                     f"this {HEADER} was used for a different request; use a new key"
                 ) from None

@@ -6,9 +6,8 @@ needs, passed in as plain values) and return the events to append, or raise a re
 
 from __future__ import annotations
 
-import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -18,7 +17,6 @@ from uuid import UUID
 
 from marlin.kernel.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from marlin.kernel.events import DomainEvent
-from marlin.kernel.tags import normalize_tags, split_tag_text
 from tasks.domain.events import (
     ApprovalReversed,
     ChangesRequested,
@@ -37,12 +35,9 @@ from tasks.domain.events import (
     TaskReleased,
 )
 from tasks.domain.judgment import clean_judgment
+from tasks.domain.rows import TaskRow
 
 TASK_ID_NAMESPACE = uuid.UUID("6f1b7f4e-2f55-4c7e-9f1e-0d6c7a1b9a10")
-TEXT_LIMITS = {"prompt": 100_000, "context": 200_000, "response_a": 200_000, "response_b": 200_000}
-REQUIRED_ROW_FIELDS = ("external_id", "prompt", "response_a", "response_b", "model_a", "model_b")
-ROW_FIELDS = (*REQUIRED_ROW_FIELDS, "context", "tags", "priority")
-MAX_PRIORITY = 1_000_000
 
 
 class TaskStatus(StrEnum):
@@ -229,95 +224,6 @@ def evolve(state: TaskState, event: DomainEvent) -> TaskState:  # noqa: PLR0911,
 # --- import ----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TaskRow:
-    external_id: str
-    prompt: str
-    context: str
-    response_a: str
-    response_b: str
-    model_a: str
-    model_b: str
-    tags: tuple[str, ...]
-    priority: int
-
-
-def clean_task_row(raw: Mapping[str, Any]) -> TaskRow:
-    """Check one imported row; raise InvalidInput naming each bad field."""
-    errors: dict[str, list[str]] = {
-        str(name): ["unknown field"] for name in sorted(set(raw) - set(ROW_FIELDS), key=str)
-    }
-    values: dict[str, Any] = {}
-    checks = {
-        "external_id": lambda: _short_text(raw.get("external_id"), accept_int=True),
-        "prompt": lambda: _long_text(raw.get("prompt"), TEXT_LIMITS["prompt"], required=True),
-        "context": lambda: _long_text(raw.get("context"), TEXT_LIMITS["context"], required=False),
-        "response_a": lambda: _long_text(raw.get("response_a"), TEXT_LIMITS["response_a"], required=True),
-        "response_b": lambda: _long_text(raw.get("response_b"), TEXT_LIMITS["response_b"], required=True),
-        "model_a": lambda: _short_text(raw.get("model_a")),
-        "model_b": lambda: _short_text(raw.get("model_b")),
-        "tags": lambda: _tags(raw.get("tags")),
-        "priority": lambda: _priority(raw.get("priority")),
-    }
-    for name, check in checks.items():
-        try:
-            values[name] = check()
-        except ValueError as problem:
-            errors[name] = list(problem.args)
-    if errors:
-        raise InvalidInput(fields=errors)
-    return TaskRow(**values)
-
-
-def _short_text(value: Any, *, accept_int: bool = False) -> str:
-    if accept_int and isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**30:
-        value = str(value)
-    if not isinstance(value, str) or not 1 <= len(value.strip()) <= 200:
-        raise ValueError("is required: text of 1 to 200 characters")
-    _storable(value)
-    return value.strip()
-
-
-def _long_text(value: Any, limit: int, *, required: bool) -> str:
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise ValueError("is required" if required else "must be text")
-    if len(value) > limit:
-        raise ValueError(f"at most {limit} characters")
-    _storable(value)
-    return value
-
-
-def _storable(text: str) -> None:
-    """PostgreSQL stores no NUL character in text (a CSV can carry one)."""
-    if "\x00" in text:
-        raise ValueError("must not contain a NUL character")
-
-
-def _tags(value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        value = split_tag_text(value)
-    if not isinstance(value, list | tuple):
-        raise ValueError("must be a list of tags")
-    tags, problems = normalize_tags(value or [])
-    if problems:
-        raise ValueError(*problems)
-    return tags
-
-
-def _priority(value: Any) -> int:
-    if value in ("", None):
-        return 0
-    if isinstance(value, str) and re.fullmatch(r"[+-]?\d{1,7}", value.strip()):
-        value = int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_PRIORITY:
-        raise ValueError(f"must be a whole number from -{MAX_PRIORITY} to {MAX_PRIORITY}")
-    return value
-
-
 def decide_import(
     state: TaskState, *, task_id: UUID, row: TaskRow, row_number: int, project: ProjectPolicy
 ) -> list[DomainEvent]:
@@ -470,23 +376,3 @@ def _must_exist(state: TaskState) -> None:
 def _must_be_claimant(state: TaskState, contributor_id: int) -> None:
     if state.contributor_id != contributor_id:
         raise NotAllowed("only the task's contributor may do this", code="not_claimant")
-
-
-__all__: Sequence[str] = [
-    "FINAL_STATUSES",
-    "ProjectPolicy",
-    "TaskRow",
-    "TaskState",
-    "TaskStatus",
-    "check_may_claim",
-    "clean_task_row",
-    "decide_cancel",
-    "decide_claim",
-    "decide_expire_claim",
-    "decide_import",
-    "decide_release",
-    "decide_reverse_approval",
-    "decide_submit",
-    "evolve",
-    "task_id_for",
-]

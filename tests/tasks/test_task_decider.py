@@ -19,9 +19,9 @@ from tasks.domain.events import (
     TaskReleased,
 )
 from tasks.domain.project import DEFAULT_CRITERIA
+from tasks.domain.rows import TaskRow
 from tasks.domain.task import (
     ProjectPolicy,
-    TaskRow,
     TaskState,
     TaskStatus,
     check_may_claim,

@@ -1,0 +1,447 @@
+"""The benchmarks: each times Marlin doing a real job and the raw database doing the least
+equivalent work on the same run."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from bench.measure import Result, percentile, raw_connection, result
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _people(role: str, n: int, **fields: Any) -> list[Any]:
+    from people.commands import person_register
+
+    prefix = uuid.uuid4().hex[:6]
+    return [
+        person_register(
+            actor_id=None,
+            username=f"{role}-{prefix}-{i}",
+            password="bench-passphrase-1",
+            email=f"{role}{i}@bench.example",
+            name=f"{role} {i}",
+            roles=[role],
+            **fields,
+        )
+        for i in range(n)
+    ]
+
+
+def _task_rows(n: int, size: int, prefix: str) -> list[tuple[int, dict[str, Any]]]:
+    code = "def solve(xs):\n    return sorted(set(xs))\n"
+    body = (code * (size // len(code) + 1))[: size // 3]
+    return [
+        (
+            i,
+            {
+                "external_id": f"{prefix}-{i}",
+                "prompt": f"Task {i}: " + body,
+                "response_a": body,
+                "response_b": body[::-1],
+                "model_a": "atlas-70b",
+                "model_b": "corvid-xl",
+                "tags": ["python"],
+                "priority": i % 3,
+            },
+        )
+        for i in range(1, n + 1)
+    ]
+
+
+def bench_import(url: str, quick: bool) -> list[Result]:
+    """A 10,000-task import (about 4 KB each) through the import command, against inserting the
+    same rows and an event per row with psycopg's executemany."""
+    from tasks.commands import project_create
+    from tasks.importing import task_import
+
+    n = 1000 if quick else 10_000
+    rows = _task_rows(n, 4000, "imp")
+    project = project_create(actor_id=None, fields={"name": f"Import bench {uuid.uuid4().hex[:6]}"})
+    with tqdm(total=n, desc="import", unit="task", file=sys.stderr) as bar:
+        started = time.perf_counter()
+        outcome = task_import(actor_id=None, project_id=project.id, rows=rows, progress=bar.update)
+        marlin = time.perf_counter() - started
+    assert outcome.created == n, outcome.as_dict()
+
+    with raw_connection(url) as conn:
+        conn.execute(
+            "CREATE TABLE raw_task (id uuid PRIMARY KEY, external_id text, prompt text, response_a text, "
+            "response_b text, model_a text, model_b text, tags jsonb, priority int)"
+        )
+        conn.execute("CREATE TABLE raw_event (position bigserial PRIMARY KEY, stream text, data jsonb)")
+        conn.commit()
+        started = time.perf_counter()
+        with conn.cursor() as cur:
+            for start in range(0, n, 500):
+                chunk = rows[start : start + 500]
+                cur.executemany(
+                    "INSERT INTO raw_task VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    [
+                        (uuid.uuid4(), r["external_id"], r["prompt"], r["response_a"], r["response_b"],
+                         r["model_a"], r["model_b"], json.dumps(r["tags"]), r["priority"])
+                        for _, r in chunk
+                    ],
+                )  # fmt: skip
+                cur.executemany(
+                    "INSERT INTO raw_event (stream, data) VALUES (%s, %s)",
+                    [(f"task-{r['external_id']}", json.dumps(r)) for _, r in chunk],
+                )
+                conn.commit()
+        raw = time.perf_counter() - started
+    return [
+        result(
+            "import",
+            f"{n} tasks, seconds",
+            "s",
+            marlin,
+            raw,
+            samples=n,
+            notes="task_import vs executemany of rows + events",
+        ),
+        result("import", "tasks per second", "task/s", n / marlin, n / raw, samples=n),
+    ]
+
+
+_CLIENT: Any = None
+
+
+def _client_for(user: Any) -> Any:
+    """One in-process client (its handler and middleware load once, as in a server), acting as
+    ``user`` from now on."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    global _CLIENT  # noqa: PLW0603 - one handler per process, as a server has
+    if _CLIENT is None:
+        _CLIENT = APIClient()
+    _CLIENT.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return _CLIENT
+
+
+def _tokens(users: list[Any]) -> list[str]:
+    from rest_framework.authtoken.models import Token
+
+    return [Token.objects.get_or_create(user=user)[0].key for user in users]
+
+
+def bench_claim(url: str, quick: bool) -> list[Result]:
+    """Claims through the HTTP API, one contributor each, against the raw SKIP LOCKED claim."""
+    from tasks.commands import project_create
+    from tasks.importing import task_import
+
+    n = 100 if quick else 500
+    project = project_create(actor_id=None, fields={"name": f"Claim bench {uuid.uuid4().hex[:6]}"})
+    task_import(actor_id=None, project_id=project.id, rows=_task_rows(n, 1000, "clm"))
+    people = _people("contributor", n)
+    client = _client_for(people[0])
+    timings = []
+    for token in tqdm(_tokens(people), desc="claim", unit="claim", file=sys.stderr):
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        started = time.perf_counter()
+        response = client.post("/api/v1/tasks/claim/", {"project": str(project.id)}, format="json")
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 201, response.content
+
+    raw_timings = []
+    with raw_connection(url) as conn:
+        conn.execute("CREATE TABLE raw_queue (id serial PRIMARY KEY, status text, priority int, holder int)")
+        conn.execute("CREATE INDEX ON raw_queue (status, priority DESC, id)")
+        conn.execute(
+            "INSERT INTO raw_queue (status, priority) SELECT 'open', g %% 3 FROM generate_series(1, %s) g",
+            [n],
+        )
+        conn.commit()
+        for holder in range(n):
+            started = time.perf_counter()
+            row = conn.execute(
+                "SELECT id FROM raw_queue WHERE status = 'open' "
+                "ORDER BY priority DESC, id LIMIT 1 FOR UPDATE SKIP LOCKED"
+            ).fetchone()
+            conn.execute(
+                "UPDATE raw_queue SET status = 'claimed', holder = %s WHERE id = %s", [holder, row[0]]
+            )
+            conn.commit()
+            raw_timings.append((time.perf_counter() - started) * 1000)
+    return [
+        result(
+            "claim",
+            "mean per claim",
+            "ms",
+            statistics.mean(timings),
+            statistics.mean(raw_timings),
+            samples=n,
+            notes="HTTP API in-process vs SELECT ... FOR UPDATE SKIP LOCKED + UPDATE",
+        ),
+        result(
+            "claim", "p99 per claim", "ms", percentile(timings, 99), percentile(raw_timings, 99), samples=n
+        ),
+    ]
+
+
+def bench_task_list(url: str, quick: bool) -> list[Result]:
+    """A page of 100 tasks for ops through the API, against selecting those rows raw."""
+    from people.commands import person_register
+
+    ops = person_register(
+        actor_id=None, username=f"ops-{uuid.uuid4().hex[:6]}", password="bench-passphrase-1",
+        email="ops@bench.example", name="Ops", roles=["ops"],
+    )  # fmt: skip
+    client = _client_for(ops)
+    n = 50 if quick else 200
+    timings = []
+    for _ in tqdm(range(n), desc="task list", unit="request", file=sys.stderr):
+        started = time.perf_counter()
+        response = client.get("/api/v1/tasks/", {"page_size": 100})
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+    raw_timings = []
+    with raw_connection(url) as conn:
+        for _ in range(n):
+            started = time.perf_counter()
+            conn.execute(
+                "SELECT t.*, s.* FROM tasks_taskview t "
+                "LEFT JOIN tasks_submissionview s ON s.id = t.current_submission_id "
+                "ORDER BY t.priority DESC, t.created_at, t.import_row, t.id LIMIT 100"
+            ).fetchall()
+            conn.execute("SELECT count(*) FROM tasks_taskview").fetchone()
+            raw_timings.append((time.perf_counter() - started) * 1000)
+    return [
+        result(
+            "task_list",
+            "mean per page of 100",
+            "ms",
+            statistics.mean(timings),
+            statistics.mean(raw_timings),
+            samples=n,
+            notes="GET /api/v1/tasks/ (auth, query, serialize) vs the same SELECT and COUNT",
+        ),
+    ]
+
+
+def bench_routing_latency(url: str, broker_url: str, quick: bool) -> list[Result]:
+    """Time from a submission's commit to its review assignment, with a real Celery worker."""
+    from marlin.eventstore.models import Event
+    from tasks.commands import project_create, task_claim, task_submit
+    from tasks.importing import task_import
+
+    n = 60 if quick else 300
+    project = project_create(actor_id=None, fields={"name": f"Routing bench {uuid.uuid4().hex[:6]}"})
+    task_import(actor_id=None, project_id=project.id, rows=_task_rows(n, 1000, "rt"))
+    _people("reviewer", 20, capacity=50)
+    contributors = _people("contributor", n)
+    claimed = [task_claim(contributor_id=c.pk, project_id=project.id) for c in contributors]
+    import redis
+
+    redis.Redis.from_url(broker_url).flushdb()
+    worker = _start_worker(url, broker_url)
+    try:
+        body = {
+            "preference": "A", "strength": 2,
+            "rationale": "A is correct on every edge case; B drops duplicates wrongly.",
+            "scores": {c: {"a": 4, "b": 2} for c in project.criteria}, "time_spent_minutes": 30,
+        }  # fmt: skip
+        for contributor, task in tqdm(
+            list(zip(contributors, claimed, strict=True)), desc="submit", file=sys.stderr
+        ):
+            task_submit(contributor_id=contributor.pk, task_id=task.id, judgment=body)
+            time.sleep(0.02)  # arrivals, not a backlog: about 50 submissions a second
+        deadline = time.monotonic() + 60
+        while Event.objects.filter(type="ReviewAssigned").count() < n and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        worker.terminate()
+        worker.wait(20)
+    submitted = dict(
+        Event.objects.filter(type="JudgmentSubmitted").values_list("data__task_id", "recorded_at")
+    )
+    assigned = dict(Event.objects.filter(type="ReviewAssigned").values_list("data__task_id", "recorded_at"))
+    latencies = [(assigned[t] - submitted[t]).total_seconds() * 1000 for t in submitted if t in assigned]
+    assert len(latencies) == n, f"only {len(latencies)} of {n} submissions were assigned"
+
+    raw_timings = []
+    with raw_connection(url) as conn:
+        conn.execute("CREATE TABLE raw_commit (id serial PRIMARY KEY, at timestamptz DEFAULT now())")
+        for _ in range(n):
+            started = time.perf_counter()
+            conn.execute("INSERT INTO raw_commit DEFAULT VALUES")
+            conn.commit()
+            raw_timings.append((time.perf_counter() - started) * 1000)
+    notes = "commit of JudgmentSubmitted to commit of ReviewAssigned; raw: one INSERT + COMMIT"
+    return [
+        result(
+            "routing_latency",
+            "p50",
+            "ms",
+            percentile(latencies, 50),
+            percentile(raw_timings, 50),
+            samples=n,
+            notes=notes,
+        ),
+        result(
+            "routing_latency", "p95", "ms", percentile(latencies, 95), percentile(raw_timings, 95), samples=n
+        ),
+        result(
+            "routing_latency",
+            "p99",
+            "ms",
+            percentile(latencies, 99),
+            percentile(raw_timings, 99),
+            samples=n,
+            notes="goal: under 250 ms",
+        ),
+        result("routing_latency", "max", "ms", max(latencies), max(raw_timings), samples=n),
+    ]
+
+
+def _start_worker(url: str, broker_url: str) -> subprocess.Popen[bytes]:
+    """A real worker; its log goes to a file (a pipe nobody reads would block it when full)."""
+    env = {**os.environ, "DATABASE_URL": url, "CELERY_BROKER_URL": broker_url, "LOG_LEVEL": "WARNING"}
+    log_path = Path(tempfile.mkstemp(prefix="marlin-bench-worker-", suffix=".log")[1])
+    command = [
+        sys.executable, "-m", "celery", "-A", "marlin", "worker", "--loglevel=INFO", "--concurrency=2",
+        "--without-gossip", "--without-mingle", f"--hostname=bench-{uuid.uuid4().hex[:6]}@%h",
+    ]  # fmt: skip
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while b"ready." not in log_path.read_bytes():
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the bench worker did not start:\n{log_path.read_text()}")
+        time.sleep(0.1)
+    return process
+
+
+def bench_rebuild(url: str, quick: bool) -> list[Result]:
+    """Replaying the whole log into fresh projections, against reading the log raw."""
+    from marlin import projections
+    from marlin.eventstore.store import head_position
+
+    events = head_position()
+    started = time.perf_counter()
+    projections.rebuild()
+    marlin = time.perf_counter() - started
+    with raw_connection(url) as conn:
+        started = time.perf_counter()
+        with conn.cursor(name="scan") as cur:
+            cur.execute("SELECT * FROM eventstore_event ORDER BY position")
+            while cur.fetchmany(2000):
+                pass
+        raw = time.perf_counter() - started
+    return [
+        result(
+            "rebuild",
+            f"{events} events, seconds",
+            "s",
+            marlin,
+            raw,
+            samples=events,
+            notes="rebuild vs reading the log",
+        ),
+    ]
+
+
+def bench_report(url: str, quick: bool) -> list[Result]:
+    """The finance report for a week of approvals, JSON and streamed CSV through the API, against
+    the raw GROUP BY over the same entries."""
+    from marlin import reactors
+    from marlin.eventstore.store import command_transaction
+    from payments.periods import period_of
+    from people.commands import person_register
+    from tasks.commands import load_task, project_create
+    from tasks.domain.events import TaskApproved, task_stream
+    from tasks.importing import task_import
+
+    n, people = (300, 30) if quick else (2000, 200)
+    contributors = _people("contributor", people)
+    project = project_create(actor_id=None, fields={"name": f"Report bench {uuid.uuid4().hex[:6]}"})
+    rows = _task_rows(n, 600, "rep")
+    task_import(actor_id=None, project_id=project.id, rows=rows)
+    from tasks.domain.task import task_id_for
+
+    now = datetime.now(UTC)
+    with command_transaction() as uow:
+        appends = []
+        for index, (_, row) in enumerate(rows):
+            task_id = task_id_for(project.id, row["external_id"])
+            state, version = load_task(task_id)
+            approved = TaskApproved(
+                task_id, project.id, contributors[index % people].pk, state.rate, "USD", now
+            )
+            appends.append((task_stream(task_id), version, [approved]))
+        uow.append_many(appends)
+    payouts = reactors.get("payouts")
+    with tqdm(total=n, desc="accrue", unit="payout", file=sys.stderr) as bar:
+        while handled := sum(reactors.pump(payouts, p) for p in range(payouts.partitions)):
+            bar.update(handled)
+    period = period_of(now)
+    finance = person_register(
+        actor_id=None, username=f"fin-{uuid.uuid4().hex[:6]}", password="bench-passphrase-1",
+        email="fin@bench.example", name="Finance", roles=["finance"],
+    )  # fmt: skip
+    client = _client_for(finance)
+    json_timings, csv_timings = [], []
+    for _ in tqdm(range(10 if quick else 20), desc="report", file=sys.stderr):
+        started = time.perf_counter()
+        assert client.get("/api/v1/payouts/report/", {"period": period}).status_code == 200
+        json_timings.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        response = client.get("/api/v1/payouts/report/", {"period": period, "format": "csv"})
+        b"".join(response.streaming_content)
+        csv_timings.append((time.perf_counter() - started) * 1000)
+    raw_timings = []
+    with raw_connection(url) as conn:
+        for _ in range(len(json_timings)):
+            started = time.perf_counter()
+            conn.execute(
+                "SELECT e.contributor_id, e.currency, u.name, u.email, "
+                "count(*) FILTER (WHERE kind = 'accrual'), "
+                "sum(amount_cents) FILTER (WHERE kind = 'accrual'), "
+                "sum(amount_cents) FILTER (WHERE kind = 'reversal'), sum(amount_cents), "
+                "(SELECT sum(y.amount_cents) FROM payments_payoutentry y "
+                " WHERE y.contributor_id = e.contributor_id "
+                " AND y.currency = e.currency AND y.period BETWEEN %s AND %s) "
+                "FROM payments_payoutentry e JOIN people_user u ON u.id = e.contributor_id "
+                "WHERE e.period = %s GROUP BY e.contributor_id, e.currency, u.name, u.email "
+                "ORDER BY e.contributor_id",
+                [f"{period[:4]}-W01", period, period],
+            ).fetchall()
+            raw_timings.append((time.perf_counter() - started) * 1000)
+    raw = statistics.mean(raw_timings)
+    notes = f"{n} approvals over {people} contributors; raw: the same GROUP BY"
+    return [
+        result(
+            "report",
+            "JSON, mean",
+            "ms",
+            statistics.mean(json_timings),
+            raw,
+            samples=len(json_timings),
+            notes=notes,
+        ),
+        result(
+            "report", "CSV streamed, mean", "ms", statistics.mean(csv_timings), raw, samples=len(csv_timings)
+        ),
+    ]
+
+
+BENCHMARKS: dict[str, Callable[..., list[Result]]] = {
+    "import": bench_import,
+    "claim": bench_claim,
+    "task_list": bench_task_list,
+    "report": bench_report,
+    "rebuild": bench_rebuild,
+}

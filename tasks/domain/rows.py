@@ -1,0 +1,105 @@
+"""One row of a task import, checked field by field (pure: no Django imports)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from marlin.kernel.errors import InvalidInput
+from marlin.kernel.tags import normalize_tags, split_tag_text
+
+TEXT_LIMITS = {"prompt": 100_000, "context": 200_000, "response_a": 200_000, "response_b": 200_000}
+REQUIRED_ROW_FIELDS = ("external_id", "prompt", "response_a", "response_b", "model_a", "model_b")
+ROW_FIELDS = (*REQUIRED_ROW_FIELDS, "context", "tags", "priority")
+MAX_PRIORITY = 1_000_000
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    external_id: str
+    prompt: str
+    context: str
+    response_a: str
+    response_b: str
+    model_a: str
+    model_b: str
+    tags: tuple[str, ...]
+    priority: int
+
+
+def clean_task_row(raw: Mapping[str, Any]) -> TaskRow:
+    """Check one imported row; raise InvalidInput naming each bad field."""
+    errors: dict[str, list[str]] = {
+        str(name): ["unknown field"] for name in sorted(set(raw) - set(ROW_FIELDS), key=str)
+    }
+    values: dict[str, Any] = {}
+    checks = {
+        "external_id": lambda: _short_text(raw.get("external_id"), accept_int=True),
+        "prompt": lambda: _long_text(raw.get("prompt"), TEXT_LIMITS["prompt"], required=True),
+        "context": lambda: _long_text(raw.get("context"), TEXT_LIMITS["context"], required=False),
+        "response_a": lambda: _long_text(raw.get("response_a"), TEXT_LIMITS["response_a"], required=True),
+        "response_b": lambda: _long_text(raw.get("response_b"), TEXT_LIMITS["response_b"], required=True),
+        "model_a": lambda: _short_text(raw.get("model_a")),
+        "model_b": lambda: _short_text(raw.get("model_b")),
+        "tags": lambda: _tags(raw.get("tags")),
+        "priority": lambda: _priority(raw.get("priority")),
+    }
+    for name, check in checks.items():
+        try:
+            values[name] = check()
+        except ValueError as problem:
+            errors[name] = list(problem.args)
+    if errors:
+        raise InvalidInput(fields=errors)
+    return TaskRow(**values)
+
+
+def _short_text(value: Any, *, accept_int: bool = False) -> str:
+    if accept_int and isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**30:
+        value = str(value)
+    if not isinstance(value, str) or not 1 <= len(value.strip()) <= 200:
+        raise ValueError("is required: text of 1 to 200 characters")
+    _storable(value)
+    return value.strip()
+
+
+def _long_text(value: Any, limit: int, *, required: bool) -> str:
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise ValueError("is required" if required else "must be text")
+    if len(value) > limit:
+        raise ValueError(f"at most {limit} characters")
+    _storable(value)
+    return value
+
+
+def _storable(text: str) -> None:
+    """PostgreSQL stores no NUL character in text (a CSV can carry one)."""
+    if "\x00" in text:
+        raise ValueError("must not contain a NUL character")
+
+
+def _tags(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = split_tag_text(value)
+    if not isinstance(value, list | tuple):
+        raise ValueError("must be a list of tags")
+    tags, problems = normalize_tags(value or [])
+    if problems:
+        raise ValueError(*problems)
+    return tags
+
+
+def _priority(value: Any) -> int:
+    if value in ("", None):
+        return 0
+    if isinstance(value, str) and re.fullmatch(r"[+-]?\d{1,7}", value.strip()):
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_PRIORITY:
+        raise ValueError(f"must be a whole number from -{MAX_PRIORITY} to {MAX_PRIORITY}")
+    return value
