@@ -23,34 +23,30 @@ payments_projector = projections.register(
 on = payments_projector.on
 
 
-@on(PayoutAccrued)
-def _accrued(event: PayoutAccrued, recorded: RecordedEvent) -> None:
+def _entry(
+    event: PayoutAccrued | PayoutReversed, recorded: RecordedEvent, kind: EntryKind, **extra: Any
+) -> None:
     PayoutEntry.objects.create(
         id=event.entry_id,
         task_id=event.task_id,
         contributor_id=event.contributor_id,
-        kind=EntryKind.ACCRUAL,
+        kind=kind,
         amount_cents=to_cents(event.amount),
         currency=event.currency,
         period=event.period,
         created_at=recorded.recorded_at,
+        **extra,
     )
+
+
+@on(PayoutAccrued)
+def _accrued(event: PayoutAccrued, recorded: RecordedEvent) -> None:
+    _entry(event, recorded, EntryKind.ACCRUAL)
 
 
 @on(PayoutReversed)
 def _reversed(event: PayoutReversed, recorded: RecordedEvent) -> None:
-    PayoutEntry.objects.create(
-        id=event.entry_id,
-        task_id=event.task_id,
-        contributor_id=event.contributor_id,
-        kind=EntryKind.REVERSAL,
-        amount_cents=to_cents(event.amount),
-        currency=event.currency,
-        period=event.period,
-        accrual_id=event.accrual_entry_id,
-        reason=event.reason,
-        created_at=recorded.recorded_at,
-    )
+    _entry(event, recorded, EntryKind.REVERSAL, accrual_id=event.accrual_entry_id, reason=event.reason)
 
 
 @on(PeriodClosed)

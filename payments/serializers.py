@@ -12,13 +12,14 @@ from payments.models import PayoutEntry, PeriodView, Statement
 
 @extend_schema_field({"type": "string", "format": "decimal", "example": "280.00"})
 class CentsAsAmount(serializers.Field):
-    """Integer cents out as a decimal string: 28000 -> "280.00"."""
+    """Integer cents out as a decimal string: 28000 -> "280.00". Amounts are never written
+    through the API, so the field is read-only."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(read_only=True, **kwargs)
 
     def to_representation(self, value: int) -> str:
         return str(from_cents(value))
-
-    def to_internal_value(self, data: Any) -> Any:  # pragma: no cover - output only
-        raise NotImplementedError("amounts are never written through the API")
 
 
 class PayoutOutput(serializers.ModelSerializer):
