@@ -22,7 +22,7 @@ from reviews.models import AwaitingReview, ReviewAssignmentView, ReviewerLoad
 from reviews.selectors import eligible_reviewers, loads_with_room
 from tasks.commands import load_task, project_policy
 from tasks.domain.events import task_stream
-from tasks.domain.task import TaskState
+from tasks.domain.task import TaskState, evolve
 
 log = logging.getLogger(__name__)
 
@@ -43,15 +43,20 @@ def review_route(*, task_id: UUID) -> UUID | None:
         reviewer_id = _pick_reviewer(state)
         if reviewer_id is None:
             return None
-        assignment_id = uuid.uuid4()
-        events = domain.decide_assign(
-            state,
-            reviewer_id=reviewer_id,
-            assignment_id=assignment_id,
-            policy=project_policy(state.project_id),  # type: ignore[arg-type]
-            now=clock.now(),
-        )
-        uow.append(task_stream(task_id), version, events)
+        return _assign(uow, state, version, reviewer_id)
+
+
+def _assign(uow: Any, state: TaskState, version: int, reviewer_id: int) -> UUID:
+    """Append the assignment of the current layer to ``reviewer_id`` (whose load row is locked)."""
+    assignment_id = uuid.uuid4()
+    events = domain.decide_assign(
+        state,
+        reviewer_id=reviewer_id,
+        assignment_id=assignment_id,
+        policy=project_policy(state.project_id),  # type: ignore[arg-type]
+        now=clock.now(),
+    )
+    uow.append(task_stream(state.task_id), version, events)  # type: ignore[arg-type]
     return assignment_id
 
 
@@ -138,7 +143,7 @@ def review_reassign(
         taken = domain.decide_reassign(state, assignment_id=assignment_id, reason=reason)
         uow.append(task_stream(task_id), version, taken)
         for event in taken:
-            state = _evolve(state, event)
+            state = evolve(state, event)
         version += len(taken)
         chosen = _pick_reviewer(state, only=reviewer_id)
         if chosen is None:
@@ -151,15 +156,7 @@ def review_reassign(
                     }
                 )
             return None
-        new_id = uuid.uuid4()
-        assigned = domain.decide_assign(
-            state,
-            reviewer_id=chosen,
-            assignment_id=new_id,
-            policy=project_policy(state.project_id),  # type: ignore[arg-type]
-            now=clock.now(),
-        )
-        uow.append(task_stream(task_id), version, assigned)
+        new_id = _assign(uow, state, version, chosen)
     return ReviewAssignmentView.objects.get(pk=new_id)
 
 
@@ -186,9 +183,3 @@ def _lock_loads(reviewer_ids: list[int]) -> None:
     list(
         ReviewerLoad.objects.select_for_update().filter(reviewer_id__in=reviewer_ids).order_by("reviewer_id")
     )
-
-
-def _evolve(state: TaskState, event: Any) -> TaskState:
-    from tasks.domain.task import evolve
-
-    return evolve(state, event)

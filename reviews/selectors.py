@@ -45,7 +45,7 @@ def loads_with_room(reviewers: QuerySet[User]) -> QuerySet[ReviewerLoad]:
 
 
 def assignments_visible_to(user: Any) -> QuerySet[ReviewAssignmentView]:
-    query = ReviewAssignmentView.objects.select_related("task__project")
+    query = ReviewAssignmentView.objects.all()
     if has_role(user, Role.OPS):
         return query
     if has_role(user, Role.REVIEWER):
@@ -54,7 +54,8 @@ def assignments_visible_to(user: Any) -> QuerySet[ReviewAssignmentView]:
 
 
 def assignment_for(user: Any, assignment_id: UUID) -> ReviewAssignmentView:
-    assignment = assignments_visible_to(user).filter(pk=assignment_id).first()
+    # The detail shows the task and its project's criteria: fetch them with it (the list does not).
+    assignment = assignments_visible_to(user).select_related("task__project").filter(pk=assignment_id).first()
     if assignment is None:
         raise NotFound("no such review assignment")
     return assignment
