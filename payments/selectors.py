@@ -8,9 +8,9 @@ from typing import Any
 from django.db.models import QuerySet, Sum
 
 from marlin.kernel.errors import NotFound
+from marlin.kernel.roles import Role, has_role
 from payments.domain import from_cents
 from payments.models import PayoutEntry, Statement
-from people.roles import Role, has_role
 
 
 def payouts_visible_to(user: Any) -> QuerySet[PayoutEntry]:

@@ -1,20 +1,22 @@
-"""People endpoints (ops): ``people/`` and ``people/{id}/``."""
+"""People endpoints: ``me/`` for anyone signed in; ``people/`` and ``people/{id}/`` for ops."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from marlin.api.base import CommandApiView
 from marlin.api.permissions import IsOps
 from marlin.api.serializers import validated
 from marlin.kernel.errors import InvalidInput
+from marlin.kernel.roles import ALL_ROLES, effective_roles
 from people import commands, selectors
-from people.roles import ALL_ROLES
 from people.serializers import PersonCreateInput, PersonOutput, PersonUpdateInput
 
 
@@ -65,3 +67,37 @@ class PersonApi(CommandApiView):
             actor_id=request.user.pk, user_id=person_id, fields=data, password=password
         )
         return Response(PersonOutput(person).data)
+
+
+class MeOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField()
+    email = serializers.EmailField()
+    roles = serializers.ListField(child=serializers.CharField())
+    reviewer_level = serializers.IntegerField()
+    skills = serializers.ListField(child=serializers.CharField())
+    capacity = serializers.IntegerField()
+    active = serializers.BooleanField()
+    is_superuser = serializers.BooleanField()
+
+
+class MeApi(APIView):
+    """Who am I: id, username, roles, reviewer level, skills, capacity."""
+
+    @extend_schema(responses=MeOutput)
+    def get(self, request: Request) -> Response:
+        user = request.user
+        data = {
+            "id": user.id,
+            "username": user.username,
+            "name": user.name,
+            "email": user.email,
+            "roles": effective_roles(user),
+            "reviewer_level": user.reviewer_level,
+            "skills": list(user.skills or []),
+            "capacity": user.capacity,
+            "active": user.active,
+            "is_superuser": user.is_superuser,
+        }
+        return Response(MeOutput(data).data)

@@ -11,8 +11,8 @@ from typing import Any
 
 from marlin.kernel.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from marlin.kernel.events import DomainEvent
+from marlin.kernel.roles import ALL_ROLES
 from marlin.kernel.tags import normalize_tags
-from people.roles import ALL_ROLES
 
 MAX_REVIEWER_LEVEL = 5
 MAX_CAPACITY = 100

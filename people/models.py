@@ -15,7 +15,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
-from people.roles import Role
+from marlin.kernel.roles import Role
 
 
 class User(AbstractUser):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from marlin.kernel.errors import NotFound
+from marlin.kernel.roles import Role
 from people.models import ROLE_COLUMNS, User
-from people.roles import Role
 
 
 def people_list(

@@ -3,8 +3,8 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from marlin.api.serializers import StrictInput
+from marlin.kernel.roles import ALL_ROLES
 from people.models import User
-from people.roles import ALL_ROLES
 
 USERNAME = r"^[\w.@+-]+\Z"
 

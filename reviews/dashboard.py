@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from people.roles import Role, has_role
+from marlin.kernel.roles import Role, has_role
 from reviews.queues import queue_overview
 
 

@@ -10,8 +10,8 @@ from uuid import UUID
 from django.db.models import Exists, F, OuterRef, QuerySet
 
 from marlin.kernel.errors import NotFound
+from marlin.kernel.roles import Role, has_role
 from people.models import PersonSkill, User
-from people.roles import Role, has_role
 from reviews.models import ReviewAssignmentView, ReviewerLoad
 from tasks.domain.task import AssignmentStatus
 from tasks.models import ProjectRequiredSkill, SubmissionView

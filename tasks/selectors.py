@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from marlin.eventstore.store import RecordedEvent, read_stream
 from marlin.kernel.errors import NotFound
-from people.roles import Role, has_role
+from marlin.kernel.roles import Role, has_role
 from tasks.domain.events import task_stream
 from tasks.domain.project import ProjectStatus
 from tasks.domain.task import TaskStatus

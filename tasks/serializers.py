@@ -7,8 +7,8 @@ from typing import Any
 from rest_framework import serializers
 
 from marlin.api.serializers import StrictInput
+from marlin.kernel.roles import Role, has_role
 from people.pseudonyms import contributor_pseudonym
-from people.roles import Role, has_role
 from tasks.domain.judgment import MAX_RATIONALE, PREFERENCES
 from tasks.domain.task import TaskStatus
 from tasks.models import ProjectView, SubmissionView, TaskView

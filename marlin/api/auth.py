@@ -1,4 +1,4 @@
-"""``POST auth/token/`` and ``GET me/``."""
+"""``POST auth/token/``: a username and password for an API token."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
-
-from people.roles import effective_roles
 
 
 class TokenApi(APIView):
@@ -31,37 +29,3 @@ class TokenApi(APIView):
         serializer.is_valid(raise_exception=True)
         token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
         return Response({"token": token.key})
-
-
-class MeOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
-    name = serializers.CharField()
-    email = serializers.EmailField()
-    roles = serializers.ListField(child=serializers.CharField())
-    reviewer_level = serializers.IntegerField()
-    skills = serializers.ListField(child=serializers.CharField())
-    capacity = serializers.IntegerField()
-    active = serializers.BooleanField()
-    is_superuser = serializers.BooleanField()
-
-
-class MeApi(APIView):
-    """Who am I: id, username, roles, reviewer level, skills, capacity."""
-
-    @extend_schema(responses=MeOutput)
-    def get(self, request: Request) -> Response:
-        user = request.user
-        data = {
-            "id": user.id,
-            "username": user.username,
-            "name": user.name,
-            "email": user.email,
-            "roles": effective_roles(user),
-            "reviewer_level": user.reviewer_level,
-            "skills": list(user.skills or []),
-            "capacity": user.capacity,
-            "active": user.active,
-            "is_superuser": user.is_superuser,
-        }
-        return Response(MeOutput(data).data)

@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework.permissions import BasePermission
 
-from people.roles import Role, has_role
+from marlin.kernel.roles import Role, has_role
 
 
 def role_permission(*roles: Role) -> type[BasePermission]:

@@ -1,4 +1,6 @@
-"""Roles and the checks on them. A Django superuser may do everything ops and finance may."""
+"""Roles and the checks on them: the vocabulary the API kernel's permissions and every app share.
+
+A Django superuser may do everything ops and finance may."""
 
 from __future__ import annotations
 
