@@ -17,7 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from marlin.kernel.errors import Conflict, InvalidInput, NotFound
-from marlin.kernel.events import DomainEvent
+from marlin.kernel.events import DomainEvent, stream_name
 from payments.periods import next_period, period_end, period_of
 
 LEDGER_NAMESPACE = uuid.UUID("0b6f4c52-7e0d-4a55-9a3e-3f1a2c9d8e71")
@@ -29,15 +29,15 @@ class EntryKind(StrEnum):
 
 
 def ledger_stream(task_id: UUID) -> str:
-    return f"payout-{task_id}"
+    return stream_name("payout", task_id)
 
 
 def period_stream(period: str) -> str:
-    return f"period-{period}"
+    return stream_name("period", period)
 
 
 def statement_stream(statement_id: UUID) -> str:
-    return f"statement-{statement_id}"
+    return stream_name("statement", statement_id)
 
 
 def entry_id_for(task_id: UUID, kind: EntryKind) -> UUID:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from marlin.kernel.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from marlin.kernel.events import DomainEvent
+from marlin.kernel.events import DomainEvent, stream_name
 from marlin.kernel.roles import ALL_ROLES
 from marlin.kernel.tags import normalize_tags
 
@@ -20,7 +20,7 @@ PROFILE_FIELDS = ("email", "name", "roles", "reviewer_level", "skills", "capacit
 
 
 def person_stream(user_id: int) -> str:
-    return f"person-{user_id}"
+    return stream_name("person", user_id)
 
 
 # --- events ----------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from marlin.kernel import money
 from marlin.kernel.errors import Conflict, InvalidInput, NotFound
-from marlin.kernel.events import DomainEvent
+from marlin.kernel.events import DomainEvent, stream_name
 from marlin.kernel.tags import normalize_tags
 
 DEFAULT_CRITERIA = ("correctness", "efficiency", "readability", "best_practices", "instruction_following")
@@ -36,7 +36,7 @@ class ProjectStatus(StrEnum):
 
 
 def project_stream(project_id: UUID) -> str:
-    return f"project-{project_id}"
+    return stream_name("project", project_id)
 
 
 @dataclass(frozen=True)
