@@ -26,7 +26,7 @@ from reviews.serializers import (
     QueueOverviewOutput,
     ReassignInput,
 )
-from tasks.domain.task import AssignmentStatus
+from tasks.domain.review_round import AssignmentStatus
 from tasks.selectors import project_for
 
 

@@ -1,38 +1,45 @@
 """Review rounds: the rules for assigning, expiring, reassigning and deciding reviews.
 
 They act on the task aggregate (``tasks.domain.task.TaskState``): review events belong to the
-task's stream, so a task's review history is one ordered sequence. Pure: no Django imports.
+task's stream (``tasks.domain.review_round``), so a task's review history is one ordered
+sequence. Deciders take typed values: the API's serializer has checked the input's shape (a
+known decision, text within its length, a list of codes); the rules that need the task or the
+project are checked here. Pure: no Django imports.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import Any
 from uuid import UUID
 
 from marlin.kernel.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from marlin.kernel.events import DomainEvent
-from tasks.domain.events import (
+from tasks.domain.events import TaskApproved, TaskRejected
+from tasks.domain.review_round import (
+    Assignment,
+    AssignmentStatus,
     ChangesRequested,
+    Decision,
     ReviewAssigned,
     ReviewDecided,
     ReviewExpired,
     ReviewReassigned,
-    TaskApproved,
     TaskEnteredLayer,
-    TaskRejected,
 )
-from tasks.domain.task import Assignment, AssignmentStatus, ProjectPolicy, TaskState, TaskStatus
+from tasks.domain.task import ProjectPolicy, TaskState, TaskStatus, contributor_of, known
 
-MAX_FEEDBACK = 10_000
+MAX_FEEDBACK = 10_000  # characters; the API's input serializer holds feedback to it
+MAX_REASONS = 30
 
 
-class Decision(StrEnum):
-    APPROVE = "approve"
-    REQUEST_CHANGES = "request_changes"
-    REJECT = "reject"
+@dataclass(frozen=True)
+class ReviewDecision:
+    """A reviewer's decision as the API received it: feedback stripped, each reason code once."""
+
+    decision: Decision
+    feedback: str = ""
+    reasons: tuple[str, ...] = ()
 
 
 def excluded_reviewers(state: TaskState) -> frozenset[int]:
@@ -48,19 +55,18 @@ def decide_assign(
     state: TaskState, *, reviewer_id: int, assignment_id: UUID, policy: ProjectPolicy, now: datetime
 ) -> list[DomainEvent]:
     """Give the current layer to a reviewer (routing has checked level, skills and capacity)."""
-    if not state.exists:
-        raise NotFound("no such task")
-    if not state.awaits_reviewer():
+    task = known(state)
+    if not state.awaits_reviewer() or state.layer is None:
         raise Conflict("the task is not waiting for a reviewer", code="not_awaiting_review")
     if reviewer_id == state.contributor_id:
         raise NotAllowed("nobody reviews their own work", code="own_work")
-    if reviewer_id in state.reviewers_at_other_layers(state.layer or 0):
+    if reviewer_id in state.reviewers_at_other_layers(state.layer):
         raise NotAllowed("this reviewer reviewed the task at another layer", code="reviewed_other_layer")
     return [
         ReviewAssigned(
-            task_id=state.task_id,  # type: ignore[arg-type]
+            task_id=task.task_id,
             assignment_id=assignment_id,
-            layer=state.layer,  # type: ignore[arg-type]
+            layer=state.layer,
             reviewer_id=reviewer_id,
             submission_version=state.submissions,
             due_at=now + timedelta(minutes=policy.review_timeout_minutes),
@@ -78,51 +84,35 @@ def _pending(state: TaskState, assignment_id: UUID) -> Assignment:
 
 
 def decide_expire(state: TaskState, *, assignment_id: UUID, now: datetime) -> list[DomainEvent]:
+    task = known(state)
     assignment = _pending(state, assignment_id)
     if assignment.due_at > now:
         raise Conflict("the assignment is not overdue", code="not_overdue")
-    return [ReviewExpired(state.task_id, assignment_id, assignment.reviewer_id)]  # type: ignore[arg-type]
+    return [ReviewExpired(task.task_id, assignment_id, assignment.reviewer_id)]
 
 
 def decide_reassign(state: TaskState, *, assignment_id: UUID, reason: str) -> list[DomainEvent]:
+    task = known(state)
     assignment = _pending(state, assignment_id)
-    return [ReviewReassigned(state.task_id, assignment_id, assignment.reviewer_id, reason)]  # type: ignore[arg-type]
+    return [ReviewReassigned(task.task_id, assignment_id, assignment.reviewer_id, reason)]
 
 
-def clean_decision(
-    raw_decision: Any, feedback: Any, reasons: Any, *, reason_codes: Sequence[str]
-) -> tuple[Decision, str, tuple[str, ...]]:
+def check_decision(decision: ReviewDecision, *, reason_codes: tuple[str, ...]) -> None:
     """Feedback and at least one of the project's reason codes are required to ask for changes
-    or to reject; an approval may carry feedback but no reasons."""
+    or to reject; an approval may carry feedback but no reasons. Every broken rule is named."""
     errors: dict[str, list[str]] = {}
-    try:
-        decision = Decision(raw_decision)
-    except ValueError:
-        raise InvalidInput(fields={"decision": [f"must be one of {[d.value for d in Decision]}"]}) from None
-    text = feedback.strip() if isinstance(feedback, str) else ""
-    if feedback is not None and not isinstance(feedback, str):
-        errors["feedback"] = ["must be text"]
-    elif len(text) > MAX_FEEDBACK:
-        errors["feedback"] = [f"at most {MAX_FEEDBACK} characters"]
-    codes = reasons if isinstance(reasons, list | tuple) else None
-    if reasons is not None and codes is None:
-        errors["reasons"] = ["must be a list of reason codes"]
-    codes = tuple(dict.fromkeys(codes or ()))
-    unknown = [code for code in codes if code not in reason_codes]
+    unknown = [code for code in decision.reasons if code not in reason_codes]
     if unknown:
-        errors.setdefault("reasons", []).append(
-            f"unknown reason(s) {unknown}; this project's are {list(reason_codes)}"
-        )
-    if decision != Decision.APPROVE:
-        if not text:
+        errors["reasons"] = [f"unknown reason(s) {unknown}; this project's are {list(reason_codes)}"]
+    if decision.decision != Decision.APPROVE:
+        if not decision.feedback:
             errors.setdefault("feedback", []).append("feedback is required to ask for changes or to reject")
-        if not codes:
+        if not decision.reasons:
             errors.setdefault("reasons", []).append("at least one reason code is required")
-    elif codes:
+    elif decision.reasons:
         errors.setdefault("reasons", []).append("an approval takes no reason codes")
     if errors:
         raise InvalidInput(fields=errors)
-    return decision, text, codes
 
 
 def decide_review(
@@ -130,13 +120,12 @@ def decide_review(
     *,
     assignment_id: UUID,
     reviewer_id: int,
-    decision: Any,
-    feedback: Any,
-    reasons: Any,
+    decision: ReviewDecision,
     policy: ProjectPolicy,
     now: datetime,
 ) -> list[DomainEvent]:
     """The assigned reviewer's decision, and what it does to the task."""
+    task = known(state)
     assignment = state.assignment(assignment_id)
     if assignment is None:
         raise NotFound("no such review assignment")
@@ -145,7 +134,8 @@ def decide_review(
     _pending(state, assignment_id)
     if state.status != TaskStatus.IN_REVIEW or assignment.layer != state.layer:
         raise Conflict("the task is no longer in review at this layer", code="not_in_review")
-    chosen, text, codes = clean_decision(decision, feedback, reasons, reason_codes=policy.reason_codes)
+    check_decision(decision, reason_codes=policy.reason_codes)
+    chosen = decision.decision
     if chosen == Decision.REQUEST_CHANGES and state.revisions_requested >= policy.max_revisions:
         raise Conflict(
             f"this task has had {state.revisions_requested} revision(s), the project's maximum: "
@@ -153,13 +143,13 @@ def decide_review(
             code="max_revisions_reached",
         )
     decided = ReviewDecided(
-        state.task_id,
+        task.task_id,
         assignment_id,
         reviewer_id,
         assignment.layer,
-        chosen.value,
-        text,
-        codes,  # type: ignore[arg-type]
+        chosen,
+        decision.feedback,
+        decision.reasons,
     )
     return [decided, _outcome(state, chosen, assignment, policy, now)]
 
@@ -167,20 +157,20 @@ def decide_review(
 def _outcome(
     state: TaskState, decision: Decision, assignment: Assignment, policy: ProjectPolicy, now: datetime
 ) -> DomainEvent:
-    task_id: UUID = state.task_id  # type: ignore[assignment]
+    task = known(state)
     if decision == Decision.REJECT:
-        return TaskRejected(task_id, assignment.layer, assignment.reviewer_id)
+        return TaskRejected(task.task_id, assignment.layer, assignment.reviewer_id)
     if decision == Decision.REQUEST_CHANGES:
         return ChangesRequested(
-            task_id, assignment.layer, assignment.reviewer_id, state.revisions_requested + 1
+            task.task_id, assignment.layer, assignment.reviewer_id, state.revisions_requested + 1
         )
     if assignment.layer < policy.review_layers:
-        return TaskEnteredLayer(task_id, assignment.layer + 1)
+        return TaskEnteredLayer(task.task_id, assignment.layer + 1)
     return TaskApproved(
-        task_id=task_id,
-        project_id=state.project_id,  # type: ignore[arg-type]
-        contributor_id=state.contributor_id,  # type: ignore[arg-type]
-        rate=state.rate,  # type: ignore[arg-type]
-        currency=state.currency,  # type: ignore[arg-type]
+        task_id=task.task_id,
+        project_id=task.project_id,
+        contributor_id=contributor_of(state),
+        rate=task.rate,
+        currency=task.currency,
         approved_at=now,
     )

@@ -14,7 +14,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Prefetch
 
 from reviews.models import ReviewAssignmentView
-from tasks.domain.task import AssignmentStatus, TaskStatus
+from tasks.domain.review_round import AssignmentStatus
+from tasks.domain.task import TaskStatus
 from tasks.models import TaskView
 
 

@@ -8,7 +8,7 @@ from marlin.kernel import clock
 from marlin.reactors import sweep
 from reviews import commands
 from reviews.models import ReviewAssignmentView
-from tasks.domain.task import AssignmentStatus
+from tasks.domain.review_round import AssignmentStatus
 
 BATCH = 500
 

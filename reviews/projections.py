@@ -11,16 +11,15 @@ from marlin import projections
 from marlin.eventstore.store import RecordedEvent
 from people.domain import PersonRegistered
 from reviews.models import AwaitingReview, ReviewAssignmentView, ReviewerLoad, ReviewReason
-from tasks.domain.events import (
-    JudgmentSubmitted,
+from tasks.domain.events import JudgmentSubmitted, TaskCancelled
+from tasks.domain.review_round import (
+    AssignmentStatus,
     ReviewAssigned,
     ReviewDecided,
     ReviewExpired,
     ReviewReassigned,
-    TaskCancelled,
     TaskEnteredLayer,
 )
-from tasks.domain.task import AssignmentStatus
 
 reviews_projector = projections.register(
     projections.Projector(

@@ -14,7 +14,8 @@ from django.db.models import Count, Min, Q
 
 from marlin.kernel import clock
 from reviews.models import AwaitingReview, ReviewAssignmentView, ReviewerLoad, ReviewReason
-from tasks.domain.task import AssignmentStatus, TaskStatus
+from tasks.domain.review_round import AssignmentStatus
+from tasks.domain.task import TaskStatus
 from tasks.models import ProjectView, SubmissionView, TaskView
 
 

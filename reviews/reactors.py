@@ -9,14 +9,8 @@ from marlin import reactors
 from marlin.eventstore.store import RecordedEvent
 from people.domain import PersonDeactivated, PersonReactivated, PersonRegistered, PersonUpdated
 from reviews import commands
-from tasks.domain.events import (
-    JudgmentSubmitted,
-    ReviewDecided,
-    ReviewExpired,
-    ReviewReassigned,
-    TaskCancelled,
-    TaskEnteredLayer,
-)
+from tasks.domain.events import JudgmentSubmitted, TaskCancelled
+from tasks.domain.review_round import ReviewDecided, ReviewExpired, ReviewReassigned, TaskEnteredLayer
 
 ROUTE_ON_FREED_CAPACITY = 20  # tasks routed inline per freeing event; the sweep takes the rest
 

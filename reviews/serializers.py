@@ -6,10 +6,11 @@ from typing import Any
 
 from rest_framework import serializers
 
-from marlin.api.serializers import StrictInput
+from marlin.api.serializers import StrictCharField, StrictInput
 from people.pseudonyms import contributor_pseudonym
-from reviews.domain import Decision
+from reviews.domain import MAX_FEEDBACK, MAX_REASONS
 from reviews.models import ReviewAssignmentView
+from tasks.domain.review_round import Decision
 from tasks.serializers import SubmissionOutput
 
 
@@ -95,9 +96,12 @@ class AssignmentDetailOutput(AssignmentOutput):
 
 
 class DecisionInput(StrictInput):
+    # The shape of a decision only: which feedback and reasons it needs is the domain's rule.
     decision = serializers.ChoiceField(choices=[d.value for d in Decision])
-    feedback = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
-    reasons = serializers.ListField(child=serializers.CharField(max_length=40), max_length=30, required=False)
+    feedback = StrictCharField(max_length=MAX_FEEDBACK, required=False, allow_blank=True)
+    reasons = serializers.ListField(
+        child=StrictCharField(max_length=40), max_length=MAX_REASONS, required=False
+    )
 
 
 class ReassignInput(StrictInput):

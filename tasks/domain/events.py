@@ -1,7 +1,9 @@
-"""Events of the task stream (``task-<uuid>``): import, claims, submissions, review, the end.
+"""Events of the task stream (``task-<uuid>``): import, claims, submissions and the task's end.
 
 Review rounds are part of the task's own stream, so a task's state changes in one ordered
-history: one layer's decision can never race another's.
+history: one layer's decision can never race another's. The events of a round in progress live
+in ``tasks.domain.review_round``; the final outcomes (approved, rejected, reversed) live here,
+since the payouts app reacts to them.
 """
 
 from __future__ import annotations
@@ -11,11 +13,11 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from marlin.kernel.events import DomainEvent
+from marlin.kernel.events import DomainEvent, stream_name
 
 
 def task_stream(task_id: UUID) -> str:
-    return f"task-{task_id}"
+    return stream_name("task", task_id)
 
 
 @dataclass(frozen=True)
@@ -80,67 +82,7 @@ class TaskCancelled(DomainEvent):
     reason: str
 
 
-# --- review rounds (decided by ``reviews.domain``) -------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReviewAssigned(DomainEvent):
-    """Routing (or ops) gave the submission under review at ``layer`` to a reviewer."""
-
-    task_id: UUID
-    assignment_id: UUID
-    layer: int
-    reviewer_id: int
-    submission_version: int
-    due_at: datetime
-
-
-@dataclass(frozen=True)
-class ReviewExpired(DomainEvent):
-    """The reviewer did not decide by ``due_at``; the layer is routed to someone else."""
-
-    task_id: UUID
-    assignment_id: UUID
-    reviewer_id: int
-
-
-@dataclass(frozen=True)
-class ReviewReassigned(DomainEvent):
-    """The assignment was taken from its reviewer: ``reason`` is ``ops`` or ``reviewer_deactivated``."""
-
-    task_id: UUID
-    assignment_id: UUID
-    reviewer_id: int
-    reason: str
-
-
-@dataclass(frozen=True)
-class ReviewDecided(DomainEvent):
-    task_id: UUID
-    assignment_id: UUID
-    reviewer_id: int
-    layer: int
-    decision: str  # approve | request_changes | reject
-    feedback: str
-    reasons: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class TaskEnteredLayer(DomainEvent):
-    """Approved at ``layer - 1``: the submission now waits for review at ``layer``."""
-
-    task_id: UUID
-    layer: int
-
-
-@dataclass(frozen=True)
-class ChangesRequested(DomainEvent):
-    """The contributor revises; the revision returns to ``layer``, preferably to ``reviewer_id``."""
-
-    task_id: UUID
-    layer: int
-    reviewer_id: int
-    revision: int  # 1 for the first request for changes on this task
+# --- the end of a task (review outcomes are decided by ``reviews.domain``) --------------------
 
 
 @dataclass(frozen=True)

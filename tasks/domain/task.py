@@ -19,22 +19,26 @@ from marlin.kernel.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from marlin.kernel.events import DomainEvent
 from tasks.domain.events import (
     ApprovalReversed,
-    ChangesRequested,
     ClaimExpired,
     JudgmentSubmitted,
-    ReviewAssigned,
-    ReviewDecided,
-    ReviewExpired,
-    ReviewReassigned,
     TaskApproved,
     TaskCancelled,
     TaskClaimed,
-    TaskEnteredLayer,
     TaskImported,
     TaskRejected,
     TaskReleased,
 )
 from tasks.domain.judgment import clean_judgment
+from tasks.domain.review_round import (
+    Assignment,
+    AssignmentStatus,
+    ChangesRequested,
+    ReviewAssigned,
+    ReviewDecided,
+    ReviewExpired,
+    ReviewReassigned,
+    TaskEnteredLayer,
+)
 from tasks.domain.rows import TaskRow
 
 TASK_ID_NAMESPACE = uuid.UUID("6f1b7f4e-2f55-4c7e-9f1e-0d6c7a1b9a10")
@@ -74,23 +78,15 @@ class ProjectPolicy:
     currency: str = "USD"
 
 
-class AssignmentStatus(StrEnum):
-    PENDING = "pending"
-    DECIDED = "decided"
-    EXPIRED = "expired"
-    REASSIGNED = "reassigned"
-    CANCELLED = "cancelled"  # the task was cancelled while the review was pending
-
-
 @dataclass(frozen=True)
-class Assignment:
-    assignment_id: UUID
-    layer: int
-    reviewer_id: int
-    submission_version: int
-    due_at: datetime
-    status: AssignmentStatus = AssignmentStatus.PENDING
-    decision: str | None = None
+class KnownTask:
+    """What every imported task has, typed without ``None``: the state a decider reads once it
+    has checked that the task exists (``known``)."""
+
+    task_id: UUID
+    project_id: UUID
+    rate: Decimal
+    currency: str
 
 
 @dataclass(frozen=True)
@@ -139,6 +135,20 @@ class TaskState:
 
     def awaits_reviewer(self) -> bool:
         return self.status == TaskStatus.IN_REVIEW and self.pending_assignment() is None
+
+
+def known(state: TaskState) -> KnownTask:
+    """The task's fixed facts; NotFound for a stream with no ``TaskImported``."""
+    if state.task_id is None or state.project_id is None or state.rate is None or state.currency is None:
+        raise NotFound("no such task")
+    return KnownTask(state.task_id, state.project_id, state.rate, state.currency)
+
+
+def contributor_of(state: TaskState) -> int:
+    """The contributor of a claimed or submitted task (a Conflict for an open one)."""
+    if state.contributor_id is None:
+        raise Conflict(f"the task is {state.status}: it has no contributor", code="no_contributor")
+    return state.contributor_id
 
 
 def _with_assignment(state: TaskState, assignment_id: UUID, **changes: Any) -> TaskState:
@@ -215,7 +225,7 @@ def evolve(state: TaskState, event: DomainEvent) -> TaskState:  # noqa: PLR0911,
                 revisions_requested=event.revision,
             )
         case TaskApproved():
-            return replace(state, status=TaskStatus.APPROVED, layer=None)
+            return replace(state, status=TaskStatus.APPROVED, layer=None, contributor_id=event.contributor_id)
         case TaskRejected() | ApprovalReversed():
             return replace(state, status=TaskStatus.REJECTED, layer=None)
     return state
@@ -266,7 +276,7 @@ def check_may_claim(*, active: bool, holds_claim: bool) -> None:
 def decide_claim(
     state: TaskState, *, contributor_id: int, project: ProjectPolicy, now: datetime
 ) -> list[DomainEvent]:
-    _must_exist(state)
+    task = known(state)
     if project.status != "active":
         raise Conflict(
             f"the project is {project.status}: it hands out no new claims", code="project_not_active"
@@ -274,24 +284,24 @@ def decide_claim(
     if state.status != TaskStatus.OPEN:
         raise Conflict(f"the task is {state.status}, not open", code="task_not_open")
     expires_at = now + timedelta(minutes=project.claim_timeout_minutes)
-    return [TaskClaimed(state.task_id, contributor_id, expires_at)]  # type: ignore[arg-type]
+    return [TaskClaimed(task.task_id, contributor_id, expires_at)]
 
 
 def decide_release(state: TaskState, *, contributor_id: int, reason: str = "released") -> list[DomainEvent]:
-    _must_exist(state)
+    task = known(state)
     _must_be_claimant(state, contributor_id)
     if state.status != TaskStatus.CLAIMED:
         raise Conflict(f"the task is {state.status}: only a claimed task can be released", code="not_claimed")
-    return [TaskReleased(state.task_id, contributor_id, reason)]  # type: ignore[arg-type]
+    return [TaskReleased(task.task_id, contributor_id, reason)]
 
 
 def decide_expire_claim(state: TaskState, *, now: datetime) -> list[DomainEvent]:
-    _must_exist(state)
+    task = known(state)
     if state.status != TaskStatus.CLAIMED or state.claim_expires_at is None:
         raise Conflict("the task is not claimed", code="not_claimed")
     if state.claim_expires_at > now:
         raise Conflict("the claim has not expired yet", code="claim_not_expired")
-    return [ClaimExpired(state.task_id, state.contributor_id)]  # type: ignore[arg-type]
+    return [ClaimExpired(task.task_id, contributor_of(state))]
 
 
 # --- submissions -----------------------------------------------------------------------------------
@@ -307,7 +317,7 @@ def decide_submit(
     now: datetime,
 ) -> list[DomainEvent]:
     """Submit (while claimed) or revise (while changes are requested), as the task's contributor."""
-    _must_exist(state)
+    task = known(state)
     _must_be_claimant(state, contributor_id)
     if state.status == TaskStatus.CLAIMED:
         if state.claim_expires_at is not None and state.claim_expires_at <= now:
@@ -320,7 +330,7 @@ def decide_submit(
     judgment = clean_judgment(raw, project.criteria)
     return [
         JudgmentSubmitted(
-            task_id=state.task_id,  # type: ignore[arg-type]
+            task_id=task.task_id,
             submission_id=submission_id,
             contributor_id=contributor_id,
             version=state.submissions + 1,
@@ -346,7 +356,7 @@ def clean_reason(reason: Any) -> str:
 
 
 def decide_cancel(state: TaskState, *, reason: Any) -> list[DomainEvent]:
-    _must_exist(state)
+    task = known(state)
     text = clean_reason(reason)
     if state.status == TaskStatus.APPROVED:
         raise Conflict(
@@ -354,23 +364,18 @@ def decide_cancel(state: TaskState, *, reason: Any) -> list[DomainEvent]:
         )
     if state.status == TaskStatus.CANCELLED:
         raise Conflict("the task is already cancelled", code="task_cancelled")
-    return [TaskCancelled(state.task_id, text)]  # type: ignore[arg-type]
+    return [TaskCancelled(task.task_id, text)]
 
 
 def decide_reverse_approval(state: TaskState, *, reason: Any) -> list[DomainEvent]:
     """Ops undo a wrong approval: the task becomes rejected, with the reason in its history."""
-    _must_exist(state)
+    task = known(state)
     text = clean_reason(reason)
     if state.status != TaskStatus.APPROVED:
         raise Conflict(
             f"the task is {state.status}: only an approved task can be reversed", code="not_approved"
         )
-    return [ApprovalReversed(state.task_id, state.contributor_id, text)]  # type: ignore[arg-type]
-
-
-def _must_exist(state: TaskState) -> None:
-    if not state.exists:
-        raise NotFound("no such task")
+    return [ApprovalReversed(task.task_id, contributor_of(state), text)]
 
 
 def _must_be_claimant(state: TaskState, contributor_id: int) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from marlin.kernel.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from reviews.domain import (
+    ReviewDecision,
     decide_assign,
     decide_expire,
     decide_reassign,
@@ -18,20 +19,23 @@ from reviews.domain import (
     excluded_reviewers,
 )
 from tasks.domain.events import (
-    ChangesRequested,
     JudgmentSubmitted,
-    ReviewAssigned,
-    ReviewDecided,
-    ReviewExpired,
-    ReviewReassigned,
     TaskApproved,
     TaskCancelled,
     TaskClaimed,
-    TaskEnteredLayer,
     TaskImported,
     TaskRejected,
 )
 from tasks.domain.project import DEFAULT_CRITERIA, DEFAULT_REASON_CODES
+from tasks.domain.review_round import (
+    ChangesRequested,
+    Decision,
+    ReviewAssigned,
+    ReviewDecided,
+    ReviewExpired,
+    ReviewReassigned,
+    TaskEnteredLayer,
+)
 from tasks.domain.task import ProjectPolicy, TaskState, TaskStatus, evolve
 from tests.judgments import judgment
 
@@ -77,9 +81,9 @@ def decide(history: tuple, assignment: ReviewAssigned, decision: str, **fields: 
         given(*history),
         assignment_id=assignment.assignment_id,
         reviewer_id=fields.pop("reviewer_id", assignment.reviewer_id),
-        decision=decision,
-        feedback=fields.pop("feedback", None),
-        reasons=fields.pop("reasons", None),
+        decision=ReviewDecision(
+            Decision(decision), fields.pop("feedback", ""), tuple(fields.pop("reasons", ()))
+        ),
         policy=fields.pop("policy", POLICY),
         now=NOW,
     )
@@ -244,7 +248,6 @@ def test_requests_for_changes_beyond_max_revisions_are_refused() -> None:
         ("reject", {"feedback": "no"}, "reasons"),
         ("reject", {"feedback": "no", "reasons": ["made_up"]}, "reasons"),
         ("approve", {"reasons": ["low_effort"]}, "reasons"),
-        ("maybe", {}, "decision"),
     ],
 )
 def test_decisions_need_feedback_and_known_reasons_where_spec_says(decision, fields, bad) -> None:

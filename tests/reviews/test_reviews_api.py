@@ -87,6 +87,29 @@ def test_a_second_decision_is_409_and_bad_input_is_400(review) -> None:
     assert second.status_code == 409
 
 
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"decision": "maybe"}, "decision"),
+        ({"decision": "reject", "feedback": 5, "reasons": ["wrong_preference"]}, "feedback"),
+        ({"decision": "reject", "feedback": "x" * 10_001, "reasons": ["wrong_preference"]}, "feedback"),
+        ({"decision": "reject", "feedback": "Wrong pick.", "reasons": "wrong_preference"}, "reasons"),
+        ({"decision": "reject", "feedback": "Wrong pick.", "reasons": [7]}, "reasons"),
+    ],
+)
+def test_a_decision_of_the_wrong_shape_is_400_naming_the_field_and_decides_nothing(
+    review, body, field
+) -> None:
+    rita = client_for(review["rita"])
+
+    response = rita.post(f"/api/v1/reviews/{review['assignment'].id}/decision/", body, format="json")
+
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+    review["assignment"].refresh_from_db()
+    assert review["assignment"].status == "pending"
+
+
 def test_ops_see_all_assignments_and_the_queues_others_do_not(review) -> None:
     ops = client_for(make_user("ops"))
 

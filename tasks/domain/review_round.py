@@ -1,0 +1,108 @@
+"""The review round: one home for what the tasks and reviews apps both know of a review.
+
+A round is the review of one submission at one layer. Its events ride on the task's own stream
+(``task-<uuid>``), so they are ordered with everything else that happens to the task; the rules
+that append them live in ``reviews.domain``, and both the task aggregate (``tasks.domain.task``)
+and the reviews projections read them from here. Pure: no Django imports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+from marlin.kernel.events import DomainEvent
+
+
+class AssignmentStatus(StrEnum):
+    PENDING = "pending"
+    DECIDED = "decided"
+    EXPIRED = "expired"
+    REASSIGNED = "reassigned"
+    CANCELLED = "cancelled"  # the task was cancelled while the review was pending
+
+
+class Decision(StrEnum):
+    APPROVE = "approve"
+    REQUEST_CHANGES = "request_changes"
+    REJECT = "reject"
+
+
+# Assignments that open the task to their reviewer: one that expired, was taken away or was
+# cancelled no longer does.
+OPENS_TASK = frozenset({AssignmentStatus.PENDING, AssignmentStatus.DECIDED})
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One reviewer's assignment within the task aggregate's state."""
+
+    assignment_id: UUID
+    layer: int
+    reviewer_id: int
+    submission_version: int
+    due_at: datetime
+    status: AssignmentStatus = AssignmentStatus.PENDING
+    decision: Decision | None = None
+
+
+@dataclass(frozen=True)
+class ReviewAssigned(DomainEvent):
+    """Routing (or ops) gave the submission under review at ``layer`` to a reviewer."""
+
+    task_id: UUID
+    assignment_id: UUID
+    layer: int
+    reviewer_id: int
+    submission_version: int
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class ReviewExpired(DomainEvent):
+    """The reviewer did not decide by ``due_at``; the layer is routed to someone else."""
+
+    task_id: UUID
+    assignment_id: UUID
+    reviewer_id: int
+
+
+@dataclass(frozen=True)
+class ReviewReassigned(DomainEvent):
+    """The assignment was taken from its reviewer: ``reason`` is ``ops`` or ``reviewer_deactivated``."""
+
+    task_id: UUID
+    assignment_id: UUID
+    reviewer_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReviewDecided(DomainEvent):
+    task_id: UUID
+    assignment_id: UUID
+    reviewer_id: int
+    layer: int
+    decision: Decision
+    feedback: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TaskEnteredLayer(DomainEvent):
+    """Approved at ``layer - 1``: the submission now waits for review at ``layer``."""
+
+    task_id: UUID
+    layer: int
+
+
+@dataclass(frozen=True)
+class ChangesRequested(DomainEvent):
+    """The contributor revises; the revision returns to ``layer``, preferably to ``reviewer_id``."""
+
+    task_id: UUID
+    layer: int
+    reviewer_id: int
+    revision: int  # 1 for the first request for changes on this task
