@@ -361,9 +361,10 @@ def bench_report(url: str, quick: bool) -> list[Result]:
     from marlin.eventstore.store import command_transaction
     from payments.periods import period_of
     from people.commands import person_register
-    from tasks.commands import load_task, project_create
+    from tasks.commands import project_create
     from tasks.domain.events import TaskApproved, task_stream
     from tasks.importing import task_import
+    from tasks.selectors import load_task
 
     n, people = (300, 30) if quick else (2000, 200)
     contributors = _people("contributor", people)

@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any
+from collections.abc import Sequence
 from uuid import UUID
 
-from marlin.eventstore.store import command_transaction
+from marlin.eventstore.store import UnitOfWork, command_transaction
 from marlin.kernel import clock
 from marlin.kernel.errors import ConcurrencyConflict, InvalidInput, NotFound
 from marlin.reactors import sweep
 from reviews import domain
 from reviews.models import AwaitingReview, ReviewAssignmentView, ReviewerLoad
 from reviews.selectors import eligible_reviewers, loads_with_room
-from tasks.commands import load_task, project_policy
 from tasks.domain.events import task_stream
-from tasks.domain.task import TaskState, evolve
+from tasks.domain.review_round import Decision
+from tasks.domain.task import TaskState, evolve, known
+from tasks.selectors import load_task, project_policy
 
 log = logging.getLogger(__name__)
 
@@ -46,24 +47,25 @@ def review_route(*, task_id: UUID) -> UUID | None:
         return _assign(uow, state, version, reviewer_id)
 
 
-def _assign(uow: Any, state: TaskState, version: int, reviewer_id: int) -> UUID:
+def _assign(uow: UnitOfWork, state: TaskState, version: int, reviewer_id: int) -> UUID:
     """Append the assignment of the current layer to ``reviewer_id`` (whose load row is locked)."""
+    task = known(state)
     assignment_id = uuid.uuid4()
     events = domain.decide_assign(
         state,
         reviewer_id=reviewer_id,
         assignment_id=assignment_id,
-        policy=project_policy(state.project_id),  # type: ignore[arg-type]
+        policy=project_policy(task.project_id),
         now=clock.now(),
     )
-    uow.append(task_stream(state.task_id), version, events)  # type: ignore[arg-type]
+    uow.append(task_stream(task.task_id), version, events)
     return assignment_id
 
 
 def _pick_reviewer(state: TaskState, *, only: int | None = None) -> int | None:
     """Lock and return the load row of the reviewer to assign, or None."""
     eligible = eligible_reviewers(
-        project_id=state.project_id,  # type: ignore[arg-type]
+        project_id=known(state).project_id,
         layer=state.layer or 1,
         exclude=domain.excluded_reviewers(state),
     )
@@ -97,9 +99,17 @@ def review_route_waiting(*, limit: int = 100) -> int:
 
 
 def review_decide(
-    *, reviewer_id: int, assignment_id: UUID, decision: Any, feedback: Any = None, reasons: Any = None
+    *,
+    reviewer_id: int,
+    assignment_id: UUID,
+    decision: Decision,
+    feedback: str | None = None,
+    reasons: Sequence[str] | None = None,
 ) -> ReviewAssignmentView:
     """The assigned reviewer approves, asks for changes or rejects."""
+    chosen = domain.ReviewDecision(
+        Decision(decision), (feedback or "").strip(), tuple(dict.fromkeys(reasons or ()))
+    )
     task_id = _task_of(assignment_id)
     with command_transaction(actor_id=reviewer_id) as uow:
         _lock_loads([reviewer_id])
@@ -108,10 +118,8 @@ def review_decide(
             state,
             assignment_id=assignment_id,
             reviewer_id=reviewer_id,
-            decision=decision,
-            feedback=feedback,
-            reasons=reasons,
-            policy=project_policy(state.project_id),  # type: ignore[arg-type]
+            decision=chosen,
+            policy=project_policy(known(state).project_id),
             now=clock.now(),
         )
         uow.append(task_stream(task_id), version, events)

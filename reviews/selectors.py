@@ -13,16 +13,7 @@ from marlin.kernel.errors import NotFound
 from marlin.kernel.roles import Role, has_role
 from people.models import PersonSkill, User
 from reviews.models import ReviewAssignmentView, ReviewerLoad
-from tasks.domain.task import AssignmentStatus
 from tasks.models import ProjectRequiredSkill, SubmissionView
-
-
-def task_ids_assigned_to(reviewer_id: int) -> QuerySet[Any]:
-    """Ids of the tasks a reviewer holds or decided (a subquery, for task visibility). A review
-    that expired or was taken away no longer opens the task to them."""
-    return ReviewAssignmentView.objects.filter(
-        reviewer_id=reviewer_id, status__in=[AssignmentStatus.PENDING, AssignmentStatus.DECIDED]
-    ).values("task_id")
 
 
 def eligible_reviewers(*, project_id: UUID, layer: int, exclude: Iterable[int]) -> QuerySet[User]:

@@ -8,21 +8,21 @@ rows, then the position counter at commit.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from uuid import UUID
 
 from marlin.eventstore.store import command_transaction, load_aggregate
 from marlin.kernel import clock
-from marlin.kernel.errors import NotFound
+from marlin.kernel.events import DomainEvent
 from people.models import User
 from tasks.domain import project as project_domain
 from tasks.domain import task as task_domain
 from tasks.domain.events import task_stream
 from tasks.domain.project import ProjectState, project_stream
-from tasks.domain.task import ProjectPolicy, TaskState, TaskStatus
+from tasks.domain.task import TaskState, TaskStatus
 from tasks.models import ProjectView, TaskView
-from tasks.selectors import claimable_tasks
+from tasks.selectors import claimable_tasks, load_task, project_policy
 
 # --- projects ----------------------------------------------------------------------------------------
 
@@ -53,7 +53,9 @@ def project_archive(*, actor_id: int | None, project_id: UUID) -> ProjectView:
     return _project_command(actor_id, project_id, project_domain.decide_archive)
 
 
-def _project_command(actor_id: int | None, project_id: UUID, decide: Any) -> ProjectView:
+def _project_command(
+    actor_id: int | None, project_id: UUID, decide: Callable[[ProjectState], list[DomainEvent]]
+) -> ProjectView:
     stream = project_stream(project_id)
     with command_transaction(actor_id=actor_id) as uow:
         state, version = load_aggregate(stream, project_domain.evolve, ProjectState())
@@ -63,30 +65,7 @@ def _project_command(actor_id: int | None, project_id: UUID, decide: Any) -> Pro
     return ProjectView.objects.get(pk=project_id)
 
 
-def project_policy(project_id: UUID) -> ProjectPolicy:
-    """The project's current settings, as the task rules need them."""
-    project = ProjectView.objects.filter(pk=project_id).first()
-    if project is None:
-        raise NotFound("no such project")
-    return ProjectPolicy(
-        project_id=project.id,
-        status=project.status,
-        criteria=tuple(project.criteria),
-        claim_timeout_minutes=project.claim_timeout_minutes,
-        review_layers=project.review_layers,
-        max_revisions=project.max_revisions,
-        review_timeout_minutes=project.review_timeout_minutes,
-        reason_codes=tuple(project.reason_codes),
-        rate=project.rate,
-        currency=project.currency,
-    )
-
-
 # --- tasks -------------------------------------------------------------------------------------------
-
-
-def load_task(task_id: UUID) -> tuple[TaskState, int]:
-    return load_aggregate(task_stream(task_id), task_domain.evolve, TaskState())
 
 
 def task_claim(*, contributor_id: int, project_id: UUID | None = None) -> TaskView | None:
@@ -124,50 +103,52 @@ def task_claim(*, contributor_id: int, project_id: UUID | None = None) -> TaskVi
 
 
 def task_release(*, contributor_id: int, task_id: UUID, reason: str = "released") -> TaskView:
-    with command_transaction(actor_id=contributor_id) as uow:
-        state, version = load_task(task_id)
-        events = task_domain.decide_release(state, contributor_id=contributor_id, reason=reason)
-        uow.append(task_stream(task_id), version, events)
+    _task_command(
+        task_id,
+        lambda state: task_domain.decide_release(state, contributor_id=contributor_id, reason=reason),
+        actor_id=contributor_id,
+    )
     return TaskView.objects.get(pk=task_id)
 
 
 def task_expire_claim(*, task_id: UUID) -> None:
-    with command_transaction() as uow:
-        state, version = load_task(task_id)
-        events = task_domain.decide_expire_claim(state, now=clock.now())
-        uow.append(task_stream(task_id), version, events)
+    _task_command(task_id, lambda state: task_domain.decide_expire_claim(state, now=clock.now()))
 
 
 def task_submit(*, contributor_id: int, task_id: UUID, judgment: Mapping[str, Any]) -> TaskView:
     """Submit a judgment, or a revision after changes were requested."""
-    with command_transaction(actor_id=contributor_id) as uow:
-        state, version = load_task(task_id)
-        if not state.exists:
-            raise NotFound("no such task")
-        events = task_domain.decide_submit(
+
+    def decide(state: TaskState) -> list[DomainEvent]:
+        return task_domain.decide_submit(
             state,
             contributor_id=contributor_id,
             raw=judgment,
-            project=project_policy(state.project_id),  # type: ignore[arg-type]
+            project=project_policy(task_domain.known(state).project_id),
             submission_id=uuid.uuid4(),
             now=clock.now(),
         )
-        uow.append(task_stream(task_id), version, events)
+
+    _task_command(task_id, decide, actor_id=contributor_id)
     return TaskView.objects.get(pk=task_id)
 
 
-def task_reverse_approval(*, actor_id: int | None, task_id: UUID, reason: Any) -> TaskView:
+def task_reverse_approval(*, actor_id: int | None, task_id: UUID, reason: str) -> TaskView:
     """Reverse a wrong approval; the payouts reactor then adds the reversal entry."""
-    with command_transaction(actor_id=actor_id) as uow:
-        state, version = load_task(task_id)
-        events = task_domain.decide_reverse_approval(state, reason=reason)
-        uow.append(task_stream(task_id), version, events)
+    _task_command(
+        task_id, lambda state: task_domain.decide_reverse_approval(state, reason=reason), actor_id=actor_id
+    )
     return TaskView.objects.get(pk=task_id)
 
 
-def task_cancel(*, actor_id: int | None, task_id: UUID, reason: Any) -> TaskView:
+def task_cancel(*, actor_id: int | None, task_id: UUID, reason: str) -> TaskView:
+    _task_command(task_id, lambda state: task_domain.decide_cancel(state, reason=reason), actor_id=actor_id)
+    return TaskView.objects.get(pk=task_id)
+
+
+def _task_command(
+    task_id: UUID, decide: Callable[[TaskState], list[DomainEvent]], *, actor_id: int | None = None
+) -> None:
+    """Load the task, decide on its current state, append what was decided: one transaction."""
     with command_transaction(actor_id=actor_id) as uow:
         state, version = load_task(task_id)
-        events = task_domain.decide_cancel(state, reason=reason)
-        uow.append(task_stream(task_id), version, events)
-    return TaskView.objects.get(pk=task_id)
+        uow.append(task_stream(task_id), version, decide(state))

@@ -20,11 +20,11 @@ from django.conf import settings
 from marlin.api.parsers import loads
 from marlin.eventstore.store import command_transaction
 from marlin.kernel.errors import ConcurrencyConflict, Conflict, InvalidInput
-from tasks.commands import project_policy
 from tasks.domain.events import task_stream
 from tasks.domain.rows import ROW_FIELDS, TaskRow, clean_task_row
 from tasks.domain.task import TaskState, decide_import, task_id_for
 from tasks.models import TaskView
+from tasks.selectors import project_policy
 
 CHUNK_SIZE = 500
 CHUNK_RETRIES = 3

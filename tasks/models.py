@@ -107,3 +107,23 @@ class TaskView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.external_id} ({self.status})"
+
+
+class TaskReviewer(models.Model):
+    """A reviewer who holds, or has decided, a review of the task: the task is theirs to read.
+
+    The tasks app's own projection of the review events on the task stream, so task visibility
+    needs nothing from the reviews app. An assignment that expires, is taken away or is cancelled
+    with its task no longer opens the task: its row is deleted.
+    """
+
+    assignment_id = models.UUIDField(primary_key=True)
+    task = models.ForeignKey(TaskView, on_delete=models.CASCADE, related_name="+")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["reviewer", "task"], name="task_reviewer_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} -> {self.reviewer_id}"

@@ -1,4 +1,5 @@
-"""The tasks projection: projects, their required skills, tasks and submissions."""
+"""The tasks projections: projects, their required skills, tasks and submissions; and which
+reviewers may read which task (from the review events on the task stream)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,11 @@ from marlin import projections
 from marlin.eventstore.store import RecordedEvent
 from tasks.domain.events import (
     ApprovalReversed,
-    ChangesRequested,
     ClaimExpired,
     JudgmentSubmitted,
     TaskApproved,
     TaskCancelled,
     TaskClaimed,
-    TaskEnteredLayer,
     TaskImported,
     TaskRejected,
     TaskReleased,
@@ -29,8 +28,16 @@ from tasks.domain.project import (
     ProjectUpdated,
     settings_from_json,
 )
+from tasks.domain.review_round import (
+    ChangesRequested,
+    ReviewAssigned,
+    ReviewDecided,
+    ReviewExpired,
+    ReviewReassigned,
+    TaskEnteredLayer,
+)
 from tasks.domain.task import TaskStatus
-from tasks.models import ProjectRequiredSkill, ProjectView, SubmissionView, TaskView
+from tasks.models import ProjectRequiredSkill, ProjectView, SubmissionView, TaskReviewer, TaskView
 
 tasks_projector = projections.register(
     projections.Projector("tasks", tables=[ProjectView, ProjectRequiredSkill, SubmissionView, TaskView])
@@ -203,3 +210,32 @@ def _approval_reversed(event: ApprovalReversed, recorded: RecordedEvent) -> None
 @on(TaskRejected)
 def _rejected(event: TaskRejected, recorded: RecordedEvent) -> None:
     _task(event.task_id, recorded, status=TaskStatus.REJECTED, layer=None, finished_at=recorded.recorded_at)
+
+
+# --- who may read a task as its reviewer -------------------------------------------------------------
+
+task_reviewers_projector = projections.register(
+    projections.Projector("task_reviewers", tables=[TaskReviewer])
+)
+
+
+@task_reviewers_projector.on(ReviewAssigned)
+def _review_assigned(event: ReviewAssigned, recorded: RecordedEvent) -> None:
+    TaskReviewer.objects.create(
+        assignment_id=event.assignment_id, task_id=event.task_id, reviewer_id=event.reviewer_id
+    )
+
+
+@task_reviewers_projector.on(ReviewDecided)
+def _review_decided(event: ReviewDecided, recorded: RecordedEvent) -> None:
+    TaskReviewer.objects.filter(pk=event.assignment_id).update(decided=True)
+
+
+@task_reviewers_projector.on(ReviewExpired, ReviewReassigned)
+def _review_taken_back(event: ReviewExpired | ReviewReassigned, recorded: RecordedEvent) -> None:
+    TaskReviewer.objects.filter(pk=event.assignment_id).delete()
+
+
+@task_reviewers_projector.on(TaskCancelled)
+def _pending_reviews_cancelled(event: TaskCancelled, recorded: RecordedEvent) -> None:
+    TaskReviewer.objects.filter(task_id=event.task_id, decided=False).delete()

@@ -1,7 +1,11 @@
 """Reads of projects and tasks. Visibility is part of every query, so a list can never show
 what the detail view would refuse: ops see everything; a contributor sees their own tasks; a
-reviewer sees the tasks they were assigned to review; others see the active projects they
-qualify for."""
+reviewer sees the tasks they hold or decided a review of (``TaskReviewer``, the tasks app's own
+projection of the review events on the task stream); others see the active projects they
+qualify for.
+
+``load_task`` and ``project_policy`` are the public reads that this app's and the reviews app's
+commands decide on."""
 
 from __future__ import annotations
 
@@ -10,13 +14,41 @@ from uuid import UUID
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from marlin.eventstore.store import RecordedEvent, read_stream
+from marlin.eventstore.store import RecordedEvent, load_aggregate, read_stream
 from marlin.kernel.errors import NotFound
 from marlin.kernel.roles import Role, has_role
+from tasks.domain import task as task_domain
 from tasks.domain.events import task_stream
 from tasks.domain.project import ProjectStatus
-from tasks.domain.task import TaskStatus
-from tasks.models import ProjectRequiredSkill, ProjectView, SubmissionView, TaskView
+from tasks.domain.task import ProjectPolicy, TaskState, TaskStatus
+from tasks.models import ProjectRequiredSkill, ProjectView, SubmissionView, TaskReviewer, TaskView
+
+# --- what commands decide on (this app's and the reviews app's) ----------------------------------------
+
+
+def load_task(task_id: UUID) -> tuple[TaskState, int]:
+    """The task aggregate folded from its stream, and the stream's version."""
+    return load_aggregate(task_stream(task_id), task_domain.evolve, TaskState())
+
+
+def project_policy(project_id: UUID) -> ProjectPolicy:
+    """The project's current settings, as the task and review rules need them."""
+    project = ProjectView.objects.filter(pk=project_id).first()
+    if project is None:
+        raise NotFound("no such project")
+    return ProjectPolicy(
+        project_id=project.id,
+        status=project.status,
+        criteria=tuple(project.criteria),
+        claim_timeout_minutes=project.claim_timeout_minutes,
+        review_layers=project.review_layers,
+        max_revisions=project.max_revisions,
+        review_timeout_minutes=project.review_timeout_minutes,
+        reason_codes=tuple(project.reason_codes),
+        rate=project.rate,
+        currency=project.currency,
+    )
+
 
 # --- projects ----------------------------------------------------------------------------------------
 
@@ -63,9 +95,7 @@ def _visibility(user: Any) -> Q | None:
     if has_role(user, Role.CONTRIBUTOR):
         visible |= Q(contributor_id=user.pk)
     if has_role(user, Role.REVIEWER):
-        from reviews.selectors import task_ids_assigned_to
-
-        visible |= Q(pk__in=task_ids_assigned_to(user.pk))
+        visible |= Q(pk__in=TaskReviewer.objects.filter(reviewer_id=user.pk).values("task_id"))
     return visible
 
 

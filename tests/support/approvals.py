@@ -14,8 +14,8 @@ from uuid import UUID
 
 from marlin.eventstore.store import command_transaction
 from marlin.kernel import clock
-from tasks.commands import load_task
 from tasks.domain.events import TaskApproved, task_stream
+from tasks.selectors import load_task
 from tests.factories import import_tasks
 
 
