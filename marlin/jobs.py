@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from marlin import reactors
+from marlin.api import idempotency
 
 
 @shared_task(name="marlin.pump_reactor")
@@ -24,6 +25,4 @@ def pump_all_reactors_job() -> None:
 @shared_task(name="marlin.purge_idempotency_keys")
 def purge_idempotency_keys_job() -> int:
     """Forget Idempotency-Keys older than their time to live."""
-    from marlin.api import idempotency
-
     return idempotency.purge_expired()

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from django.db import connection, models, transaction
 
 from marlin.eventstore.models import PositionCounter
+from marlin.eventstore.store import iter_all
 from marlin.kernel.events import DomainEvent
 
 E = TypeVar("E", bound=DomainEvent)
@@ -139,8 +140,6 @@ def rebuild(*, progress: Callable[[int], None] | None = None, batch_size: int = 
     Readers keep seeing the old rows until the commit (rows are deleted, not truncated); writers
     wait: the tables are locked first, then the position counter, the same order commands take.
     """
-    from marlin.eventstore.store import iter_all
-
     with transaction.atomic(durable=True):
         _lock_for_replay()
         for projector in reversed(_registry):
@@ -172,8 +171,6 @@ def compare_with_rebuild() -> dict[str, tuple[str, str]]:
     The value per differing table is (live digest, rebuilt digest). An empty dict means every
     projection equals a replay of the log.
     """
-    from marlin.eventstore.store import iter_all
-
     differences: dict[str, tuple[str, str]] = {}
     with transaction.atomic(durable=True):
         _lock_for_replay()

@@ -26,6 +26,7 @@ from marlin.eventstore.models import ReactorCheckpoint
 from marlin.eventstore.store import (
     BUCKETS,
     RecordedEvent,
+    bucket_of,
     command_transaction,
     head_position,
     read_after,
@@ -215,8 +216,6 @@ def wake_for(events: Iterable[RecordedEvent]) -> None:
 
 
 def _bucket(event: RecordedEvent) -> int:
-    from marlin.eventstore.store import bucket_of
-
     return bucket_of(event.stream)
 
 
@@ -229,7 +228,8 @@ def dispatch(targets: Sequence[tuple[str, int]]) -> None:
 
 
 def _send(targets: Sequence[tuple[str, int]]) -> None:
-    from marlin.jobs import pump_reactor_job
+    # marlin.jobs registers the Celery tasks that call back into this module.
+    from marlin.jobs import pump_reactor_job  # noqa: PLC0415
 
     for name, partition in targets:
         try:

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import close_old_connections
 
+from marlin.celery import app
+
 log = logging.getLogger(__name__)
 
 
@@ -25,8 +27,6 @@ def start_ticker() -> threading.Thread:
 
 def periodic_jobs() -> dict[str, tuple[Callable[[], object], float]]:
     """Each periodic job's function and interval, as Celery beat would run them."""
-    from marlin.celery import app
-
     app.loader.import_default_modules()  # registers every app's jobs.py, as a worker would
     return {name: (app.tasks[name].run, seconds) for name, seconds in settings.MARLIN_PERIODIC_JOBS.items()}
 

@@ -11,7 +11,9 @@ from rest_framework.test import APIClient
 
 from people.commands import person_register
 from people.models import User
-from tasks.commands import project_create
+from reviews.models import ReviewAssignmentView
+from tasks.commands import project_create, task_claim, task_submit
+from tasks.domain.task import task_id_for
 from tasks.importing import task_import
 from tasks.models import ProjectView
 from tests.judgments import RATIONALE, judgment
@@ -66,8 +68,6 @@ def task_row(external_id: str, **fields: Any) -> dict[str, Any]:
 
 
 def import_tasks(project: ProjectView, n: int, *, prefix: str = "t", **fields: Any) -> list[UUID]:
-    from tasks.domain.task import task_id_for
-
     rows = [(i, task_row(f"{prefix}{i}", **fields)) for i in range(1, n + 1)]
     task_import(actor_id=None, project_id=project.id, rows=rows)
     return [task_id_for(project.id, f"{prefix}{i}") for i in range(1, n + 1)]
@@ -77,7 +77,6 @@ def submitted_task(
     project: ProjectView, contributor: User | None = None, **overrides: Any
 ) -> tuple[UUID, User]:
     """A contributor claims the next task of ``project`` and submits a judgment on it."""
-    from tasks.commands import task_claim, task_submit
 
     contributor = contributor or make_user("contributor")
     task = task_claim(contributor_id=contributor.pk, project_id=project.id)
@@ -87,6 +86,4 @@ def submitted_task(
 
 
 def pending_review(task_id: UUID) -> Any:
-    from reviews.models import ReviewAssignmentView
-
     return ReviewAssignmentView.objects.filter(task_id=task_id, status="pending").first()

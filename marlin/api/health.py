@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 
+from marlin.celery import app
+
 
 def healthz(request: HttpRequest) -> JsonResponse:
     checks = {"database": _database(), "broker": _broker()}
@@ -28,8 +30,6 @@ def _database() -> str:
 def _broker() -> str:
     if not settings.CELERY_BROKER_URL:
         return "not configured"
-    from marlin.celery import app
-
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)

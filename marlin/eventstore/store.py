@@ -111,7 +111,8 @@ class UnitOfWork:
 
     def append_many(self, appends: Sequence[tuple[str, int, Sequence[DomainEvent]]]) -> list[RecordedEvent]:
         """``append`` for many streams at once (bulk imports): projectors get the events in runs."""
-        from marlin import projections
+        # The store applies the projectors, which read the store when they rebuild.
+        from marlin import projections  # noqa: PLC0415
 
         recorded_at = clock.now()
         applied: list[tuple[DomainEvent, RecordedEvent]] = []
@@ -202,7 +203,8 @@ class UnitOfWork:
         if self._wake_registered:
             return
         self._wake_registered = True
-        from marlin import reactors
+        # The store wakes the reactors, which read the store.
+        from marlin import reactors  # noqa: PLC0415
 
         transaction.on_commit(lambda: reactors.wake_for(self.appended))
 

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from marlin.api.base import CommandApiView
+from tests.factories import client_for, make_user
 
 # Signing in or out of the browsable API, or exchanging credentials for a token, records nothing.
 NOT_STATE_CHANGING = {"TokenApi", "LoginView", "LogoutView"}
@@ -62,8 +63,6 @@ def test_every_state_changing_post_honours_idempotency_keys() -> None:
     ],
 )
 def test_every_list_is_paginated_in_one_shape(role, path) -> None:
-    from tests.factories import client_for, make_user
-
     body = client_for(make_user(role)).get(path).json()
 
     assert set(body) == {"count", "next", "previous", "results"}

@@ -7,7 +7,9 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
+from rest_framework.throttling import SimpleRateThrottle
 
+from marlin.eventstore.models import Event
 from tests.factories import PASSWORD, client_for, make_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.support.urls")]
@@ -114,8 +116,6 @@ def test_unsupported_method_is_405() -> None:
 
 
 def test_throttled_requests_get_429_with_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    from rest_framework.throttling import SimpleRateThrottle
-
     monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "2/minute", "user": "2/minute"})
     cache.clear()
     client = client_for(make_user())
@@ -142,8 +142,6 @@ def test_an_unexpected_error_is_a_logged_500_that_leaks_nothing(caplog: pytest.L
 
 
 def test_events_record_the_request_id_that_caused_them() -> None:
-    from marlin.eventstore.models import Event
-
     client = client_for(make_user())
     client.post("/test-support/ping/", {"name": "a"}, format="json", HTTP_X_REQUEST_ID="req-12345678")
 

@@ -11,6 +11,7 @@ from django.conf import settings
 
 from tests.factories import client_for, make_user
 from tests.support.echo import ping
+from tests.support.services import broker_for_this_process
 
 pytestmark = pytest.mark.django_db
 
@@ -28,8 +29,6 @@ def test_healthz_reports_the_database_and_broker(api_client) -> None:
 
 
 def test_healthz_is_503_when_the_broker_is_unreachable(api_client) -> None:
-    from tests.support.services import broker_for_this_process
-
     with broker_for_this_process("redis://127.0.0.1:1/0"):
         response = api_client.get("/healthz")
 

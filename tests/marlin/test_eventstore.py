@@ -23,6 +23,7 @@ from marlin.kernel import clock
 from marlin.kernel.errors import ConcurrencyConflict
 from tests.support.echo import Pinged, ping
 from tests.support.immutability import triggers_suspended
+from tests.support.models import PingTally
 
 pytestmark = pytest.mark.django_db
 
@@ -65,8 +66,6 @@ def test_expected_version_ahead_of_the_stream_is_refused_so_streams_never_have_g
 
 
 def test_refused_append_rolls_back_its_projection_rows_too() -> None:
-    from tests.support.models import PingTally
-
     ping("a", stream="ping-s")
     with pytest.raises(ConcurrencyConflict):
         ping("a", stream="ping-s", expected_version=0)

@@ -12,6 +12,7 @@ from marlin.kernel import clock
 from payments import commands
 from payments.models import PayoutEntry, Statement
 from payments.reactors import accrue
+from reviews.commands import review_decide
 from tasks.domain.events import TaskApproved
 from tests.factories import client_for, import_tasks, make_project, make_user, pending_review, submitted_task
 from tests.support.approvals import given_approved
@@ -41,7 +42,6 @@ def test_final_approval_through_review_accrues_the_task_rate_once() -> None:
     task_id, contributor = submitted_task(project)
     settle()
     review = pending_review(task_id)
-    from reviews.commands import review_decide
 
     review_decide(reviewer_id=reviewer.pk, assignment_id=review.id, decision="approve")
     settle()

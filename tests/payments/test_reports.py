@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connections
+from django.test.utils import CaptureQueriesContext
 
 from marlin.kernel import clock
 from tests.factories import client_for, make_project, make_user
@@ -109,9 +111,6 @@ def test_an_empty_period_has_no_rows_and_no_totals() -> None:
 
 @pytest.mark.django_db(transaction=True, databases=["default", "replica"])
 def test_reports_and_exports_read_from_the_replica_when_one_is_configured(settings) -> None:
-    from django.db import connections
-    from django.test.utils import CaptureQueriesContext
-
     project = make_project()
     with clock.pinned_at(IN_W47):
         given_approved(project, 3, [make_user("contributor")])

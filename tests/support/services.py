@@ -18,9 +18,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import kombu.pools
 import pytest
+import redis
 from django.conf import settings
 from django.db import connection
+
+from marlin.celery import app
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -46,8 +50,6 @@ def redis_reachable(url: str, timeout: float = 1.0) -> bool:
 
 
 def flush_redis(url: str) -> None:
-    import redis
-
     redis.Redis.from_url(url).flushdb()
 
 
@@ -182,8 +184,6 @@ def wait_until(condition: Callable[[], Any], *, timeout: float, what: str, inter
 @contextmanager
 def broker_for_this_process(url: str) -> Iterator[None]:
     """Point this process's wake-ups at ``url`` for the block."""
-    from marlin.celery import app
-
     previous = (settings.CELERY_BROKER_URL, app.conf.broker_url)
     settings.CELERY_BROKER_URL = url
     app.conf.broker_url = url
@@ -197,8 +197,6 @@ def broker_for_this_process(url: str) -> Iterator[None]:
 
 def _forget_connections(app: Any) -> None:
     """Drop pooled broker connections so the next publish connects to the current URL."""
-    import kombu.pools
-
     kombu.pools.reset()
     app._pool = None
     app.amqp._producer_pool = None

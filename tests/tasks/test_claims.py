@@ -12,6 +12,7 @@ from django.db import connection
 from marlin.kernel import clock
 from people.commands import person_update
 from tasks import commands
+from tasks.importing import task_import
 from tasks.jobs import expire_stale_claims_job
 from tasks.models import TaskView
 from tests.factories import client_for, import_tasks, make_project, make_user, task_row
@@ -30,8 +31,6 @@ def claim(client, **body):
 
 
 def test_the_highest_priority_then_oldest_open_task_is_claimed(project) -> None:
-    from tasks.importing import task_import
-
     rows = [task_row("low"), task_row("high-1", priority=9), task_row("high-2", priority=9)]
     task_import(actor_id=None, project_id=project.id, rows=list(enumerate(rows, 1)))
     later = make_project()
