@@ -19,6 +19,7 @@ from people.models import User
 from tasks.domain import project as project_domain
 from tasks.domain import task as task_domain
 from tasks.domain.events import task_stream
+from tasks.domain.judgment import clean_judgment
 from tasks.domain.project import ProjectState, project_stream
 from tasks.domain.task import TaskState, TaskStatus
 from tasks.models import ProjectView, TaskView
@@ -116,14 +117,17 @@ def task_expire_claim(*, task_id: UUID) -> None:
 
 
 def task_submit(*, contributor_id: int, task_id: UUID, judgment: Mapping[str, Any]) -> TaskView:
-    """Submit a judgment, or a revision after changes were requested."""
+    """Submit a judgment, or a revision after changes were requested.
+
+    The judgment arrives as the client sent it: it is checked against the project's criteria as
+    they are now, every offending field named at once, before the task's state is decided on."""
 
     def decide(state: TaskState) -> list[DomainEvent]:
+        criteria = project_policy(task_domain.known(state).project_id).criteria
         return task_domain.decide_submit(
             state,
             contributor_id=contributor_id,
-            raw=judgment,
-            project=project_policy(task_domain.known(state).project_id),
+            judgment=clean_judgment(judgment, criteria),
             submission_id=uuid.uuid4(),
             now=clock.now(),
         )

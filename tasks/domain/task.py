@@ -7,7 +7,6 @@ needs, passed in as plain values) and return the events to append, or raise a re
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -28,7 +27,7 @@ from tasks.domain.events import (
     TaskRejected,
     TaskReleased,
 )
-from tasks.domain.judgment import clean_judgment
+from tasks.domain.judgment import Judgment
 from tasks.domain.review_round import (
     Assignment,
     AssignmentStatus,
@@ -311,12 +310,13 @@ def decide_submit(
     state: TaskState,
     *,
     contributor_id: int,
-    raw: Mapping[str, Any],
-    project: ProjectPolicy,
+    judgment: Judgment,
     submission_id: UUID,
     now: datetime,
 ) -> list[DomainEvent]:
-    """Submit (while claimed) or revise (while changes are requested), as the task's contributor."""
+    """Submit (while claimed) or revise (while changes are requested), as the task's contributor.
+
+    ``judgment`` has been checked against the project's criteria (``clean_judgment``)."""
     task = known(state)
     _must_be_claimant(state, contributor_id)
     if state.status == TaskStatus.CLAIMED:
@@ -327,7 +327,6 @@ def decide_submit(
         layer = state.resume_layer or 1
     else:
         raise Conflict(f"the task is {state.status}: nothing to submit now", code="not_submittable")
-    judgment = clean_judgment(raw, project.criteria)
     return [
         JudgmentSubmitted(
             task_id=task.task_id,

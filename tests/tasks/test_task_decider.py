@@ -18,6 +18,7 @@ from tasks.domain.events import (
     TaskImported,
     TaskReleased,
 )
+from tasks.domain.judgment import clean_judgment
 from tasks.domain.project import DEFAULT_CRITERIA
 from tasks.domain.rows import TaskRow
 from tasks.domain.task import (
@@ -171,10 +172,10 @@ def test_a_released_task_has_no_claim_to_expire() -> None:
 
 
 def submit(state: TaskState, contributor_id: int = 7, now: datetime = NOW, **overrides: object) -> list:
+    cleaned = clean_judgment(judgment(**overrides), PROJECT.criteria)
     return decide_submit(
-        state, contributor_id=contributor_id, raw=judgment(**overrides), project=PROJECT,
-        submission_id=uuid.UUID(int=9), now=now,
-    )  # fmt: skip
+        state, contributor_id=contributor_id, judgment=cleaned, submission_id=uuid.UUID(int=9), now=now
+    )
 
 
 def test_the_claimant_submits_version_1_into_review_layer_1() -> None:
