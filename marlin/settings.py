@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "tasks",
     "reviews",
     "payments",
+    "workbench",
 ]
 
 MIDDLEWARE = [
