@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "reviews",
     "payments",
     "workbench",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -84,7 +85,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
