@@ -22,8 +22,8 @@ from marlin import checks, reactors
 from marlin.eventstore.models import Event
 from marlin.kernel import clock
 from marlin.kernel.errors import DomainError, InvalidInput
+from marlin.kernel.money import from_cents
 from payments.commands import period_close, statement_mark_paid
-from payments.domain import from_cents
 from payments.models import PayoutEntry, Statement
 from payments.periods import period_end
 from people.commands import person_register, person_update
