@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "tasks",
     "reviews",
     "payments",
+    "workbench",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -83,7 +85,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

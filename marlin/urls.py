@@ -1,4 +1,4 @@
-"""URLs: the API under /api/v1/, its schema and docs, the admin, and /healthz."""
+"""URLs: the API under /api/v1/, its schema and docs, the admin, /healthz and the ops pages."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from marlin.api.auth import TokenApi
 from marlin.api.events import EventListApi
 from marlin.api.health import healthz
-from reviews.dashboard import ops_dashboard
 
 api_v1 = [
     path("auth/token/", TokenApi.as_view(), name="auth-token"),
@@ -27,7 +26,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
-    path("ops/", ops_dashboard, name="ops-dashboard"),
+    path("", include("dashboard.urls")),
 ]
 
 handler400 = "marlin.api.errors.bad_request"

@@ -16,8 +16,9 @@ from django.db import connection
 
 from marlin.eventstore.store import command_transaction, load_aggregate
 from marlin.kernel import clock
+from marlin.kernel.money import from_cents
 from payments import domain
-from payments.domain import Ledger, OpenEntry, PeriodState, StatementState, from_cents
+from payments.domain import Ledger, OpenEntry, PeriodState, StatementState
 from payments.models import PayoutEntry, PeriodLock, PeriodView, Statement
 from payments.periods import parse_period
 

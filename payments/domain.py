@@ -49,14 +49,6 @@ def statement_id_for(period: str, contributor_id: int, currency: str) -> UUID:
     return uuid.uuid5(LEDGER_NAMESPACE, f"statement:{period}:{contributor_id}:{currency}")
 
 
-def to_cents(amount: Decimal) -> int:
-    return int((amount * 100).to_integral_exact())
-
-
-def from_cents(cents: int) -> Decimal:
-    return (Decimal(cents) / 100).quantize(Decimal("0.01"))
-
-
 # --- events ----------------------------------------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from marlin import projections
 from marlin.eventstore.store import RecordedEvent
+from marlin.kernel.money import to_cents
 from payments.domain import (
     EntryKind,
     PayoutAccrued,
@@ -13,7 +14,6 @@ from payments.domain import (
     PeriodClosed,
     StatementIssued,
     StatementPaid,
-    to_cents,
 )
 from payments.models import PayoutEntry, PeriodView, Statement
 

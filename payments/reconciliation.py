@@ -13,7 +13,8 @@ from django.db.models import Count, Min, Sum
 
 from marlin import checks
 from marlin.eventstore.models import Event, ReactorCheckpoint
-from payments.domain import EntryKind, to_cents
+from marlin.kernel.money import to_cents
+from payments.domain import EntryKind
 from payments.models import PayoutEntry, Statement
 from payments.reports import report_rows, report_totals
 from tasks.models import TaskView

@@ -19,7 +19,8 @@ from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from payments.domain import EntryKind, from_cents
+from marlin.kernel.money import from_cents
+from payments.domain import EntryKind
 from payments.models import PayoutEntry, PeriodView, Statement
 from payments.periods import year_of
 

@@ -8,8 +8,8 @@ from typing import Any
 from django.db.models import QuerySet, Sum
 
 from marlin.kernel.errors import NotFound
+from marlin.kernel.money import from_cents
 from marlin.kernel.roles import Role, has_role
-from payments.domain import from_cents
 from payments.models import PayoutEntry, Statement
 
 

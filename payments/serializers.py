@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from marlin.api.serializers import StrictInput
-from payments.domain import from_cents
+from marlin.kernel.money import from_cents
 from payments.models import PayoutEntry, PeriodView, Statement
 
 

@@ -1,7 +1,8 @@
 """Money: ``Decimal`` amounts in a named currency, never floats.
 
 Marlin pays in currencies with cents (two minor units), which covers its payees; an amount must
-be exact to the cent. Amounts travel as decimal strings (``"280.00"``).
+be exact to the cent. Amounts travel as decimal strings (``"280.00"``) and are stored as integer
+cents.
 """
 
 from __future__ import annotations
@@ -43,5 +44,9 @@ def check_currency(code: object) -> str:
     return code.upper()
 
 
-def format_amount(amount: Decimal) -> str:
-    return str(amount.quantize(CENT))
+def to_cents(amount: Decimal) -> int:
+    return int((amount * 100).to_integral_exact())
+
+
+def from_cents(cents: int) -> Decimal:
+    return (Decimal(cents) / 100).quantize(CENT)

@@ -13,6 +13,7 @@ from marlin.eventstore.models import Event
 from marlin.kernel import clock
 from marlin.models import IdempotencyKey
 from tests.factories import client_for, make_user
+from tests.support.views import PingApi, PingHold
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.support.urls")]
 URL = "/test-support/ping/"
@@ -126,23 +127,26 @@ def test_a_key_left_in_flight_by_a_dead_process_is_taken_over_after_its_lease() 
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_second_request_while_the_first_is_running_gets_409() -> None:
+def test_a_second_request_while_the_first_is_running_gets_409(monkeypatch) -> None:
+    hold = PingHold()
+    monkeypatch.setattr(PingApi, "hold", hold)
     client = client_for(make_user())
     results: dict[str, int] = {}
 
-    def slow_first() -> None:
+    def held_first() -> None:
         try:
-            results["first"] = post(client, {"name": "a", "hold_seconds": 1.5}).status_code
+            results["first"] = post(client, {"name": "a", "hold": True}).status_code
         finally:
             connection.close()
 
-    thread = threading.Thread(target=slow_first)
+    thread = threading.Thread(target=held_first)
     thread.start()
-    deadline = clock.now() + timedelta(seconds=5)
-    while not IdempotencyKey.objects.exists() and clock.now() < deadline:
-        pass
-    second = post(client, {"name": "a", "hold_seconds": 1.5})
-    thread.join(10)
+    try:
+        assert hold.running.wait(10), "the first request never reached its view"
+        second = post(client, {"name": "a", "hold": True})
+    finally:
+        hold.released.set()
+        thread.join(10)
 
     assert results["first"] == 201
     assert second.status_code == 409

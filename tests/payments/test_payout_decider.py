@@ -25,8 +25,6 @@ from payments.domain import (
     decide_reversal,
     entry_id_for,
     evolve_ledger,
-    from_cents,
-    to_cents,
 )
 from payments.periods import next_period, parse_period, period_end, period_of
 
@@ -171,8 +169,3 @@ def test_a_statement_is_paid_once_with_a_reference() -> None:
         decide_paid(StatementState(issued=True), statement_id=statement_id, reference="  ", now=APPROVED_AT)
     with pytest.raises(NotFound):
         decide_paid(StatementState(), statement_id=statement_id, reference="TX", now=APPROVED_AT)
-
-
-def test_cents_round_trip_exactly() -> None:
-    for text in ("0.01", "280.00", "-280.00", "99999999.99"):
-        assert from_cents(to_cents(Decimal(text))) == Decimal(text)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import threading
 
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -18,15 +18,32 @@ class PingInput(serializers.Serializer):
     name = serializers.CharField(max_length=50)
     stream = serializers.CharField(max_length=60, required=False)
     expected_version = serializers.IntegerField(min_value=0, default=0)
-    hold_seconds = serializers.FloatField(min_value=0, max_value=5, default=0)
+    hold = serializers.BooleanField(default=False)
+
+
+class PingHold:
+    """Holds a ping posted with ``"hold": true`` in the middle of its request, so that a test can
+    act while it runs. ``running`` is set once the view runs, which is after its Idempotency-Key
+    is stored; the view goes on once ``released`` is set, or after ``TIMEOUT`` so that a failing
+    test does not hang."""
+
+    TIMEOUT = 5.0
+
+    def __init__(self) -> None:
+        self.running = threading.Event()
+        self.released = threading.Event()
 
 
 class PingApi(CommandApiView):
+    hold = PingHold()  # a test that holds pings gives the view a fresh one
+
     def post(self, request: Request) -> Response:
         data = PingInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        time.sleep(values["hold_seconds"])
+        if values["hold"]:
+            self.hold.running.set()
+            self.hold.released.wait(PingHold.TIMEOUT)
         ping_id = ping(
             values["name"], stream=values.get("stream"), expected_version=values["expected_version"]
         )

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from marlin.simulation import Simulation
+from workbench.simulation import Simulation
 
 
 class Command(BaseCommand):

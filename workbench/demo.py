@@ -9,8 +9,18 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from marlin import reactors
+from marlin.kernel import clock
+from payments.commands import period_close, statement_mark_paid
+from payments.models import PayoutEntry, Statement
+from payments.periods import period_of
 from people.commands import person_register
 from people.models import User
+from reviews.commands import review_decide
+from reviews.models import ReviewAssignmentView
+from tasks.commands import project_create, task_claim, task_submit
+from tasks.importing import rows_from_file, task_import
+from tasks.models import ProjectView, SubmissionView
 
 DEMO_PASSWORD = "marlin-demo-2026"
 ADMIN_USERNAME = "admin"
@@ -84,10 +94,6 @@ def _seed_people() -> Iterator[str]:
 
 
 def _seed_project() -> Iterator[str]:
-    from tasks.commands import project_create
-    from tasks.importing import rows_from_file, task_import
-    from tasks.models import ProjectView
-
     admin = User.objects.get(username=ADMIN_USERNAME)
     project = ProjectView.objects.filter(name=DEMO_PROJECT).first()
     if project is None:
@@ -112,12 +118,6 @@ def _seed_project() -> Iterator[str]:
 def _seed_work_in_review(project_id: Any) -> Iterator[str]:
     """Some work in flight, the first time only: a claim, a submission waiting at layer 1, and
     one approved at layer 1 waiting at layer 2."""
-    from marlin import reactors
-    from reviews.commands import review_decide
-    from reviews.models import ReviewAssignmentView
-    from tasks.commands import task_claim, task_submit
-    from tasks.models import SubmissionView
-
     if SubmissionView.objects.filter(task__project_id=project_id).exists():
         yield "work in review exists"
         return
@@ -155,11 +155,6 @@ def _demo_judgment(project: Any) -> dict[str, Any]:
 def _seed_payouts(project_id: Any) -> Iterator[str]:
     """Approved work with payouts, the first time only: three tasks approved last week (a closed
     period, one statement paid) and one approved this week (its period still open)."""
-    from marlin.kernel import clock
-    from payments.commands import period_close, statement_mark_paid
-    from payments.models import PayoutEntry, Statement
-    from payments.periods import period_of
-
     if PayoutEntry.objects.exists():
         yield "payouts exist"
         return
@@ -179,11 +174,6 @@ def _seed_payouts(project_id: Any) -> Iterator[str]:
 
 def _approve_a_task(project_id: Any, contributor: User) -> None:
     """Claim, submit and approve through every review layer, as the people would."""
-    from marlin import reactors
-    from reviews.commands import review_decide
-    from reviews.models import ReviewAssignmentView
-    from tasks.commands import task_claim, task_submit
-
     task = task_claim(contributor_id=contributor.pk, project_id=project_id)
     if task is None:
         return

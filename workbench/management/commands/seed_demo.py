@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from marlin import demo
+from workbench import demo
 
 
 class Command(BaseCommand):

@@ -19,10 +19,29 @@ from datetime import timedelta
 from typing import Any
 
 from marlin import checks, reactors
+from marlin.eventstore.models import Event
 from marlin.kernel import clock
 from marlin.kernel.errors import DomainError, InvalidInput
+from marlin.kernel.money import from_cents
+from payments.commands import period_close, statement_mark_paid
+from payments.models import PayoutEntry, Statement
+from payments.periods import period_end
 from people.commands import person_register, person_update
 from people.models import User
+from reviews.commands import review_decide
+from reviews.jobs import expire_overdue_reviews_job
+from reviews.models import ReviewAssignmentView
+from tasks.commands import (
+    project_create,
+    task_cancel,
+    task_claim,
+    task_release,
+    task_reverse_approval,
+    task_submit,
+)
+from tasks.importing import task_import
+from tasks.jobs import expire_stale_claims_job
+from tasks.models import TaskView
 
 PASSWORD = "simulated-passphrase"
 
@@ -77,9 +96,6 @@ class Simulation:
     # --- set-up ---------------------------------------------------------------------------------
 
     def _set_up(self) -> None:
-        from tasks.commands import project_create
-        from tasks.importing import task_import
-
         run = uuid.uuid4().hex[:6]
         self.ops = self._person(f"sim-{run}-ops", ["ops"])
         self.people = [self._person(f"sim-{run}-c{i}", ["contributor"]) for i in range(self.contributors)]
@@ -131,9 +147,6 @@ class Simulation:
     # --- one round: 45 minutes of work ------------------------------------------------------------
 
     def _round(self) -> None:
-        from reviews.jobs import expire_overdue_reviews_job
-        from tasks.jobs import expire_stale_claims_job
-
         self._contributors_work()
         self._settle()
         self._reviewers_work()
@@ -147,9 +160,6 @@ class Simulation:
             pass
 
     def _contributors_work(self) -> None:
-        from tasks import commands
-        from tasks.models import TaskView
-
         for person in self.people:
             held = TaskView.objects.filter(
                 contributor_id=person.pk, status__in=["claimed", "changes_requested"]
@@ -158,14 +168,14 @@ class Simulation:
                 if self.random.random() < 0.6:
                     self.tally.attempt(
                         "claim",
-                        lambda p=person: commands.task_claim(contributor_id=p.pk, project_id=self.project.id),
+                        lambda p=person: task_claim(contributor_id=p.pk, project_id=self.project.id),
                     )
                 continue
             roll = self.random.random()
             if held.status == "claimed" and roll < 0.04:
                 self.tally.attempt(
                     "release",
-                    lambda h=held, p=person: commands.task_release(contributor_id=p.pk, task_id=h.id),
+                    lambda h=held, p=person: task_release(contributor_id=p.pk, task_id=h.id),
                 )
             elif roll < 0.12:
                 continue  # busy elsewhere; long enough and the claim expires
@@ -173,7 +183,7 @@ class Simulation:
                 if self.random.random() < 0.05:
                     self.tally.attempt(
                         "submit",
-                        lambda h=held, p=person: commands.task_submit(
+                        lambda h=held, p=person: task_submit(
                             contributor_id=p.pk,
                             task_id=h.id,
                             judgment={**self._judgment(), "rationale": "too short"},
@@ -182,7 +192,7 @@ class Simulation:
                 name = "revise" if held.status == "changes_requested" else "submit"
                 self.tally.attempt(
                     name,
-                    lambda h=held, p=person: commands.task_submit(
+                    lambda h=held, p=person: task_submit(
                         contributor_id=p.pk, task_id=h.id, judgment=self._judgment()
                     ),
                 )
@@ -203,9 +213,6 @@ class Simulation:
         return body
 
     def _reviewers_work(self) -> None:
-        from reviews import commands
-        from reviews.models import ReviewAssignmentView
-
         pending = ReviewAssignmentView.objects.filter(status="pending", reviewer_id__in=self.reviewer_ids)
         for review in list(pending):
             roll = self.random.random()
@@ -226,38 +233,33 @@ class Simulation:
                 }
             made = self.tally.attempt(
                 decision["decision"],
-                lambda r=review, d=decision: commands.review_decide(
+                lambda r=review, d=decision: review_decide(
                     reviewer_id=r.reviewer_id, assignment_id=r.id, **d
                 ),
             )
             if made is None and decision["decision"] == "request_changes":
                 self.tally.attempt(
                     "approve",
-                    lambda r=review: commands.review_decide(
+                    lambda r=review: review_decide(
                         reviewer_id=r.reviewer_id, assignment_id=r.id, decision="approve"
                     ),
                 )
 
     def _ops_work(self) -> None:
-        from tasks import commands
-        from tasks.models import TaskView
-
         roll = self.random.random()
         if roll < 0.03:
             task = TaskView.objects.filter(project=self.project, status="open").order_by("?").first()
             if task is not None:
                 self.tally.attempt(
                     "cancel",
-                    lambda: commands.task_cancel(
-                        actor_id=self.ops.pk, task_id=task.id, reason="duplicate prompt"
-                    ),
+                    lambda: task_cancel(actor_id=self.ops.pk, task_id=task.id, reason="duplicate prompt"),
                 )
         elif roll < 0.07:
             task = TaskView.objects.filter(project=self.project, status="approved").order_by("?").first()
             if task is not None:
                 self.tally.attempt(
                     "reverse approval",
-                    lambda: commands.task_reverse_approval(
+                    lambda: task_reverse_approval(
                         actor_id=self.ops.pk, task_id=task.id, reason="approved a wrong pick"
                     ),
                 )
@@ -274,8 +276,6 @@ class Simulation:
             self.tally.done["add reviewer"] += 1
 
     def _all_final(self) -> bool:
-        from tasks.models import TaskView
-
         return (
             not TaskView.objects.filter(project=self.project)
             .exclude(status__in=["approved", "rejected", "cancelled"])
@@ -285,10 +285,6 @@ class Simulation:
     # --- finance and the report -------------------------------------------------------------------
 
     def _finance(self) -> None:
-        from payments.commands import period_close, statement_mark_paid
-        from payments.models import PayoutEntry, Statement
-        from payments.periods import period_end
-
         self._settle()
         for period in sorted(set(PayoutEntry.objects.values_list("period", flat=True))):
             if period_end(period) <= clock.now():
@@ -304,12 +300,6 @@ class Simulation:
             )
 
     def _report(self) -> tuple[list[str], bool]:
-        from marlin.eventstore.models import Event
-        from payments.domain import from_cents
-        from payments.models import PayoutEntry, Statement
-        from reviews.models import ReviewAssignmentView
-        from tasks.models import TaskView
-
         lines = [
             f"simulated {self.started:%Y-%m-%d %H:%M} to {self.moment:%Y-%m-%d %H:%M} UTC (a pinned clock)"
         ]

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class DashboardConfig(AppConfig):
+    """Pages for people (the ops dashboard): a layer above the apps, which reads them all."""
+
+    name = "dashboard"
+    verbose_name = "Dashboard"
