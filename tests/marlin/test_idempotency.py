@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test.client import encode_multipart
 
 from marlin.api import idempotency
 from marlin.eventstore.models import Event
 from marlin.kernel import clock
 from marlin.models import IdempotencyKey
-from tests.factories import client_for, make_user
+from tests.factories import client_for, make_project, make_user, task_row
 from tests.support.views import PingApi, PingHold
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.support.urls")]
@@ -155,17 +158,11 @@ def test_a_second_request_while_the_first_is_running_gets_409(monkeypatch) -> No
 
 
 def test_the_same_file_upload_retried_with_its_key_is_replayed_whatever_the_boundary() -> None:
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from tests.factories import make_project, task_row
-
     ops = client_for(make_user("ops"))
     project = make_project()
-    content = "\n".join(__import__("json").dumps(task_row(f"t{i}")) for i in range(3)).encode()
+    content = "\n".join(json.dumps(task_row(f"t{i}")) for i in range(3)).encode()
 
     def upload(boundary: str):
-        from django.test.client import encode_multipart
-
         body = encode_multipart(boundary, {"file": SimpleUploadedFile("t.jsonl", content)})
         return ops.post(
             f"/api/v1/projects/{project.id}/tasks/", data=body,
