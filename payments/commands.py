@@ -19,7 +19,7 @@ from marlin.kernel import clock
 from marlin.kernel.money import from_cents
 from payments import domain
 from payments.domain import Ledger, OpenEntry, PeriodState, StatementState
-from payments.models import PayoutEntry, PeriodLock, PeriodView, Statement
+from payments.models import ClosedPeriod, PayoutEntry, PeriodLock, Statement
 from payments.periods import parse_period
 
 
@@ -40,7 +40,7 @@ def _lock_period(period: str, *, exclusive: bool) -> None:
 def _closed_with_locks(period: str) -> bool:
     """Is ``period`` closed? Holds its lock (shared) until commit, so it cannot close meanwhile."""
     _lock_period(period, exclusive=False)
-    return PeriodView.objects.filter(period=period).exists()
+    return ClosedPeriod.objects.filter(period=period).exists()
 
 
 def payout_accrue(
@@ -72,7 +72,7 @@ def payout_reverse(*, task_id: UUID, reason: str) -> None:
         uow.append(stream, version, events)
 
 
-def period_close(*, actor_id: int | None, period: Any) -> PeriodView:
+def period_close(*, actor_id: int | None, period: Any) -> ClosedPeriod:
     """Issue the period's statements; closing a closed period again adds nothing."""
     period = parse_period(period)
     stream = domain.period_stream(period)
@@ -86,7 +86,7 @@ def period_close(*, actor_id: int | None, period: Any) -> PeriodView:
         events = domain.decide_close(state, period=period, entries=entries, now=clock.now())
         if events:
             uow.append(stream, version, events)
-    return PeriodView.objects.get(pk=period)
+    return ClosedPeriod.objects.get(pk=period)
 
 
 def statement_mark_paid(*, actor_id: int | None, statement_id: UUID, reference: Any) -> Statement:

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 
 
-class PeriodView(models.Model):
+class ClosedPeriod(models.Model):
     period = models.CharField(max_length=8, primary_key=True)
     closed_at = models.DateTimeField()
     statements = models.PositiveIntegerField()
@@ -50,7 +50,7 @@ class Statement(models.Model):
 
 class PayoutEntry(models.Model):
     id = models.UUIDField(primary_key=True)
-    task = models.ForeignKey("tasks.TaskView", on_delete=models.PROTECT, related_name="payout_entries")
+    task = models.ForeignKey("tasks.Task", on_delete=models.PROTECT, related_name="payout_entries")
     contributor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=10)
     amount_cents = models.BigIntegerField()

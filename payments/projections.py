@@ -15,10 +15,10 @@ from payments.domain import (
     StatementIssued,
     StatementPaid,
 )
-from payments.models import PayoutEntry, PeriodView, Statement
+from payments.models import ClosedPeriod, PayoutEntry, Statement
 
 payments_projector = projections.register(
-    projections.Projector("payments", tables=[PeriodView, Statement, PayoutEntry])
+    projections.Projector("payments", tables=[ClosedPeriod, Statement, PayoutEntry])
 )
 on = payments_projector.on
 
@@ -51,7 +51,7 @@ def _reversed(event: PayoutReversed, recorded: RecordedEvent) -> None:
 
 @on(PeriodClosed)
 def _period_closed(event: PeriodClosed, recorded: RecordedEvent) -> None:
-    PeriodView.objects.create(
+    ClosedPeriod.objects.create(
         period=event.period, closed_at=recorded.recorded_at, statements=event.statements
     )
 

@@ -17,7 +17,7 @@ from marlin.kernel.money import to_cents
 from payments.domain import EntryKind
 from payments.models import PayoutEntry, Statement
 from payments.reports import report_rows, report_totals
-from tasks.models import TaskView
+from tasks.models import Task
 
 SHOWN = 5  # examples listed per failed check
 
@@ -48,7 +48,7 @@ def _accruals_match_approvals() -> tuple[str, list[str]]:
     }
     rates = {
         str(t): (to_cents(r), c)
-        for t, r, c in TaskView.objects.filter(pk__in=list(approvals)).values_list("pk", "rate", "currency")
+        for t, r, c in Task.objects.filter(pk__in=list(approvals)).values_list("pk", "rate", "currency")
     }
     missing = [t for t, position in approvals.items() if t not in accruals and position <= reached]
     in_flight = [t for t, position in approvals.items() if t not in accruals and position > reached]

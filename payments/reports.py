@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce
 
 from marlin.kernel.money import from_cents
 from payments.domain import EntryKind
-from payments.models import PayoutEntry, PeriodView, Statement
+from payments.models import ClosedPeriod, PayoutEntry, Statement
 from payments.periods import year_of
 
 COLUMNS = [
@@ -101,7 +101,7 @@ def _per_contributor(period: str) -> Any:
 
 
 def report_rows(period: str) -> Iterator[ReportRow]:
-    closed = PeriodView.objects.using(settings.MARLIN_REPORTS_DATABASE).filter(period=period).exists()
+    closed = ClosedPeriod.objects.using(settings.MARLIN_REPORTS_DATABASE).filter(period=period).exists()
     for row in _per_contributor(period).iterator(chunk_size=1000):
         status = "paid" if row["paid"] else "issued" if row["issued"] else "none" if closed else "open"
         yield ReportRow(

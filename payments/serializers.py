@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from marlin.api.serializers import StrictInput
 from marlin.kernel.money import from_cents
-from payments.models import PayoutEntry, PeriodView, Statement
+from payments.models import ClosedPeriod, PayoutEntry, Statement
 
 
 @extend_schema_field({"type": "string", "format": "decimal", "example": "280.00"})
@@ -66,7 +66,7 @@ class StatementOutput(serializers.ModelSerializer):
 
 class PeriodOutput(serializers.ModelSerializer):
     class Meta:
-        model = PeriodView
+        model = ClosedPeriod
         fields = ["period", "closed_at", "statements"]
 
 

@@ -1,10 +1,10 @@
 from django.contrib import admin
 
 from marlin.admin import ReadOnlyAdmin
-from reviews.models import ReviewAssignmentView
+from reviews.models import ReviewAssignment
 
 
-@admin.register(ReviewAssignmentView)
+@admin.register(ReviewAssignment)
 class ReviewAssignmentAdmin(ReadOnlyAdmin):
     list_display = ["task", "layer", "reviewer", "status", "decision", "assigned_at", "due_at"]
     list_filter = ["status", "decision", "layer"]

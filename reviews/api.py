@@ -17,7 +17,7 @@ from marlin.api.base import CommandApiView
 from marlin.api.permissions import IsOps, IsReviewer
 from marlin.api.serializers import validated
 from reviews import commands, exports, queues, selectors
-from reviews.models import ReviewAssignmentView
+from reviews.models import ReviewAssignment
 from reviews.serializers import (
     AssignmentDetailOutput,
     AssignmentOutput,
@@ -36,7 +36,7 @@ class AssignmentFilter(django_filters.FilterSet):
     layer = django_filters.TypedChoiceFilter(choices=[(n, str(n)) for n in range(1, 6)], coerce=int)
 
     class Meta:
-        model = ReviewAssignmentView
+        model = ReviewAssignment
         fields = ["status", "task", "layer"]
 
 

@@ -18,7 +18,7 @@ from marlin.kernel import clock
 from marlin.kernel.errors import ConcurrencyConflict, InvalidInput, NotFound
 from marlin.reactors import sweep
 from reviews import domain
-from reviews.models import AwaitingReview, ReviewAssignmentView, ReviewerLoad
+from reviews.models import AwaitingReview, ReviewAssignment, ReviewerLoad
 from reviews.selectors import eligible_reviewers, loads_with_room
 from tasks.domain.events import task_stream
 from tasks.domain.review_round import Decision
@@ -105,7 +105,7 @@ def review_decide(
     decision: Decision,
     feedback: str | None = None,
     reasons: Sequence[str] | None = None,
-) -> ReviewAssignmentView:
+) -> ReviewAssignment:
     """The assigned reviewer approves, asks for changes or rejects."""
     chosen = domain.ReviewDecision(
         Decision(decision), (feedback or "").strip(), tuple(dict.fromkeys(reasons or ()))
@@ -123,7 +123,7 @@ def review_decide(
             now=clock.now(),
         )
         uow.append(task_stream(task_id), version, events)
-    return ReviewAssignmentView.objects.get(pk=assignment_id)
+    return ReviewAssignment.objects.get(pk=assignment_id)
 
 
 def review_expire(*, assignment_id: UUID) -> None:
@@ -139,7 +139,7 @@ def review_expire(*, assignment_id: UUID) -> None:
 
 def review_reassign(
     *, actor_id: int | None, assignment_id: UUID, reviewer_id: int | None = None, reason: str = "ops"
-) -> ReviewAssignmentView | None:
+) -> ReviewAssignment | None:
     """Take a pending review from its reviewer and give it to ``reviewer_id`` (who must be
     eligible and have room) or, without one, to whoever routing picks. Returns the new
     assignment, or None when nobody is eligible now (the task waits in the unassigned queue)."""
@@ -165,12 +165,12 @@ def review_reassign(
                 )
             return None
         new_id = _assign(uow, state, version, chosen)
-    return ReviewAssignmentView.objects.get(pk=new_id)
+    return ReviewAssignment.objects.get(pk=new_id)
 
 
 def reviews_withdraw_from(*, reviewer_id: int) -> int:
     """A deactivated reviewer's pending reviews go to others (or wait in the queue)."""
-    pending = ReviewAssignmentView.objects.filter(reviewer_id=reviewer_id, status="pending")
+    pending = ReviewAssignment.objects.filter(reviewer_id=reviewer_id, status="pending")
     return sweep(
         list(pending.values_list("pk", flat=True)),
         lambda assignment_id: review_reassign(
@@ -181,7 +181,7 @@ def reviews_withdraw_from(*, reviewer_id: int) -> int:
 
 
 def _task_of(assignment_id: UUID) -> UUID:
-    task_id = ReviewAssignmentView.objects.filter(pk=assignment_id).values_list("task_id", flat=True).first()
+    task_id = ReviewAssignment.objects.filter(pk=assignment_id).values_list("task_id", flat=True).first()
     if task_id is None:
         raise NotFound("no such review assignment")
     return task_id

@@ -13,20 +13,20 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Prefetch
 
-from reviews.models import ReviewAssignmentView
+from reviews.models import ReviewAssignment
 from tasks.domain.review_round import AssignmentStatus
 from tasks.domain.task import TaskStatus
-from tasks.models import TaskView
+from tasks.models import Task
 
 
 def preference_lines(project_id: UUID) -> Iterator[str]:
     decided = (
-        ReviewAssignmentView.objects.using(settings.MARLIN_REPORTS_DATABASE)
+        ReviewAssignment.objects.using(settings.MARLIN_REPORTS_DATABASE)
         .filter(status=AssignmentStatus.DECIDED)
         .order_by("decided_at")
     )
     tasks = (
-        TaskView.objects.using(settings.MARLIN_REPORTS_DATABASE)
+        Task.objects.using(settings.MARLIN_REPORTS_DATABASE)
         .filter(project_id=project_id, status=TaskStatus.APPROVED)
         .select_related("current_submission")
         .prefetch_related(Prefetch("assignments", queryset=decided, to_attr="review_chain"))
@@ -36,7 +36,7 @@ def preference_lines(project_id: UUID) -> Iterator[str]:
         yield json.dumps(_line(task), cls=DjangoJSONEncoder, ensure_ascii=False) + "\n"
 
 
-def _line(task: TaskView) -> dict[str, Any]:
+def _line(task: Task) -> dict[str, Any]:
     submission = task.current_submission
     chosen, rejected = _chosen_and_rejected(task, submission.preference if submission else None)
     chain = task.review_chain  # type: ignore[attr-defined]
@@ -70,7 +70,7 @@ def _line(task: TaskView) -> dict[str, Any]:
     }
 
 
-def _chosen_and_rejected(task: TaskView, preference: str | None) -> tuple[str | None, str | None]:
+def _chosen_and_rejected(task: Task, preference: str | None) -> tuple[str | None, str | None]:
     """For a tie there is no chosen answer: both are null and ``preference`` says ``tie``."""
     if preference == "A":
         return task.response_a, task.response_b

@@ -7,7 +7,7 @@ from celery import shared_task
 from marlin.kernel import clock
 from marlin.reactors import sweep
 from reviews import commands
-from reviews.models import ReviewAssignmentView
+from reviews.models import ReviewAssignment
 from tasks.domain.review_round import AssignmentStatus
 
 BATCH = 500
@@ -16,7 +16,7 @@ BATCH = 500
 @shared_task(name="reviews.expire_overdue_reviews")
 def expire_overdue_reviews_job() -> int:
     """Take back every pending review past its due time (routing then reassigns it)."""
-    overdue = ReviewAssignmentView.objects.filter(status=AssignmentStatus.PENDING, due_at__lte=clock.now())
+    overdue = ReviewAssignment.objects.filter(status=AssignmentStatus.PENDING, due_at__lte=clock.now())
     ids = list(overdue.order_by("due_at").values_list("pk", flat=True)[:BATCH])
     return sweep(
         ids, lambda assignment_id: commands.review_expire(assignment_id=assignment_id), what="review"

@@ -6,9 +6,9 @@ from django.conf import settings
 from django.db import models
 
 
-class ReviewAssignmentView(models.Model):
+class ReviewAssignment(models.Model):
     id = models.UUIDField(primary_key=True)
-    task = models.ForeignKey("tasks.TaskView", on_delete=models.CASCADE, related_name="assignments")
+    task = models.ForeignKey("tasks.Task", on_delete=models.CASCADE, related_name="assignments")
     layer = models.PositiveSmallIntegerField()
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     submission_version = models.PositiveSmallIntegerField()
@@ -37,7 +37,7 @@ class ReviewReason(models.Model):
     """One reason code of one decision, so ops can count reasons in SQL."""
 
     pk = models.CompositePrimaryKey("assignment_id", "code")
-    assignment = models.ForeignKey(ReviewAssignmentView, on_delete=models.CASCADE, related_name="reason_rows")
+    assignment = models.ForeignKey(ReviewAssignment, on_delete=models.CASCADE, related_name="reason_rows")
     code = models.CharField(max_length=40)
 
     def __str__(self) -> str:
@@ -60,9 +60,7 @@ class ReviewerLoad(models.Model):
 class AwaitingReview(models.Model):
     """A task in review whose current layer has no reviewer yet (the unassigned queue)."""
 
-    task = models.OneToOneField(
-        "tasks.TaskView", on_delete=models.CASCADE, primary_key=True, related_name="+"
-    )
+    task = models.OneToOneField("tasks.Task", on_delete=models.CASCADE, primary_key=True, related_name="+")
     layer = models.PositiveSmallIntegerField()
     waiting_since = models.DateTimeField()
 

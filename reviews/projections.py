@@ -10,7 +10,7 @@ from django.db.models import F
 from marlin import projections
 from marlin.eventstore.store import RecordedEvent
 from people.domain import PersonRegistered
-from reviews.models import AwaitingReview, ReviewAssignmentView, ReviewerLoad, ReviewReason
+from reviews.models import AwaitingReview, ReviewAssignment, ReviewerLoad, ReviewReason
 from tasks.domain.events import JudgmentSubmitted, TaskCancelled
 from tasks.domain.review_round import (
     AssignmentStatus,
@@ -22,9 +22,7 @@ from tasks.domain.review_round import (
 )
 
 reviews_projector = projections.register(
-    projections.Projector(
-        "reviews", tables=[ReviewerLoad, AwaitingReview, ReviewAssignmentView, ReviewReason]
-    )
+    projections.Projector("reviews", tables=[ReviewerLoad, AwaitingReview, ReviewAssignment, ReviewReason])
 )
 on = reviews_projector.on
 
@@ -55,7 +53,7 @@ def _entered_layer(event: TaskEnteredLayer, recorded: RecordedEvent) -> None:
 
 @on(ReviewAssigned)
 def _assigned(event: ReviewAssigned, recorded: RecordedEvent) -> None:
-    ReviewAssignmentView.objects.create(
+    ReviewAssignment.objects.create(
         id=event.assignment_id,
         task_id=event.task_id,
         layer=event.layer,
@@ -72,7 +70,7 @@ def _assigned(event: ReviewAssigned, recorded: RecordedEvent) -> None:
 
 
 def _end(assignment_id: Any, reviewer_id: int, recorded: RecordedEvent, **fields: Any) -> None:
-    ReviewAssignmentView.objects.filter(pk=assignment_id).update(ended_at=recorded.recorded_at, **fields)
+    ReviewAssignment.objects.filter(pk=assignment_id).update(ended_at=recorded.recorded_at, **fields)
     ReviewerLoad.objects.filter(reviewer_id=reviewer_id).update(pending=F("pending") - 1)
 
 
@@ -80,7 +78,7 @@ def _end(assignment_id: Any, reviewer_id: int, recorded: RecordedEvent, **fields
 def _taken_back(event: ReviewExpired | ReviewReassigned, recorded: RecordedEvent) -> None:
     status = AssignmentStatus.EXPIRED if isinstance(event, ReviewExpired) else AssignmentStatus.REASSIGNED
     _end(event.assignment_id, event.reviewer_id, recorded, status=status)
-    layer = ReviewAssignmentView.objects.filter(pk=event.assignment_id).values_list("layer", flat=True).get()
+    layer = ReviewAssignment.objects.filter(pk=event.assignment_id).values_list("layer", flat=True).get()
     _awaiting(event.task_id, layer, recorded)
 
 
@@ -103,7 +101,7 @@ def _decided(event: ReviewDecided, recorded: RecordedEvent) -> None:
 
 @on(TaskCancelled)
 def _cancelled(event: TaskCancelled, recorded: RecordedEvent) -> None:
-    pending = ReviewAssignmentView.objects.filter(task_id=event.task_id, status=AssignmentStatus.PENDING)
+    pending = ReviewAssignment.objects.filter(task_id=event.task_id, status=AssignmentStatus.PENDING)
     for assignment_id, reviewer_id in pending.values_list("pk", "reviewer_id"):
         _end(assignment_id, reviewer_id, recorded, status=AssignmentStatus.CANCELLED)
     AwaitingReview.objects.filter(task_id=event.task_id).delete()

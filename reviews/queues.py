@@ -13,10 +13,10 @@ from typing import Any
 from django.db.models import Count, Min, Q
 
 from marlin.kernel import clock
-from reviews.models import AwaitingReview, ReviewAssignmentView, ReviewerLoad, ReviewReason
+from reviews.models import AwaitingReview, ReviewAssignment, ReviewerLoad, ReviewReason
 from tasks.domain.review_round import AssignmentStatus
 from tasks.domain.task import TaskStatus
-from tasks.models import ProjectView, SubmissionView, TaskView
+from tasks.models import Project, Submission, Task
 
 
 def _age(now: datetime, since: datetime | None) -> int | None:
@@ -26,17 +26,15 @@ def _age(now: datetime, since: datetime | None) -> int | None:
 def queue_overview() -> dict[str, Any]:
     now = clock.now()
     day_ago = now - timedelta(hours=24)
-    projects = {p.id: _project_entry(p) for p in ProjectView.objects.order_by("name", "id")}
+    projects = {p.id: _project_entry(p) for p in Project.objects.order_by("name", "id")}
 
-    for row in TaskView.objects.values("project_id", "status").annotate(
-        n=Count("pk"), since=Min("updated_at")
-    ):
+    for row in Task.objects.values("project_id", "status").annotate(n=Count("pk"), since=Min("updated_at")):
         projects[row["project_id"]]["tasks"][row["status"]] = {
             "count": row["n"],
             "oldest_seconds": _age(now, row["since"]),
         }
 
-    pending = ReviewAssignmentView.objects.filter(status=AssignmentStatus.PENDING)
+    pending = ReviewAssignment.objects.filter(status=AssignmentStatus.PENDING)
     for row in pending.values("task__project_id", "layer").annotate(n=Count("pk"), since=Min("assigned_at")):
         layer = _layer(projects[row["task__project_id"]], row["layer"])
         layer["assigned"], layer["oldest_assigned_seconds"] = row["n"], _age(now, row["since"])
@@ -46,7 +44,7 @@ def queue_overview() -> dict[str, Any]:
         layer = _layer(projects[row["task__project_id"]], row["layer"])
         layer["unassigned"], layer["oldest_unassigned_seconds"] = row["n"], _age(now, row["since"])
 
-    overdue_claims = TaskView.objects.filter(status=TaskStatus.CLAIMED, claim_expires_at__lt=now)
+    overdue_claims = Task.objects.filter(status=TaskStatus.CLAIMED, claim_expires_at__lt=now)
     for row in overdue_claims.values("project_id").annotate(n=Count("pk")):
         projects[row["project_id"]]["overdue_claims"] = row["n"]
     for row in pending.filter(due_at__lt=now).values("task__project_id").annotate(n=Count("pk")):
@@ -59,7 +57,7 @@ def queue_overview() -> dict[str, Any]:
     return {"generated_at": now, "projects": list(projects.values()), "reviewers": _reviewers()}
 
 
-def _project_entry(project: ProjectView) -> dict[str, Any]:
+def _project_entry(project: Project) -> dict[str, Any]:
     return {
         "id": project.id,
         "name": project.name,
@@ -95,19 +93,19 @@ def _layer(entry: dict[str, Any], layer: int) -> dict[str, Any]:
 
 
 def _throughput(projects: dict[Any, dict[str, Any]], since: datetime) -> None:
-    submitted = SubmissionView.objects.filter(submitted_at__gte=since)
+    submitted = Submission.objects.filter(submitted_at__gte=since)
     for row in submitted.values("task__project_id").annotate(n=Count("pk")):
         projects[row["task__project_id"]]["throughput_24h"]["submitted"] = row["n"]
-    finished = TaskView.objects.filter(finished_at__gte=since)
+    finished = Task.objects.filter(finished_at__gte=since)
     for row in finished.values("project_id", "status").annotate(n=Count("pk")):
         projects[row["project_id"]]["throughput_24h"][row["status"]] = row["n"]
-    changes = ReviewAssignmentView.objects.filter(decided_at__gte=since, decision="request_changes")
+    changes = ReviewAssignment.objects.filter(decided_at__gte=since, decision="request_changes")
     for row in changes.values("task__project_id").annotate(n=Count("pk")):
         projects[row["task__project_id"]]["throughput_24h"]["changes_requested"] = row["n"]
 
 
 def _quality(projects: dict[Any, dict[str, Any]]) -> None:
-    decided = TaskView.objects.filter(status__in=[TaskStatus.APPROVED, TaskStatus.REJECTED])
+    decided = Task.objects.filter(status__in=[TaskStatus.APPROVED, TaskStatus.REJECTED])
     rates = decided.values("project_id").annotate(
         decided=Count("pk"),
         first_pass=Count("pk", filter=Q(status=TaskStatus.APPROVED, revisions=0)),

@@ -12,8 +12,8 @@ from django.db.models import Exists, F, OuterRef, QuerySet
 from marlin.kernel.errors import NotFound
 from marlin.kernel.roles import Role, has_role
 from people.models import PersonSkill, User
-from reviews.models import ReviewAssignmentView, ReviewerLoad
-from tasks.models import ProjectRequiredSkill, SubmissionView
+from reviews.models import ReviewAssignment, ReviewerLoad
+from tasks.models import ProjectRequiredSkill, Submission
 
 
 def eligible_reviewers(*, project_id: UUID, layer: int, exclude: Iterable[int]) -> QuerySet[User]:
@@ -35,8 +35,8 @@ def loads_with_room(reviewers: QuerySet[User]) -> QuerySet[ReviewerLoad]:
     )
 
 
-def assignments_visible_to(user: Any) -> QuerySet[ReviewAssignmentView]:
-    query = ReviewAssignmentView.objects.all()
+def assignments_visible_to(user: Any) -> QuerySet[ReviewAssignment]:
+    query = ReviewAssignment.objects.all()
     if has_role(user, Role.OPS):
         return query
     if has_role(user, Role.REVIEWER):
@@ -44,7 +44,7 @@ def assignments_visible_to(user: Any) -> QuerySet[ReviewAssignmentView]:
     return query.none()
 
 
-def assignment_for(user: Any, assignment_id: UUID) -> ReviewAssignmentView:
+def assignment_for(user: Any, assignment_id: UUID) -> ReviewAssignment:
     # The detail shows the task and its project's criteria: fetch them with it (the list does not).
     assignment = assignments_visible_to(user).select_related("task__project").filter(pk=assignment_id).first()
     if assignment is None:
@@ -52,11 +52,11 @@ def assignment_for(user: Any, assignment_id: UUID) -> ReviewAssignmentView:
     return assignment
 
 
-def review_context(assignment: ReviewAssignmentView) -> dict[str, Any]:
+def review_context(assignment: ReviewAssignment) -> dict[str, Any]:
     """What the reviewer sees: the submission under review, earlier versions, earlier rounds."""
-    submissions = list(SubmissionView.objects.filter(task_id=assignment.task_id).order_by("version"))
+    submissions = list(Submission.objects.filter(task_id=assignment.task_id).order_by("version"))
     earlier_rounds = (
-        ReviewAssignmentView.objects.filter(task_id=assignment.task_id, status="decided")
+        ReviewAssignment.objects.filter(task_id=assignment.task_id, status="decided")
         .exclude(pk=assignment.pk)
         .order_by("decided_at")
     )

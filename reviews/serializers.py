@@ -9,14 +9,14 @@ from rest_framework import serializers
 from marlin.api.serializers import StrictCharField, StrictInput
 from people.pseudonyms import contributor_pseudonym
 from reviews.domain import MAX_FEEDBACK, MAX_REASONS
-from reviews.models import ReviewAssignmentView
+from reviews.models import ReviewAssignment
 from tasks.domain.review_round import Decision
 from tasks.serializers import SubmissionOutput
 
 
 class AssignmentOutput(serializers.ModelSerializer):
     class Meta:
-        model = ReviewAssignmentView
+        model = ReviewAssignment
         fields = [
             "id",
             "task",
@@ -55,7 +55,7 @@ class EarlierRoundOutput(serializers.ModelSerializer):
     """An earlier review of this task: what was decided and why (not by whom)."""
 
     class Meta:
-        model = ReviewAssignmentView
+        model = ReviewAssignment
         fields = ["layer", "submission_version", "decision", "feedback", "reasons", "decided_at"]
 
 
@@ -79,19 +79,19 @@ class AssignmentDetailOutput(AssignmentOutput):
     def _submission(self, submission: Any) -> Any:
         return SubmissionOutput(submission, context=self.context).data if submission else None
 
-    def get_task_detail(self, obj: ReviewAssignmentView) -> Any:
+    def get_task_detail(self, obj: ReviewAssignment) -> Any:
         return ReviewTaskOutput(obj.task).data
 
-    def get_criteria(self, obj: ReviewAssignmentView) -> list[str]:
+    def get_criteria(self, obj: ReviewAssignment) -> list[str]:
         return list(self.context["review"]["criteria"])
 
-    def get_submission(self, obj: ReviewAssignmentView) -> Any:
+    def get_submission(self, obj: ReviewAssignment) -> Any:
         return self._submission(self.context["review"]["submission"])
 
-    def get_earlier_submissions(self, obj: ReviewAssignmentView) -> Any:
+    def get_earlier_submissions(self, obj: ReviewAssignment) -> Any:
         return [self._submission(s) for s in self.context["review"]["earlier_submissions"]]
 
-    def get_earlier_rounds(self, obj: ReviewAssignmentView) -> Any:
+    def get_earlier_rounds(self, obj: ReviewAssignment) -> Any:
         return EarlierRoundOutput(self.context["review"]["earlier_rounds"], many=True).data
 
 

@@ -1,17 +1,17 @@
 from django.contrib import admin
 
 from marlin.admin import ReadOnlyAdmin
-from tasks.models import ProjectView, TaskView
+from tasks.models import Project, Task
 
 
-@admin.register(ProjectView)
+@admin.register(Project)
 class ProjectAdmin(ReadOnlyAdmin):
     list_display = ["name", "status", "rate", "currency", "review_layers", "updated_at"]
     list_filter = ["status"]
     search_fields = ["name"]
 
 
-@admin.register(TaskView)
+@admin.register(Task)
 class TaskAdmin(ReadOnlyAdmin):
     list_display = ["external_id", "project", "status", "layer", "contributor", "priority", "updated_at"]
     list_filter = ["status", "project"]

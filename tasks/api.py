@@ -19,7 +19,7 @@ from marlin.api.permissions import IsContributor, IsOps, ReadAnyWriteOps
 from marlin.api.serializers import validated
 from marlin.kernel.errors import InvalidInput
 from tasks import commands, importing, selectors
-from tasks.models import TaskView
+from tasks.models import Task
 from tasks.serializers import (
     TASK_STATUSES,
     ClaimInput,
@@ -130,7 +130,7 @@ class TaskFilter(django_filters.FilterSet):
     layer = django_filters.TypedChoiceFilter(choices=[(n, str(n)) for n in range(1, 6)], coerce=int)
 
     class Meta:
-        model = TaskView
+        model = Task
         fields = ["project", "status", "layer"]
 
 
@@ -245,5 +245,5 @@ class TaskReverseApprovalApi(CommandApiView):
         return Response(_task_data(task, request.user))
 
 
-def _task_data(task: TaskView, viewer: Any) -> dict[str, Any]:
+def _task_data(task: Task, viewer: Any) -> dict[str, Any]:
     return task_serializer(viewer)(task, context={"viewer": viewer}).data

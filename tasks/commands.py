@@ -22,54 +22,54 @@ from tasks.domain.events import task_stream
 from tasks.domain.judgment import clean_judgment
 from tasks.domain.project import ProjectState, project_stream
 from tasks.domain.task import TaskState, TaskStatus
-from tasks.models import ProjectView, TaskView
+from tasks.models import Project, Task
 from tasks.selectors import claimable_tasks, load_task, project_policy
 
 # --- projects ----------------------------------------------------------------------------------------
 
 
-def project_create(*, actor_id: int | None, fields: Mapping[str, Any]) -> ProjectView:
+def project_create(*, actor_id: int | None, fields: Mapping[str, Any]) -> Project:
     project_id = uuid.uuid4()
     with command_transaction(actor_id=actor_id) as uow:
         events = project_domain.decide_create(ProjectState(), project_id=project_id, raw=fields)
         uow.append(project_stream(project_id), 0, events)
-    return ProjectView.objects.get(pk=project_id)
+    return Project.objects.get(pk=project_id)
 
 
-def project_update(*, actor_id: int | None, project_id: UUID, fields: Mapping[str, Any]) -> ProjectView:
+def project_update(*, actor_id: int | None, project_id: UUID, fields: Mapping[str, Any]) -> Project:
     return _project_command(
         actor_id, project_id, lambda state: project_domain.decide_update(state, raw=fields)
     )
 
 
-def project_pause(*, actor_id: int | None, project_id: UUID) -> ProjectView:
+def project_pause(*, actor_id: int | None, project_id: UUID) -> Project:
     return _project_command(actor_id, project_id, project_domain.decide_pause)
 
 
-def project_resume(*, actor_id: int | None, project_id: UUID) -> ProjectView:
+def project_resume(*, actor_id: int | None, project_id: UUID) -> Project:
     return _project_command(actor_id, project_id, project_domain.decide_resume)
 
 
-def project_archive(*, actor_id: int | None, project_id: UUID) -> ProjectView:
+def project_archive(*, actor_id: int | None, project_id: UUID) -> Project:
     return _project_command(actor_id, project_id, project_domain.decide_archive)
 
 
 def _project_command(
     actor_id: int | None, project_id: UUID, decide: Callable[[ProjectState], list[DomainEvent]]
-) -> ProjectView:
+) -> Project:
     stream = project_stream(project_id)
     with command_transaction(actor_id=actor_id) as uow:
         state, version = load_aggregate(stream, project_domain.evolve, ProjectState())
         events = decide(state)
         if events:
             uow.append(stream, version, events)
-    return ProjectView.objects.get(pk=project_id)
+    return Project.objects.get(pk=project_id)
 
 
 # --- tasks -------------------------------------------------------------------------------------------
 
 
-def task_claim(*, contributor_id: int, project_id: UUID | None = None) -> TaskView | None:
+def task_claim(*, contributor_id: int, project_id: UUID | None = None) -> Task | None:
     """Claim the next open task the contributor qualifies for; None when there is none.
 
     On PostgreSQL the open queue is read ``FOR UPDATE SKIP LOCKED``: concurrent claimers take
@@ -80,7 +80,7 @@ def task_claim(*, contributor_id: int, project_id: UUID | None = None) -> TaskVi
         contributor = User.objects.select_for_update().get(pk=contributor_id)
         task_domain.check_may_claim(
             active=contributor.active,
-            holds_claim=TaskView.objects.filter(
+            holds_claim=Task.objects.filter(
                 contributor_id=contributor_id, status=TaskStatus.CLAIMED
             ).exists(),
         )
@@ -100,23 +100,23 @@ def task_claim(*, contributor_id: int, project_id: UUID | None = None) -> TaskVi
         )
         uow.append(task_stream(candidate.id), version, events)
         claimed_id = candidate.id
-    return TaskView.objects.get(pk=claimed_id)
+    return Task.objects.get(pk=claimed_id)
 
 
-def task_release(*, contributor_id: int, task_id: UUID, reason: str = "released") -> TaskView:
+def task_release(*, contributor_id: int, task_id: UUID, reason: str = "released") -> Task:
     _task_command(
         task_id,
         lambda state: task_domain.decide_release(state, contributor_id=contributor_id, reason=reason),
         actor_id=contributor_id,
     )
-    return TaskView.objects.get(pk=task_id)
+    return Task.objects.get(pk=task_id)
 
 
 def task_expire_claim(*, task_id: UUID) -> None:
     _task_command(task_id, lambda state: task_domain.decide_expire_claim(state, now=clock.now()))
 
 
-def task_submit(*, contributor_id: int, task_id: UUID, judgment: Mapping[str, Any]) -> TaskView:
+def task_submit(*, contributor_id: int, task_id: UUID, judgment: Mapping[str, Any]) -> Task:
     """Submit a judgment, or a revision after changes were requested.
 
     The judgment arrives as the client sent it: it is checked against the project's criteria as
@@ -133,20 +133,20 @@ def task_submit(*, contributor_id: int, task_id: UUID, judgment: Mapping[str, An
         )
 
     _task_command(task_id, decide, actor_id=contributor_id)
-    return TaskView.objects.get(pk=task_id)
+    return Task.objects.get(pk=task_id)
 
 
-def task_reverse_approval(*, actor_id: int | None, task_id: UUID, reason: str) -> TaskView:
+def task_reverse_approval(*, actor_id: int | None, task_id: UUID, reason: str) -> Task:
     """Reverse a wrong approval; the payouts reactor then adds the reversal entry."""
     _task_command(
         task_id, lambda state: task_domain.decide_reverse_approval(state, reason=reason), actor_id=actor_id
     )
-    return TaskView.objects.get(pk=task_id)
+    return Task.objects.get(pk=task_id)
 
 
-def task_cancel(*, actor_id: int | None, task_id: UUID, reason: str) -> TaskView:
+def task_cancel(*, actor_id: int | None, task_id: UUID, reason: str) -> Task:
     _task_command(task_id, lambda state: task_domain.decide_cancel(state, reason=reason), actor_id=actor_id)
-    return TaskView.objects.get(pk=task_id)
+    return Task.objects.get(pk=task_id)
 
 
 def _task_command(

@@ -23,7 +23,7 @@ from marlin.kernel.errors import ConcurrencyConflict, Conflict, InvalidInput
 from tasks.domain.events import task_stream
 from tasks.domain.rows import ROW_FIELDS, TaskRow, clean_task_row
 from tasks.domain.task import TaskState, decide_import, task_id_for
-from tasks.models import TaskView
+from tasks.models import Task
 from tasks.selectors import project_policy
 
 CHUNK_SIZE = 500
@@ -178,7 +178,7 @@ def _import_chunk(
             with command_transaction(actor_id=actor_id) as uow:
                 policy = project_policy(project_id)
                 ids = [task_id for task_id, _ in chunk]
-                existing = set(TaskView.objects.filter(pk__in=ids).values_list("pk", flat=True))
+                existing = set(Task.objects.filter(pk__in=ids).values_list("pk", flat=True))
                 appends = [
                     (
                         task_stream(task_id),

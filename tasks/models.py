@@ -9,7 +9,7 @@ from django.db import models
 from marlin.fields import LargeTextField
 
 
-class ProjectView(models.Model):
+class Project(models.Model):
     id = models.UUIDField(primary_key=True)
     name = models.CharField(max_length=200)
     instructions = models.TextField(blank=True)
@@ -35,16 +35,16 @@ class ProjectView(models.Model):
 
 class ProjectRequiredSkill(models.Model):
     pk = models.CompositePrimaryKey("project_id", "skill")
-    project = models.ForeignKey(ProjectView, on_delete=models.CASCADE, related_name="skill_rows")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="skill_rows")
     skill = models.CharField(max_length=40)
 
     def __str__(self) -> str:
         return f"{self.project_id}:{self.skill}"
 
 
-class SubmissionView(models.Model):
+class Submission(models.Model):
     id = models.UUIDField(primary_key=True)
-    task = models.ForeignKey("TaskView", on_delete=models.CASCADE, related_name="submissions")
+    task = models.ForeignKey("Task", on_delete=models.CASCADE, related_name="submissions")
     contributor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     version = models.PositiveSmallIntegerField()
     preference = models.CharField(max_length=3)
@@ -63,9 +63,9 @@ class SubmissionView(models.Model):
         return f"{self.task_id} v{self.version}"
 
 
-class TaskView(models.Model):
+class Task(models.Model):
     id = models.UUIDField(primary_key=True)
-    project = models.ForeignKey(ProjectView, on_delete=models.PROTECT, related_name="tasks")
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="tasks")
     external_id = models.CharField(max_length=200)
     status = models.CharField(max_length=20)
     layer = models.PositiveSmallIntegerField(null=True)
@@ -82,9 +82,7 @@ class TaskView(models.Model):
     priority = models.IntegerField(default=0)
     rate = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3)
-    current_submission = models.ForeignKey(
-        SubmissionView, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    current_submission = models.ForeignKey(Submission, on_delete=models.SET_NULL, null=True, related_name="+")
     claimed_at = models.DateTimeField(null=True)
     claim_expires_at = models.DateTimeField(null=True)
     revisions = models.PositiveSmallIntegerField(default=0, help_text="Requests for changes so far.")
@@ -118,7 +116,7 @@ class TaskReviewer(models.Model):
     """
 
     assignment_id = models.UUIDField(primary_key=True)
-    task = models.ForeignKey(TaskView, on_delete=models.CASCADE, related_name="+")
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="+")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided = models.BooleanField(default=False)
 

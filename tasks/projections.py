@@ -37,10 +37,10 @@ from tasks.domain.review_round import (
     TaskEnteredLayer,
 )
 from tasks.domain.task import TaskStatus
-from tasks.models import ProjectRequiredSkill, ProjectView, SubmissionView, TaskReviewer, TaskView
+from tasks.models import Project, ProjectRequiredSkill, Submission, Task, TaskReviewer
 
 tasks_projector = projections.register(
-    projections.Projector("tasks", tables=[ProjectView, ProjectRequiredSkill, SubmissionView, TaskView])
+    projections.Projector("tasks", tables=[Project, ProjectRequiredSkill, Submission, Task])
 )
 on = tasks_projector.on
 
@@ -55,7 +55,7 @@ def _set_required_skills(project_id: Any, skills: Any) -> None:
 @on(ProjectCreated)
 def _project_created(event: ProjectCreated, recorded: RecordedEvent) -> None:
     s = event.settings
-    ProjectView.objects.create(
+    Project.objects.create(
         id=event.project_id,
         name=s.name,
         instructions=s.instructions,
@@ -80,7 +80,7 @@ def _project_updated(event: ProjectUpdated, recorded: RecordedEvent) -> None:
     changes = {
         k: list(v) if isinstance(v, tuple) else v for k, v in settings_from_json(event.changes).items()
     }
-    ProjectView.objects.filter(pk=event.project_id).update(**changes, updated_at=recorded.recorded_at)
+    Project.objects.filter(pk=event.project_id).update(**changes, updated_at=recorded.recorded_at)
     if "required_skills" in changes:
         _set_required_skills(event.project_id, changes["required_skills"])
 
@@ -92,16 +92,16 @@ def _project_status(event: Any, recorded: RecordedEvent) -> None:
         ProjectResumed: ProjectStatus.ACTIVE,
         ProjectArchived: ProjectStatus.ARCHIVED,
     }[type(event)]
-    ProjectView.objects.filter(pk=event.project_id).update(status=status, updated_at=recorded.recorded_at)
+    Project.objects.filter(pk=event.project_id).update(status=status, updated_at=recorded.recorded_at)
 
 
 @tasks_projector.on_many(TaskImported)
 def _tasks_imported(run: Sequence[tuple[TaskImported, RecordedEvent]]) -> None:
-    TaskView.objects.bulk_create([_imported_task(event, recorded) for event, recorded in run], batch_size=500)
+    Task.objects.bulk_create([_imported_task(event, recorded) for event, recorded in run], batch_size=500)
 
 
-def _imported_task(event: TaskImported, recorded: RecordedEvent) -> TaskView:
-    return TaskView(
+def _imported_task(event: TaskImported, recorded: RecordedEvent) -> Task:
+    return Task(
         id=event.task_id,
         project_id=event.project_id,
         external_id=event.external_id,
@@ -123,7 +123,7 @@ def _imported_task(event: TaskImported, recorded: RecordedEvent) -> TaskView:
 
 
 def _task(task_id: Any, recorded: RecordedEvent, **fields: Any) -> None:
-    TaskView.objects.filter(pk=task_id).update(**fields, updated_at=recorded.recorded_at)
+    Task.objects.filter(pk=task_id).update(**fields, updated_at=recorded.recorded_at)
 
 
 @on(TaskClaimed)
@@ -152,7 +152,7 @@ def _claim_ended(event: TaskReleased | ClaimExpired, recorded: RecordedEvent) ->
 
 @on(JudgmentSubmitted)
 def _submitted(event: JudgmentSubmitted, recorded: RecordedEvent) -> None:
-    SubmissionView.objects.create(
+    Submission.objects.create(
         id=event.submission_id,
         task_id=event.task_id,
         contributor_id=event.contributor_id,

@@ -21,7 +21,7 @@ from tasks.domain import task as task_domain
 from tasks.domain.events import task_stream
 from tasks.domain.project import ProjectStatus
 from tasks.domain.task import ProjectPolicy, TaskState, TaskStatus
-from tasks.models import ProjectRequiredSkill, ProjectView, SubmissionView, TaskReviewer, TaskView
+from tasks.models import Project, ProjectRequiredSkill, Submission, Task, TaskReviewer
 
 # --- what commands decide on (this app's and the reviews app's) ----------------------------------------
 
@@ -33,7 +33,7 @@ def load_task(task_id: UUID) -> tuple[TaskState, int]:
 
 def project_policy(project_id: UUID) -> ProjectPolicy:
     """The project's current settings, as the task and review rules need them."""
-    project = ProjectView.objects.filter(pk=project_id).first()
+    project = Project.objects.filter(pk=project_id).first()
     if project is None:
         raise NotFound("no such project")
     return ProjectPolicy(
@@ -53,21 +53,21 @@ def project_policy(project_id: UUID) -> ProjectPolicy:
 # --- projects ----------------------------------------------------------------------------------------
 
 
-def _qualified_projects(skills: list[str]) -> QuerySet[ProjectView]:
+def _qualified_projects(skills: list[str]) -> QuerySet[Project]:
     """Projects none of whose required skills the person lacks."""
     missing_skill = ProjectRequiredSkill.objects.filter(project=OuterRef("pk")).exclude(skill__in=skills)
-    return ProjectView.objects.filter(~Exists(missing_skill))
+    return Project.objects.filter(~Exists(missing_skill))
 
 
-def projects_visible_to(user: Any) -> QuerySet[ProjectView]:
+def projects_visible_to(user: Any) -> QuerySet[Project]:
     if has_role(user, Role.OPS):
-        return ProjectView.objects.all()
+        return Project.objects.all()
     if not (has_role(user, Role.CONTRIBUTOR) or has_role(user, Role.REVIEWER)):
-        return ProjectView.objects.none()
+        return Project.objects.none()
     return _qualified_projects(list(user.skills or [])).filter(status=ProjectStatus.ACTIVE)
 
 
-def project_for(user: Any, project_id: UUID) -> ProjectView:
+def project_for(user: Any, project_id: UUID) -> Project:
     project = projects_visible_to(user).filter(pk=project_id).first()
     if project is None:
         raise NotFound("no such project")
@@ -77,18 +77,18 @@ def project_for(user: Any, project_id: UUID) -> ProjectView:
 # --- tasks -------------------------------------------------------------------------------------------
 
 
-def claimable_tasks(contributor: Any, *, project_id: UUID | None = None) -> QuerySet[TaskView]:
+def claimable_tasks(contributor: Any, *, project_id: UUID | None = None) -> QuerySet[Task]:
     """The open queue for one contributor: active projects they qualify for, best first."""
     projects = _qualified_projects(list(contributor.skills or [])).filter(status=ProjectStatus.ACTIVE)
     if project_id is not None:
         projects = projects.filter(pk=project_id)
-    return TaskView.objects.filter(status=TaskStatus.OPEN, project__in=projects.values("pk")).order_by(
+    return Task.objects.filter(status=TaskStatus.OPEN, project__in=projects.values("pk")).order_by(
         "-priority", "created_at", "import_row", "id"
     )
 
 
 def _visibility(user: Any) -> Q | None:
-    """None: everything. Otherwise the condition on TaskView rows the user may see."""
+    """None: everything. Otherwise the condition on Task rows the user may see."""
     if has_role(user, Role.OPS):
         return None
     visible = Q(pk__in=[])
@@ -99,22 +99,22 @@ def _visibility(user: Any) -> Q | None:
     return visible
 
 
-def tasks_visible_to(user: Any) -> QuerySet[TaskView]:
-    query = TaskView.objects.select_related("current_submission")
+def tasks_visible_to(user: Any) -> QuerySet[Task]:
+    query = Task.objects.select_related("current_submission")
     condition = _visibility(user)
     return query if condition is None else query.filter(condition)
 
 
-def task_for(user: Any, task_id: UUID) -> TaskView:
+def task_for(user: Any, task_id: UUID) -> Task:
     task = tasks_visible_to(user).filter(pk=task_id).first()
     if task is None:
         raise NotFound("no such task")
     return task
 
 
-def submissions_for(user: Any, task_id: UUID) -> QuerySet[SubmissionView]:
+def submissions_for(user: Any, task_id: UUID) -> QuerySet[Submission]:
     task = task_for(user, task_id)
-    return SubmissionView.objects.filter(task_id=task.id).order_by("version")
+    return Submission.objects.filter(task_id=task.id).order_by("version")
 
 
 HIDDEN_FROM_WORKERS = frozenset({"model_a", "model_b"})

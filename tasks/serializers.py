@@ -11,7 +11,7 @@ from marlin.kernel.roles import Role, has_role
 from people.pseudonyms import contributor_pseudonym
 from tasks.domain.judgment import MAX_RATIONALE, PREFERENCES
 from tasks.domain.task import TaskStatus
-from tasks.models import ProjectView, SubmissionView, TaskView
+from tasks.models import Project, Submission, Task
 
 # --- projects ----------------------------------------------------------------------------------------
 
@@ -42,7 +42,7 @@ class ProjectUpdateInput(ProjectSettingsInput):
 
 class ProjectOutput(serializers.ModelSerializer):
     class Meta:
-        model = ProjectView
+        model = Project
         fields = [
             "id",
             "name",
@@ -66,7 +66,7 @@ class ProjectPublicOutput(serializers.ModelSerializer):
     """What contributors and reviewers see of a project they may work on."""
 
     class Meta:
-        model = ProjectView
+        model = Project
         fields = ["id", "name", "instructions", "rate", "currency", "criteria", "required_skills", "status"]
 
 
@@ -74,7 +74,7 @@ def project_serializer(viewer: Any) -> type[serializers.ModelSerializer]:
     return ProjectOutput if has_role(viewer, Role.OPS) else ProjectPublicOutput
 
 
-def project_output(project: ProjectView, viewer: Any) -> dict[str, Any]:
+def project_output(project: Project, viewer: Any) -> dict[str, Any]:
     return project_serializer(viewer)(project).data
 
 
@@ -102,7 +102,7 @@ class SubmissionOutput(_SeesContributor, serializers.ModelSerializer):
     contributor_pseudonym = serializers.SerializerMethodField()
 
     class Meta:
-        model = SubmissionView
+        model = Submission
         fields = [
             "id",
             "task",
@@ -118,10 +118,10 @@ class SubmissionOutput(_SeesContributor, serializers.ModelSerializer):
             "submitted_at",
         ]
 
-    def get_contributor(self, obj: SubmissionView) -> int | None:
+    def get_contributor(self, obj: Submission) -> int | None:
         return self._contributor_id(obj)
 
-    def get_contributor_pseudonym(self, obj: SubmissionView) -> str | None:
+    def get_contributor_pseudonym(self, obj: Submission) -> str | None:
         return contributor_pseudonym(obj.contributor_id)
 
 
@@ -131,7 +131,7 @@ class TaskOutput(_SeesContributor, serializers.ModelSerializer):
     current_submission = serializers.SerializerMethodField()
 
     class Meta:
-        model = TaskView
+        model = Task
         fields = [
             "id",
             "project",
@@ -154,13 +154,13 @@ class TaskOutput(_SeesContributor, serializers.ModelSerializer):
             "updated_at",
         ]
 
-    def get_contributor(self, obj: TaskView) -> int | None:
+    def get_contributor(self, obj: Task) -> int | None:
         return self._contributor_id(obj)
 
-    def get_contributor_pseudonym(self, obj: TaskView) -> str | None:
+    def get_contributor_pseudonym(self, obj: Task) -> str | None:
         return contributor_pseudonym(obj.contributor_id)
 
-    def get_current_submission(self, obj: TaskView) -> dict[str, Any] | None:
+    def get_current_submission(self, obj: Task) -> dict[str, Any] | None:
         if obj.current_submission is None:
             return None
         return SubmissionOutput(obj.current_submission, context=self.context).data

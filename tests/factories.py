@@ -11,11 +11,11 @@ from rest_framework.test import APIClient
 
 from people.commands import person_register
 from people.models import User
-from reviews.models import ReviewAssignmentView
+from reviews.models import ReviewAssignment
 from tasks.commands import project_create, task_claim, task_submit
 from tasks.domain.task import task_id_for
 from tasks.importing import task_import
-from tasks.models import ProjectView
+from tasks.models import Project
 from tests.judgments import RATIONALE, judgment
 
 __all__ = ["RATIONALE", "judgment"]
@@ -50,7 +50,7 @@ def client_for(user: Any) -> APIClient:
     return client
 
 
-def make_project(**fields: Any) -> ProjectView:
+def make_project(**fields: Any) -> Project:
     fields.setdefault("name", f"Project {next(_serial)}")
     return project_create(actor_id=None, fields=fields)
 
@@ -67,15 +67,13 @@ def task_row(external_id: str, **fields: Any) -> dict[str, Any]:
     }
 
 
-def import_tasks(project: ProjectView, n: int, *, prefix: str = "t", **fields: Any) -> list[UUID]:
+def import_tasks(project: Project, n: int, *, prefix: str = "t", **fields: Any) -> list[UUID]:
     rows = [(i, task_row(f"{prefix}{i}", **fields)) for i in range(1, n + 1)]
     task_import(actor_id=None, project_id=project.id, rows=rows)
     return [task_id_for(project.id, f"{prefix}{i}") for i in range(1, n + 1)]
 
 
-def submitted_task(
-    project: ProjectView, contributor: User | None = None, **overrides: Any
-) -> tuple[UUID, User]:
+def submitted_task(project: Project, contributor: User | None = None, **overrides: Any) -> tuple[UUID, User]:
     """A contributor claims the next task of ``project`` and submits a judgment on it."""
 
     contributor = contributor or make_user("contributor")
@@ -86,4 +84,4 @@ def submitted_task(
 
 
 def pending_review(task_id: UUID) -> Any:
-    return ReviewAssignmentView.objects.filter(task_id=task_id, status="pending").first()
+    return ReviewAssignment.objects.filter(task_id=task_id, status="pending").first()

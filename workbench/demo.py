@@ -17,10 +17,10 @@ from payments.periods import period_of
 from people.commands import person_register
 from people.models import User
 from reviews.commands import review_decide
-from reviews.models import ReviewAssignmentView
+from reviews.models import ReviewAssignment
 from tasks.commands import project_create, task_claim, task_submit
 from tasks.importing import rows_from_file, task_import
-from tasks.models import ProjectView, SubmissionView
+from tasks.models import Project, Submission
 
 DEMO_PASSWORD = "marlin-demo-2026"
 ADMIN_USERNAME = "admin"
@@ -95,7 +95,7 @@ def _seed_people() -> Iterator[str]:
 
 def _seed_project() -> Iterator[str]:
     admin = User.objects.get(username=ADMIN_USERNAME)
-    project = ProjectView.objects.filter(name=DEMO_PROJECT).first()
+    project = Project.objects.filter(name=DEMO_PROJECT).first()
     if project is None:
         project = project_create(
             actor_id=admin.pk,
@@ -118,7 +118,7 @@ def _seed_project() -> Iterator[str]:
 def _seed_work_in_review(project_id: Any) -> Iterator[str]:
     """Some work in flight, the first time only: a claim, a submission waiting at layer 1, and
     one approved at layer 1 waiting at layer 2."""
-    if SubmissionView.objects.filter(task__project_id=project_id).exists():
+    if Submission.objects.filter(task__project_id=project_id).exists():
         yield "work in review exists"
         return
     people = {u.username: u for u in User.objects.filter(username__in=["alice", "bob", "carol"])}
@@ -129,9 +129,7 @@ def _seed_work_in_review(project_id: Any) -> Iterator[str]:
                 contributor_id=people[username].pk, task_id=task.id, judgment=_demo_judgment(task.project)
             )
     reactors.pump_all()  # route now, whether or not a worker is running
-    bob_review = ReviewAssignmentView.objects.filter(
-        task__contributor=people["bob"], status="pending"
-    ).first()
+    bob_review = ReviewAssignment.objects.filter(task__contributor=people["bob"], status="pending").first()
     if bob_review is not None:
         review_decide(reviewer_id=bob_review.reviewer_id, assignment_id=bob_review.id, decision="approve")
         reactors.pump_all()
@@ -180,7 +178,7 @@ def _approve_a_task(project_id: Any, contributor: User) -> None:
     task_submit(contributor_id=contributor.pk, task_id=task.id, judgment=_demo_judgment(task.project))
     while True:
         reactors.pump_all()
-        review = ReviewAssignmentView.objects.filter(task_id=task.id, status="pending").first()
+        review = ReviewAssignment.objects.filter(task_id=task.id, status="pending").first()
         if review is None:
             break
         review_decide(

@@ -30,7 +30,7 @@ from people.commands import person_register, person_update
 from people.models import User
 from reviews.commands import review_decide
 from reviews.jobs import expire_overdue_reviews_job
-from reviews.models import ReviewAssignmentView
+from reviews.models import ReviewAssignment
 from tasks.commands import (
     project_create,
     task_cancel,
@@ -41,7 +41,7 @@ from tasks.commands import (
 )
 from tasks.importing import task_import
 from tasks.jobs import expire_stale_claims_job
-from tasks.models import TaskView
+from tasks.models import Task
 
 PASSWORD = "simulated-passphrase"
 
@@ -161,7 +161,7 @@ class Simulation:
 
     def _contributors_work(self) -> None:
         for person in self.people:
-            held = TaskView.objects.filter(
+            held = Task.objects.filter(
                 contributor_id=person.pk, status__in=["claimed", "changes_requested"]
             ).first()
             if held is None:
@@ -213,7 +213,7 @@ class Simulation:
         return body
 
     def _reviewers_work(self) -> None:
-        pending = ReviewAssignmentView.objects.filter(status="pending", reviewer_id__in=self.reviewer_ids)
+        pending = ReviewAssignment.objects.filter(status="pending", reviewer_id__in=self.reviewer_ids)
         for review in list(pending):
             roll = self.random.random()
             if roll < 0.12:
@@ -248,14 +248,14 @@ class Simulation:
     def _ops_work(self) -> None:
         roll = self.random.random()
         if roll < 0.03:
-            task = TaskView.objects.filter(project=self.project, status="open").order_by("?").first()
+            task = Task.objects.filter(project=self.project, status="open").order_by("?").first()
             if task is not None:
                 self.tally.attempt(
                     "cancel",
                     lambda: task_cancel(actor_id=self.ops.pk, task_id=task.id, reason="duplicate prompt"),
                 )
         elif roll < 0.07:
-            task = TaskView.objects.filter(project=self.project, status="approved").order_by("?").first()
+            task = Task.objects.filter(project=self.project, status="approved").order_by("?").first()
             if task is not None:
                 self.tally.attempt(
                     "reverse approval",
@@ -277,7 +277,7 @@ class Simulation:
 
     def _all_final(self) -> bool:
         return (
-            not TaskView.objects.filter(project=self.project)
+            not Task.objects.filter(project=self.project)
             .exclude(status__in=["approved", "rejected", "cancelled"])
             .exists()
         )
@@ -305,11 +305,11 @@ class Simulation:
         ]
         lines.append("done: " + _counts(self.tally.done))
         lines.append("refused (as the rules say): " + _counts(self.tally.refused))
-        statuses = Counter(TaskView.objects.filter(project=self.project).values_list("status", flat=True))
+        statuses = Counter(Task.objects.filter(project=self.project).values_list("status", flat=True))
         lines.append("tasks: " + _counts(statuses))
         reviews = Counter(
             f"{s}:{d}" if d else s
-            for s, d in ReviewAssignmentView.objects.filter(task__project=self.project).values_list(
+            for s, d in ReviewAssignment.objects.filter(task__project=self.project).values_list(
                 "status", "decision"
             )
         )

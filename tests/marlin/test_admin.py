@@ -18,8 +18,8 @@ def admin_client(client):
 
 @pytest.mark.parametrize(
     "path",
-    ["/admin/eventstore/event/", "/admin/tasks/taskview/", "/admin/tasks/projectview/",
-     "/admin/reviews/reviewassignmentview/", "/admin/payments/payoutentry/", "/admin/payments/statement/",
+    ["/admin/eventstore/event/", "/admin/tasks/task/", "/admin/tasks/project/",
+     "/admin/reviews/reviewassignment/", "/admin/payments/payoutentry/", "/admin/payments/statement/",
      "/admin/people/user/"],
 )  # fmt: skip
 def test_the_admin_lists_every_read_table(admin_client, path) -> None:
@@ -32,13 +32,13 @@ def test_read_tables_cannot_be_changed_in_the_admin(admin_client) -> None:
     project = make_project()
     [task_id] = import_tasks(project, 1)
 
-    page = admin_client.get(f"/admin/tasks/taskview/{task_id}/change/")
-    posted = admin_client.post(f"/admin/tasks/taskview/{task_id}/change/", {"status": "approved"})
+    page = admin_client.get(f"/admin/tasks/task/{task_id}/change/")
+    posted = admin_client.post(f"/admin/tasks/task/{task_id}/change/", {"status": "approved"})
 
     assert page.status_code == 200
     assert b'name="status"' not in page.content
     assert posted.status_code == 403
-    assert admin_client.get("/admin/tasks/taskview/add/").status_code == 403
+    assert admin_client.get("/admin/tasks/task/add/").status_code == 403
 
 
 def test_a_persons_profile_is_read_only_in_the_admin(admin_client) -> None:

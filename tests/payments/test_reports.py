@@ -125,4 +125,4 @@ def test_reports_and_exports_read_from_the_replica_when_one_is_configured(settin
 
     assert body["totals"][0]["net"] == "840.00"
     assert "payments_payoutentry" in " ".join(q["sql"] for q in report_reads.captured_queries)
-    assert "tasks_taskview" in " ".join(q["sql"] for q in export_reads.captured_queries)
+    assert "tasks_task" in " ".join(q["sql"] for q in export_reads.captured_queries)

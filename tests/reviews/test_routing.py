@@ -10,7 +10,7 @@ from marlin.kernel import clock
 from people.commands import person_update
 from reviews import commands
 from reviews.jobs import expire_overdue_reviews_job, route_waiting_reviews_job
-from reviews.models import AwaitingReview, ReviewAssignmentView, ReviewerLoad
+from reviews.models import AwaitingReview, ReviewAssignment, ReviewerLoad
 from tests.factories import client_for, import_tasks, make_project, make_user, pending_review, submitted_task
 from tests.support.settle import settle
 
@@ -131,7 +131,7 @@ def test_an_overdue_review_expires_and_goes_to_someone_else(project) -> None:
     settle()
 
     assert pending_review(task_id).reviewer_id == quick.pk
-    assert ReviewAssignmentView.objects.get(reviewer=slow).status == "expired"
+    assert ReviewAssignment.objects.get(reviewer=slow).status == "expired"
     assert ReviewerLoad.objects.get(reviewer=slow).pending == 0
 
 
@@ -145,7 +145,7 @@ def test_deactivating_a_reviewer_routes_their_pending_work_elsewhere(project) ->
     settle()
 
     assert pending_review(task_id).reviewer_id == staying.pk
-    assert ReviewAssignmentView.objects.get(reviewer=leaving).status == "reassigned"
+    assert ReviewAssignment.objects.get(reviewer=leaving).status == "reassigned"
 
 
 def test_the_periodic_sweep_routes_what_waits(project) -> None:
@@ -201,7 +201,7 @@ def test_cancelling_a_task_in_review_frees_its_reviewer(project) -> None:
         f"/api/v1/tasks/{task_id}/cancel/", {"reason": "bad prompt"}, format="json"
     )
 
-    assert ReviewAssignmentView.objects.get(task_id=task_id).status == "cancelled"
+    assert ReviewAssignment.objects.get(task_id=task_id).status == "cancelled"
     assert ReviewerLoad.objects.get(reviewer=person).pending == 0
 
 

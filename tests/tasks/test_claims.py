@@ -14,7 +14,7 @@ from people.commands import person_update
 from tasks import commands
 from tasks.importing import task_import
 from tasks.jobs import expire_stale_claims_job
-from tasks.models import TaskView
+from tasks.models import Task
 from tests.factories import client_for, import_tasks, make_project, make_user, task_row
 from tests.support.settle import settle
 
@@ -106,7 +106,7 @@ def test_someone_elses_claim_cannot_be_released_or_even_seen(project) -> None:
     claim(alice)
 
     assert bob.post(f"/api/v1/tasks/{task_id}/release/").status_code == 404
-    assert TaskView.objects.get(pk=task_id).status == "claimed"
+    assert Task.objects.get(pk=task_id).status == "claimed"
 
 
 def test_an_expired_claim_returns_the_task_to_open_and_the_next_claim_gets_it(project) -> None:
@@ -118,7 +118,7 @@ def test_an_expired_claim_returns_the_task_to_open_and_the_next_claim_gets_it(pr
 
     assert expire_stale_claims_job() == 1
 
-    task = TaskView.objects.get(pk=task_id)
+    task = Task.objects.get(pk=task_id)
     assert (task.status, task.contributor_id) == ("open", None)
     assert claim(client_for(bob)).json()["id"] == str(task_id)
     assert client_for(alice).get(f"/api/v1/tasks/{task_id}/").status_code == 404
@@ -139,7 +139,7 @@ def test_deactivating_a_contributor_releases_their_claim(project) -> None:
     person_update(actor_id=None, user_id=alice.pk, fields={"active": False})
     settle()
 
-    assert TaskView.objects.get(pk=task_id).status == "open"
+    assert Task.objects.get(pk=task_id).status == "open"
 
 
 @pytest.mark.postgres_only
@@ -171,7 +171,7 @@ def test_200_concurrent_claimers_on_100_tasks_get_100_distinct_claims(project) -
     assert len(claimed) == 100
     assert len(set(claimed)) == 100
     assert results.count(None) == 100
-    holders = TaskView.objects.filter(status="claimed").values_list("contributor_id", flat=True)
+    holders = Task.objects.filter(status="claimed").values_list("contributor_id", flat=True)
     assert len(set(holders)) == 100
 
 
@@ -200,4 +200,4 @@ def test_one_person_claiming_twice_at_once_gets_one_claim(project) -> None:
         thread.join(30)
 
     assert outcomes.count("claimed") == 1
-    assert TaskView.objects.filter(contributor=alice, status="claimed").count() == 1
+    assert Task.objects.filter(contributor=alice, status="claimed").count() == 1

@@ -10,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from marlin.eventstore.models import Event
-from tasks.models import TaskView
+from tasks.models import Task
 from tests.factories import client_for, make_project, make_user, task_row
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +47,7 @@ def test_a_json_list_is_imported_with_the_project_rate(ops, project) -> None:
 
     assert response.status_code == 200
     assert response.json() == {"created": 2, "skipped": 0, "errors": []}
-    task = TaskView.objects.get(external_id="b")
+    task = Task.objects.get(external_id="b")
     assert (task.priority, task.tags, str(task.rate), task.status) == (5, ["python"], "280.00", "open")
 
 
@@ -92,9 +92,9 @@ def test_a_csv_with_bad_rows_imports_the_good_ones_and_reports_the_rest(ops, pro
             },
         },
     ]
-    assert set(TaskView.objects.values_list("external_id", flat=True)) == {"good-1", "good-2"}
-    assert TaskView.objects.get(external_id="good-1").tags == ["python", "sql"]
-    assert TaskView.objects.get(external_id="good-2").priority == 7
+    assert set(Task.objects.values_list("external_id", flat=True)) == {"good-1", "good-2"}
+    assert Task.objects.get(external_id="good-1").tags == ["python", "sql"]
+    assert Task.objects.get(external_id="good-2").priority == 7
 
 
 def test_a_jsonl_file_is_imported_and_a_broken_line_is_reported(ops, project) -> None:
@@ -162,5 +162,5 @@ def test_a_large_import_is_chunked_and_complete(ops, project) -> None:
     body = ops.post(url(project), rows, format="json").json()
 
     assert body == {"created": 1234, "skipped": 0, "errors": []}
-    assert TaskView.objects.filter(project=project).count() == 1234
+    assert Task.objects.filter(project=project).count() == 1234
     assert Event.objects.filter(type="TaskImported").count() == 1234

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from tasks.models import TaskView
+from tasks.models import Task
 from tests.factories import client_for, import_tasks, make_project, make_user, task_row
 
 pytestmark = pytest.mark.django_db
@@ -57,8 +57,8 @@ def test_a_new_rate_applies_to_tasks_imported_afterwards_only(ops) -> None:
     ops.patch(f"/api/v1/projects/{project.id}/", {"rate": "300.00"}, format="json")
     [after] = import_tasks(project, 1, prefix="after")
 
-    assert TaskView.objects.get(pk=before).rate == Decimal("280.00")
-    assert TaskView.objects.get(pk=after).rate == Decimal("300.00")
+    assert Task.objects.get(pk=before).rate == Decimal("280.00")
+    assert Task.objects.get(pk=after).rate == Decimal("300.00")
 
 
 def test_pause_and_resume(ops) -> None:
@@ -83,7 +83,7 @@ def test_an_archived_project_takes_no_imports_and_no_changes(ops) -> None:
     assert changed.status_code == 409
     assert imported.status_code == 409
     assert imported.json()["error"]["code"] == "project_archived"
-    assert not TaskView.objects.exists()
+    assert not Task.objects.exists()
 
 
 def test_invalid_settings_are_400_with_fields(ops) -> None:

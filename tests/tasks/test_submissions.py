@@ -9,7 +9,7 @@ import pytest
 from marlin.eventstore.models import Event
 from marlin.kernel import clock
 from tasks import commands
-from tasks.models import SubmissionView, TaskView
+from tasks.models import Submission, Task
 from tests.factories import client_for, import_tasks, judgment, make_project, make_user
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +66,7 @@ def test_an_invalid_judgment_is_400_with_nested_fields_and_writes_nothing(claime
     }
     assert fields["rationale"] == ["must be at least 50 characters"]
     assert Event.objects.count() == events
-    assert TaskView.objects.get(pk=task_id).status == "claimed"
+    assert Task.objects.get(pk=task_id).status == "claimed"
 
 
 def test_a_second_submission_while_in_review_is_409(claimed) -> None:
@@ -77,7 +77,7 @@ def test_a_second_submission_while_in_review_is_409(claimed) -> None:
     response = submit(client, task_id, judgment())
 
     assert response.status_code == 409
-    assert SubmissionView.objects.count() == 1
+    assert Submission.objects.count() == 1
 
 
 def test_someone_else_cannot_submit_on_your_task(claimed) -> None:
