@@ -31,14 +31,18 @@ from tasks.selectors import claimable_tasks, load_task, project_policy
 def project_create(*, actor_id: int | None, fields: Mapping[str, Any]) -> Project:
     project_id = uuid.uuid4()
     with command_transaction(actor_id=actor_id) as uow:
-        events = project_domain.decide_create(ProjectState(), project_id=project_id, raw=fields)
+        events = project_domain.decide_create(
+            ProjectState(), project_id=project_id, settings=project_domain.new_settings(fields)
+        )
         uow.append(project_stream(project_id), 0, events)
     return Project.objects.get(pk=project_id)
 
 
 def project_update(*, actor_id: int | None, project_id: UUID, fields: Mapping[str, Any]) -> Project:
     return _project_command(
-        actor_id, project_id, lambda state: project_domain.decide_update(state, raw=fields)
+        actor_id,
+        project_id,
+        lambda state: project_domain.decide_update(state, changes=project_domain.clean_settings(fields)),
     )
 
 

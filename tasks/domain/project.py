@@ -204,48 +204,53 @@ def _codes(values: Any, limit: int) -> tuple[tuple[str, ...], list[str]]:
     return tuple(codes), problems
 
 
-def decide_create(state: ProjectState, *, project_id: UUID, raw: Mapping[str, Any]) -> list[DomainEvent]:
-    if state.settings is not None:
-        raise Conflict("this project already exists")
+def new_settings(raw: Mapping[str, Any]) -> ProjectSettings:
+    """A new project's settings: the name is required, every other setting has SPEC's default."""
     if "name" not in raw:
         raise InvalidInput(fields={"name": ["this field is required"]})
-    settings = ProjectSettings(**clean_settings(raw))
+    return ProjectSettings(**clean_settings(raw))
+
+
+def decide_create(state: ProjectState, *, project_id: UUID, settings: ProjectSettings) -> list[DomainEvent]:
+    if state.settings is not None:
+        raise Conflict("this project already exists")
     return [ProjectCreated(project_id, settings)]
 
 
-def decide_update(state: ProjectState, *, raw: Mapping[str, Any]) -> list[DomainEvent]:
-    settings = _existing(state)
+def decide_update(state: ProjectState, *, changes: Mapping[str, Any]) -> list[DomainEvent]:
+    """``changes`` are settings checked by ``clean_settings``; only those that differ are recorded."""
+    project_id, settings = _existing(state)
     if state.status == ProjectStatus.ARCHIVED:
         raise Conflict("an archived project cannot be changed", code="project_archived")
-    clean = clean_settings(raw)
-    changes = {key: value for key, value in clean.items() if getattr(settings, key) != value}
-    if not changes:
+    changed = {key: value for key, value in changes.items() if getattr(settings, key) != value}
+    if not changed:
         return []
-    return [ProjectUpdated(state.project_id, changes)]  # type: ignore[arg-type]
+    return [ProjectUpdated(project_id, changed)]
 
 
 def decide_pause(state: ProjectState) -> list[DomainEvent]:
-    _existing(state)
+    project_id, _ = _existing(state)
     if state.status != ProjectStatus.ACTIVE:
         raise Conflict(f"only an active project can be paused; this one is {state.status}", code="not_active")
-    return [ProjectPaused(state.project_id)]  # type: ignore[arg-type]
+    return [ProjectPaused(project_id)]
 
 
 def decide_resume(state: ProjectState) -> list[DomainEvent]:
-    _existing(state)
+    project_id, _ = _existing(state)
     if state.status != ProjectStatus.PAUSED:
         raise Conflict(f"only a paused project can be resumed; this one is {state.status}", code="not_paused")
-    return [ProjectResumed(state.project_id)]  # type: ignore[arg-type]
+    return [ProjectResumed(project_id)]
 
 
 def decide_archive(state: ProjectState) -> list[DomainEvent]:
-    _existing(state)
+    project_id, _ = _existing(state)
     if state.status == ProjectStatus.ARCHIVED:
         raise Conflict("this project is already archived", code="project_archived")
-    return [ProjectArchived(state.project_id)]  # type: ignore[arg-type]
+    return [ProjectArchived(project_id)]
 
 
-def _existing(state: ProjectState) -> ProjectSettings:
-    if state.settings is None:
+def _existing(state: ProjectState) -> tuple[UUID, ProjectSettings]:
+    """The project's id and settings, typed without ``None``; NotFound before its creation."""
+    if state.project_id is None or state.settings is None:
         raise NotFound("no such project")
-    return state.settings
+    return state.project_id, state.settings

@@ -19,12 +19,14 @@ from tasks.domain.project import (
     ProjectState,
     ProjectStatus,
     ProjectUpdated,
+    clean_settings,
     decide_archive,
     decide_create,
     decide_pause,
     decide_resume,
     decide_update,
     evolve,
+    new_settings,
 )
 
 PID = uuid.UUID(int=5)
@@ -35,7 +37,7 @@ def given(*events: object) -> ProjectState:
 
 
 def created(**raw: object) -> ProjectCreated:
-    [event] = decide_create(given(), project_id=PID, raw={"name": "P", **raw})
+    [event] = decide_create(given(), project_id=PID, settings=new_settings({"name": "P", **raw}))
     return event
 
 
@@ -69,20 +71,22 @@ def test_a_new_project_gets_every_default_of_spec() -> None:
 )
 def test_settings_outside_the_rules_are_refused_by_field(field: str, value: object) -> None:
     with pytest.raises(InvalidInput) as refused:
-        decide_create(given(), project_id=PID, raw={"name": "P", field: value})
+        new_settings({"name": "P", field: value})
 
     assert field in refused.value.fields
 
 
 def test_an_update_records_only_what_changes() -> None:
-    events = decide_update(given(created()), raw={"rate": "300.00", "name": "P", "review_layers": 2})
+    changes = clean_settings({"rate": "300.00", "name": "P", "review_layers": 2})
+
+    events = decide_update(given(created()), changes=changes)
 
     assert events == [ProjectUpdated(PID, {"rate": Decimal("300.00")})]
     assert given(created(), *events).settings.rate == Decimal("300.00")
 
 
 def test_an_update_that_changes_nothing_records_nothing() -> None:
-    assert decide_update(given(created()), raw={"name": "P"}) == []
+    assert decide_update(given(created()), changes=clean_settings({"name": "P"})) == []
 
 
 def test_pause_resume_and_archive_follow_the_status() -> None:
@@ -94,4 +98,4 @@ def test_pause_resume_and_archive_follow_the_status() -> None:
     with pytest.raises(Conflict):
         decide_resume(given(created()))
     with pytest.raises(Conflict):
-        decide_update(given(created(), ProjectArchived(PID)), raw={"name": "Q"})
+        decide_update(given(created(), ProjectArchived(PID)), changes={"name": "Q"})
