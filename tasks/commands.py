@@ -39,11 +39,14 @@ def project_create(*, actor_id: int | None, fields: Mapping[str, Any]) -> Projec
 
 
 def project_update(*, actor_id: int | None, project_id: UUID, fields: Mapping[str, Any]) -> Project:
-    return _project_command(
-        actor_id,
-        project_id,
-        lambda state: project_domain.decide_update(state, changes=project_domain.clean_settings(fields)),
-    )
+    """Change settings. A project that does not exist or is archived is refused (404, 409) before
+    the settings are checked (400)."""
+
+    def decide(state: ProjectState) -> list[DomainEvent]:
+        project_domain.check_updatable(state)
+        return project_domain.decide_update(state, changes=project_domain.clean_settings(fields))
+
+    return _project_command(actor_id, project_id, decide)
 
 
 def project_pause(*, actor_id: int | None, project_id: UUID) -> Project:
@@ -123,17 +126,20 @@ def task_expire_claim(*, task_id: UUID) -> None:
 def task_submit(*, contributor_id: int, task_id: UUID, judgment: Mapping[str, Any]) -> Task:
     """Submit a judgment, or a revision after changes were requested.
 
-    The judgment arrives as the client sent it: it is checked against the project's criteria as
-    they are now, every offending field named at once, before the task's state is decided on."""
+    The judgment arrives as the client sent it. Whether the task takes a submission now is
+    answered first (403 or 409); then the body is checked against the project's criteria as they
+    are now, every offending field named at once (400), and the decider gets a ``Judgment``."""
 
     def decide(state: TaskState) -> list[DomainEvent]:
+        now = clock.now()
+        task_domain.check_submittable(state, contributor_id=contributor_id, now=now)
         criteria = project_policy(task_domain.known(state).project_id).criteria
         return task_domain.decide_submit(
             state,
             contributor_id=contributor_id,
             judgment=clean_judgment(judgment, criteria),
             submission_id=uuid.uuid4(),
-            now=clock.now(),
+            now=now,
         )
 
     _task_command(task_id, decide, actor_id=contributor_id)

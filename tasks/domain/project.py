@@ -219,13 +219,19 @@ def decide_create(state: ProjectState, *, project_id: UUID, settings: ProjectSet
 
 def decide_update(state: ProjectState, *, changes: Mapping[str, Any]) -> list[DomainEvent]:
     """``changes`` are settings checked by ``clean_settings``; only those that differ are recorded."""
-    project_id, settings = _existing(state)
-    if state.status == ProjectStatus.ARCHIVED:
-        raise Conflict("an archived project cannot be changed", code="project_archived")
+    project_id, settings = check_updatable(state)
     changed = {key: value for key, value in changes.items() if getattr(settings, key) != value}
     if not changed:
         return []
     return [ProjectUpdated(project_id, changed)]
+
+
+def check_updatable(state: ProjectState) -> tuple[UUID, ProjectSettings]:
+    """The project's id and settings, if its settings may change: it exists and is not archived."""
+    project_id, settings = _existing(state)
+    if state.status == ProjectStatus.ARCHIVED:
+        raise Conflict("an archived project cannot be changed", code="project_archived")
+    return project_id, settings
 
 
 def decide_pause(state: ProjectState) -> list[DomainEvent]:

@@ -306,6 +306,20 @@ def decide_expire_claim(state: TaskState, *, now: datetime) -> list[DomainEvent]
 # --- submissions -----------------------------------------------------------------------------------
 
 
+def check_submittable(state: TaskState, *, contributor_id: int, now: datetime) -> int:
+    """The layer a submission by ``contributor_id`` would enter now, or the refusal: only the
+    task's contributor submits, while the claim holds or after changes were requested."""
+    known(state)
+    _must_be_claimant(state, contributor_id)
+    if state.status == TaskStatus.CLAIMED:
+        if state.claim_expires_at is not None and state.claim_expires_at <= now:
+            raise Conflict("your claim has expired", code="claim_expired")
+        return 1
+    if state.status == TaskStatus.CHANGES_REQUESTED:
+        return state.resume_layer or 1
+    raise Conflict(f"the task is {state.status}: nothing to submit now", code="not_submittable")
+
+
 def decide_submit(
     state: TaskState,
     *,
@@ -318,15 +332,7 @@ def decide_submit(
 
     ``judgment`` has been checked against the project's criteria (``clean_judgment``)."""
     task = known(state)
-    _must_be_claimant(state, contributor_id)
-    if state.status == TaskStatus.CLAIMED:
-        if state.claim_expires_at is not None and state.claim_expires_at <= now:
-            raise Conflict("your claim has expired", code="claim_expired")
-        layer = 1
-    elif state.status == TaskStatus.CHANGES_REQUESTED:
-        layer = state.resume_layer or 1
-    else:
-        raise Conflict(f"the task is {state.status}: nothing to submit now", code="not_submittable")
+    layer = check_submittable(state, contributor_id=contributor_id, now=now)
     return [
         JudgmentSubmitted(
             task_id=task.task_id,

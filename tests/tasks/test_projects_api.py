@@ -86,6 +86,19 @@ def test_an_archived_project_takes_no_imports_and_no_changes(ops) -> None:
     assert not Task.objects.exists()
 
 
+def test_an_archived_or_unknown_project_is_refused_before_its_settings_are_checked(ops) -> None:
+    project = make_project()
+    ops.post(f"/api/v1/projects/{project.id}/archive/")
+
+    archived = ops.patch(f"/api/v1/projects/{project.id}/", {"review_layers": 99}, format="json")
+    unknown = ops.patch(
+        "/api/v1/projects/00000000-0000-0000-0000-000000000000/", {"review_layers": 99}, format="json"
+    )
+
+    assert (archived.status_code, archived.json()["error"]["code"]) == (409, "project_archived")
+    assert unknown.status_code == 404
+
+
 def test_invalid_settings_are_400_with_fields(ops) -> None:
     response = ops.post(
         "/api/v1/projects/", {"name": "P", "rate": "-5", "currency": "ZZZ", "review_layers": 9}, format="json"

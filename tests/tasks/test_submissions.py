@@ -69,6 +69,16 @@ def test_an_invalid_judgment_is_400_with_nested_fields_and_writes_nothing(claime
     assert Task.objects.get(pk=task_id).status == "claimed"
 
 
+def test_a_task_that_takes_no_submission_now_is_409_even_for_a_bad_body(claimed) -> None:
+    task_id, alice = claimed
+    client = client_for(alice)
+    submit(client, task_id, judgment())
+
+    response = submit(client, task_id, judgment(rationale="meh"))
+
+    assert (response.status_code, response.json()["error"]["code"]) == (409, "not_submittable")
+
+
 def test_a_second_submission_while_in_review_is_409(claimed) -> None:
     task_id, alice = claimed
     client = client_for(alice)
