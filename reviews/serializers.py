@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from marlin.api.serializers import StrictCharField, StrictInput
+from marlin.api.serializers import StrictInput
 from people.pseudonyms import contributor_pseudonym
 from reviews.domain import MAX_FEEDBACK, MAX_REASONS
 from reviews.models import ReviewAssignment
@@ -98,9 +98,9 @@ class AssignmentDetailOutput(AssignmentOutput):
 class DecisionInput(StrictInput):
     # The shape of a decision only: which feedback and reasons it needs is the domain's rule.
     decision = serializers.ChoiceField(choices=[d.value for d in Decision])
-    feedback = StrictCharField(max_length=MAX_FEEDBACK, required=False, allow_blank=True)
+    feedback = serializers.CharField(max_length=MAX_FEEDBACK, required=False, allow_blank=True)
     reasons = serializers.ListField(
-        child=StrictCharField(max_length=40), max_length=MAX_REASONS, required=False
+        child=serializers.CharField(max_length=40), max_length=MAX_REASONS, required=False
     )
 
 

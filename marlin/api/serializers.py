@@ -18,15 +18,6 @@ class StrictInput(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-class StrictCharField(serializers.CharField):
-    """Text that must arrive as a JSON string: DRF's ``CharField`` would turn ``5`` into ``"5"``."""
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
 def validated(serializer_class: type[serializers.Serializer], data: Any, **kwargs: Any) -> dict[str, Any]:
     """Validate ``data`` with ``serializer_class`` (400 on failure) and return the clean values."""
     serializer = serializer_class(data=data, **kwargs)

@@ -91,7 +91,7 @@ def test_a_second_decision_is_409_and_bad_input_is_400(review) -> None:
     ("body", "field"),
     [
         ({"decision": "maybe"}, "decision"),
-        ({"decision": "reject", "feedback": 5, "reasons": ["wrong_preference"]}, "feedback"),
+        ({"decision": "reject", "feedback": {"text": "no"}, "reasons": ["wrong_preference"]}, "feedback"),
         ({"decision": "reject", "feedback": "x" * 10_001, "reasons": ["wrong_preference"]}, "feedback"),
         ({"decision": "reject", "feedback": "Wrong pick.", "reasons": "wrong_preference"}, "reasons"),
         ({"decision": "reject", "feedback": "Wrong pick.", "reasons": [7]}, "reasons"),
