@@ -4,19 +4,35 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+REVIEW_EVENTS = ["ReviewAssigned", "ReviewDecided", "ReviewExpired", "ReviewReassigned", "TaskCancelled"]
 
-def copy_open_assignments(apps, schema_editor):
-    """Fill the new projection from the reviews app's assignments, exactly as a replay of the log
-    would: one row per assignment that is pending or decided (``verify_events`` checks it)."""
-    assignments = apps.get_model("reviews", "ReviewAssignmentView")
+
+def replay_review_events(apps, schema_editor):
+    """Fill the new projection by replaying the review events of the log, as the projector does:
+    a row per assignment, marked decided; deleted when it expired or was taken away, or when its
+    task was cancelled while it was pending. Reads only the log, so the tasks app needs nothing
+    of the reviews app, not even in its migrations (``verify_events`` checks the result)."""
+    events = apps.get_model("eventstore", "Event")
     task_reviewers = apps.get_model("tasks", "TaskReviewer")
-    rows = assignments.objects.filter(status__in=["pending", "decided"]).values_list(
-        "id", "task_id", "reviewer_id", "status"
-    )
+    rows: dict[str, list] = {}  # assignment id -> [task id, reviewer id, decided]
+    history = events.objects.filter(type__in=REVIEW_EVENTS).order_by("position").values_list("type", "data")
+    for event_type, data in history.iterator(chunk_size=2000):
+        if event_type == "ReviewAssigned":
+            rows[data["assignment_id"]] = [data["task_id"], data["reviewer_id"], False]
+        elif event_type == "ReviewDecided" and data["assignment_id"] in rows:
+            rows[data["assignment_id"]][2] = True
+        elif event_type in ("ReviewExpired", "ReviewReassigned"):
+            rows.pop(data["assignment_id"], None)
+        elif event_type == "TaskCancelled":
+            pending = [
+                key for key, (task, _, decided) in rows.items() if task == data["task_id"] and not decided
+            ]
+            for key in pending:
+                del rows[key]
     task_reviewers.objects.bulk_create(
         [
-            task_reviewers(assignment_id=pk, task_id=task, reviewer_id=reviewer, decided=status == "decided")
-            for pk, task, reviewer, status in rows.iterator(chunk_size=2000)
+            task_reviewers(assignment_id=key, task_id=task, reviewer_id=reviewer, decided=decided)
+            for key, (task, reviewer, decided) in rows.items()
         ],
         batch_size=2000,
     )
@@ -25,7 +41,7 @@ def copy_open_assignments(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("tasks", "0001_initial"),
-        ("reviews", "0001_initial"),
+        ("eventstore", "0002_immutability_and_counter"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -54,5 +70,5 @@ class Migration(migrations.Migration):
                 "indexes": [models.Index(fields=["reviewer", "task"], name="task_reviewer_lookup")],
             },
         ),
-        migrations.RunPython(copy_open_assignments, migrations.RunPython.noop),
+        migrations.RunPython(replay_review_events, migrations.RunPython.noop),
     ]

@@ -3,14 +3,21 @@ Django view class. ``RenameModel`` renames the tables in place: every row is kep
 
 from django.db import migrations
 
+from marlin.renames import rename_permissions
+
 
 class Migration(migrations.Migration):
     dependencies = [
         ("tasks", "0002_task_reviewer"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
     ]
 
     operations = [
         migrations.RenameModel("ProjectView", "Project"),
         migrations.RenameModel("SubmissionView", "Submission"),
         migrations.RenameModel("TaskView", "Task"),
+        rename_permissions("tasks", "ProjectView", "Project", "project"),
+        rename_permissions("tasks", "SubmissionView", "Submission", "submission"),
+        rename_permissions("tasks", "TaskView", "Task", "task"),
     ]

@@ -78,20 +78,26 @@ def test_a_review_that_expired_no_longer_opens_the_task(two_layers) -> None:
 def test_migrating_an_existing_database_fills_the_table_exactly_as_a_replay_of_the_log() -> None:
     project = make_project(review_layers=2)
     import_tasks(project, 4)
-    make_user("reviewer", reviewer_level=2)
-    make_user("reviewer", reviewer_level=2)
-    task_id, _ = submitted_task(project)
+    for _ in range(3):
+        make_user("reviewer", reviewer_level=2)
+    decided, _ = submitted_task(project)
+    reassigned, _ = submitted_task(project)
+    cancelled, _ = submitted_task(project)
     settle()
-    review = pending_review(task_id)
+    review = pending_review(decided)
     review_commands.review_decide(reviewer_id=review.reviewer_id, assignment_id=review.id, decision="approve")
-    submitted_task(project)
+    review_commands.review_reassign(actor_id=None, assignment_id=pending_review(reassigned).id)
+    commands.task_cancel(actor_id=None, task_id=cancelled, reason="bad prompt")
     settle()
     expected = sorted(TaskReviewer.objects.values_list("assignment_id", "reviewer_id", "decided"))
+    # decided at layer 1 and pending at layer 2; the reassigned one's successor; nothing cancelled
     assert len(expected) == 3
 
-    # Back to before the table existed (the projection tables keep their rows), then forward.
-    call_command("migrate", "tasks", "0001_initial", verbosity=0)
-    call_command("migrate", verbosity=0)
+    try:
+        # Back to before the table existed (the projection tables keep their rows), then forward.
+        call_command("migrate", "tasks", "0001_initial", verbosity=0)
+    finally:
+        call_command("migrate", verbosity=0)
 
     assert sorted(TaskReviewer.objects.values_list("assignment_id", "reviewer_id", "decided")) == expected
     assert projections.compare_with_rebuild() == {}
