@@ -104,11 +104,6 @@ def owned_tables() -> list[type[models.Model]]:
     return [model for projector in _registry for model in projector.tables]
 
 
-def apply_live(recorded: Any, domain_event: DomainEvent) -> None:
-    """Apply one event to every projector that handles its type (called by the event store)."""
-    apply_many([(domain_event, recorded)])
-
-
 def apply_many(items: Sequence[tuple[DomainEvent, Any]]) -> None:
     """Apply events in order, handing each run of one type to the projectors at once."""
     for type_name, run in _runs_of_one_type(items):

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.db.models import QuerySet, Sum
 
-from marlin.kernel.errors import NotFound
 from marlin.kernel.money import from_cents
 from marlin.kernel.roles import Role, has_role
 from payments.models import PayoutEntry, Statement
@@ -25,13 +24,6 @@ def statements_visible_to(user: Any) -> QuerySet[Statement]:
     if has_role(user, Role.FINANCE):
         return query
     return query.filter(contributor_id=user.pk)
-
-
-def statement_for(user: Any, statement_id: Any) -> Statement:
-    statement = statements_visible_to(user).filter(pk=statement_id).first()
-    if statement is None:
-        raise NotFound("no such statement")
-    return statement
 
 
 def earnings_of(user_id: int) -> list[dict[str, Any]]:

@@ -102,11 +102,12 @@ def review_decide(
     *,
     reviewer_id: int,
     assignment_id: UUID,
-    decision: Decision,
+    decision: Decision | str,
     feedback: str | None = None,
     reasons: Sequence[str] | None = None,
 ) -> ReviewAssignment:
-    """The assigned reviewer approves, asks for changes or rejects."""
+    """The assigned reviewer approves, asks for changes or rejects (``decision`` a ``Decision`` or
+    its value, as the API's serializer has checked it)."""
     chosen = domain.ReviewDecision(
         Decision(decision), (feedback or "").strip(), tuple(dict.fromkeys(reasons or ()))
     )

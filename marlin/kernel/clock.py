@@ -12,7 +12,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 _pinned = threading.local()
-_global_pin: list[datetime] = []
 
 
 def now() -> datetime:
@@ -20,8 +19,6 @@ def now() -> datetime:
     pinned = getattr(_pinned, "at", None)
     if pinned is not None:
         return pinned
-    if _global_pin:
-        return _global_pin[-1]
     return datetime.now(UTC)
 
 
@@ -36,16 +33,6 @@ def pinned_at(moment: datetime) -> Iterator[None]:
         yield
     finally:
         _pinned.at = previous
-
-
-@contextmanager
-def pinned_everywhere(moment: datetime) -> Iterator[None]:
-    """Pin the clock of every thread in this process (for tests that start threads)."""
-    _global_pin.append(moment.astimezone(UTC))
-    try:
-        yield
-    finally:
-        _global_pin.pop()
 
 
 def ago(**delta: float) -> datetime:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -52,9 +52,6 @@ class ProjectSettings:
     criteria: tuple[str, ...] = DEFAULT_CRITERIA
     reason_codes: tuple[str, ...] = DEFAULT_REASON_CODES
     required_skills: tuple[str, ...] = ()
-
-
-SETTING_NAMES = tuple(f.name for f in fields(ProjectSettings))
 
 
 # --- events ----------------------------------------------------------------------------------------

@@ -30,11 +30,6 @@ class Decision(StrEnum):
     REJECT = "reject"
 
 
-# Assignments that open the task to their reviewer: one that expired, was taken away or was
-# cancelled no longer does.
-OPENS_TASK = frozenset({AssignmentStatus.PENDING, AssignmentStatus.DECIDED})
-
-
 @dataclass(frozen=True)
 class Assignment:
     """One reviewer's assignment within the task aggregate's state."""

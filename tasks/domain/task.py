@@ -53,9 +53,6 @@ class TaskStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-FINAL_STATUSES = frozenset({TaskStatus.APPROVED, TaskStatus.REJECTED, TaskStatus.CANCELLED})
-
-
 def task_id_for(project_id: UUID, external_id: str) -> UUID:
     """The same external id in the same project is always the same task (imports are idempotent)."""
     return uuid.uuid5(TASK_ID_NAMESPACE, f"{project_id}:{external_id}")
@@ -352,15 +349,16 @@ def decide_submit(
 # --- ops -------------------------------------------------------------------------------------------
 
 
-def clean_reason(reason: Any) -> str:
-    if not isinstance(reason, str) or not reason.strip():
+def clean_reason(reason: str) -> str:
+    """Ops say why they cancel or reverse: required, and at most 2000 characters."""
+    if not reason.strip():
         raise InvalidInput(fields={"reason": ["a reason is required"]})
     if len(reason) > 2000:
         raise InvalidInput(fields={"reason": ["at most 2000 characters"]})
     return reason.strip()
 
 
-def decide_cancel(state: TaskState, *, reason: Any) -> list[DomainEvent]:
+def decide_cancel(state: TaskState, *, reason: str) -> list[DomainEvent]:
     task = known(state)
     text = clean_reason(reason)
     if state.status == TaskStatus.APPROVED:
@@ -372,7 +370,7 @@ def decide_cancel(state: TaskState, *, reason: Any) -> list[DomainEvent]:
     return [TaskCancelled(task.task_id, text)]
 
 
-def decide_reverse_approval(state: TaskState, *, reason: Any) -> list[DomainEvent]:
+def decide_reverse_approval(state: TaskState, *, reason: str) -> list[DomainEvent]:
     """Ops undo a wrong approval: the task becomes rejected, with the reason in its history."""
     task = known(state)
     text = clean_reason(reason)
