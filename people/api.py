@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,7 +16,7 @@ from marlin.api.serializers import validated
 from marlin.kernel.errors import InvalidInput
 from marlin.kernel.roles import ALL_ROLES, effective_roles
 from people import commands, selectors
-from people.serializers import PersonCreateInput, PersonOutput, PersonUpdateInput
+from people.serializers import MeOutput, PersonCreateInput, PersonOutput, PersonUpdateInput
 
 
 @extend_schema_view(
@@ -67,19 +66,6 @@ class PersonApi(CommandApiView):
             actor_id=request.user.pk, user_id=person_id, fields=data, password=password
         )
         return Response(PersonOutput(person).data)
-
-
-class MeOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
-    name = serializers.CharField()
-    email = serializers.EmailField()
-    roles = serializers.ListField(child=serializers.CharField())
-    reviewer_level = serializers.IntegerField()
-    skills = serializers.ListField(child=serializers.CharField())
-    capacity = serializers.IntegerField()
-    active = serializers.BooleanField()
-    is_superuser = serializers.BooleanField()
 
 
 class MeApi(APIView):

@@ -49,3 +49,16 @@ class PersonOutput(serializers.ModelSerializer):
             "active",
             "date_joined",
         ]
+
+
+class MeOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField()
+    email = serializers.EmailField()
+    roles = serializers.ListField(child=serializers.CharField())
+    reviewer_level = serializers.IntegerField()
+    skills = serializers.ListField(child=serializers.CharField())
+    capacity = serializers.IntegerField()
+    active = serializers.BooleanField()
+    is_superuser = serializers.BooleanField()
