@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class MarlinConfig(AppConfig):
     name = "marlin"
     verbose_name = "Marlin"
+
+    def ready(self) -> None:
+        from marlin.api import schema  # noqa: F401 - registers the OpenAPI extensions

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -51,7 +52,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -75,6 +77,15 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: it turns a sign-in refused for lockout into the 429 answer (marlin.api.auth).
+    "axes.middleware.AxesMiddleware",
+]
+
+# Sign-in goes through django-axes first (refuses a locked username or address), then the
+# model backend, which refuses people who are deactivated (``active``) as well as ``is_active``.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "marlin.api.authentication.ActivePeopleBackend",
 ]
 
 ROOT_URLCONF = "marlin.urls"
@@ -183,12 +194,15 @@ CELERY_BEAT_SCHEDULE = {
 MARLIN_PSEUDONYM_KEY = env("MARLIN_PSEUDONYM_KEY")
 
 # --- API -----------------------------------------------------------------------------------------
+# How many reverse proxies in front may be believed about the client's address (X-Forwarded-For);
+# 0: the connection's own address, whatever headers say.
+MARLIN_TRUSTED_PROXIES = env_int("MARLIN_TRUSTED_PROXIES", 0)
 MARLIN_IDEMPOTENCY_TTL_HOURS = env_int("MARLIN_IDEMPOTENCY_TTL_HOURS", 24)
 MARLIN_PAGE_SIZE = env_int("MARLIN_PAGE_SIZE", 50)
 MARLIN_IMPORT_MAX_ROWS = env_int("MARLIN_IMPORT_MAX_ROWS", 20_000)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "marlin.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -215,7 +229,30 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Throttles key on the connection's address, or on X-Forwarded-For only through the trusted
+    # proxies: a client cannot reset its throttle by sending another header.
+    "NUM_PROXIES": MARLIN_TRUSTED_PROXIES,
 }
+
+# --- sign-in and tokens ------------------------------------------------------------------------------
+# Tokens: stored as SHA-512 digests (knox), expire after MARLIN_TOKEN_TTL_HOURS, revoked by logout,
+# deactivation and a new invitation. Clients send ``Authorization: Token <key>``.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=env_int("MARLIN_TOKEN_TTL_HOURS", 720)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+# Lockout: MARLIN_LOGIN_FAILURE_LIMIT failures lock that username, and that address, for
+# MARLIN_LOGIN_LOCKOUT_MINUTES, on every way in (token, session login, admin login).
+AXES_FAILURE_LIMIT = env_int("MARLIN_LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("MARLIN_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_CALLABLE = "marlin.api.auth.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "marlin.api.authentication.client_address"
+AXES_USERNAME_CALLABLE = "marlin.api.authentication.username_tried"
+AXES_VERBOSE = False
+MARLIN_INVITATION_TTL_HOURS = env_int("MARLIN_INVITATION_TTL_HOURS", 72)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Marlin API",
     "DESCRIPTION": "Expert review of model-generated code: tasks, reviews, payouts.",

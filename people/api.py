@@ -1,13 +1,17 @@
-"""People endpoints: ``me/`` for anyone signed in; ``people/`` and ``people/{id}/`` for ops."""
+"""People endpoints: ``me/`` for anyone signed in; ``people/``, ``people/{id}/`` and
+``people/{id}/invite/`` for ops; ``auth/invitation/`` for the invited person."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.generics import ListAPIView
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from marlin.api.base import CommandApiView
@@ -16,7 +20,15 @@ from marlin.api.serializers import validated
 from marlin.kernel.errors import InvalidInput
 from marlin.kernel.roles import ALL_ROLES, effective_roles
 from people import commands, selectors
-from people.serializers import MeOutput, PersonCreateInput, PersonOutput, PersonUpdateInput
+from people.serializers import (
+    InvitationAcceptedOutput,
+    InvitationAcceptInput,
+    MeOutput,
+    PersonCreateInput,
+    PersonInvitedOutput,
+    PersonOutput,
+    PersonUpdateInput,
+)
 
 
 @extend_schema_view(
@@ -42,11 +54,11 @@ class PeopleApi(CommandApiView, ListAPIView):
         active = {"true": True, "false": False}.get(params.get("active", "").lower())
         return selectors.people_list(role=role, active=active, search=params.get("search"))
 
-    @extend_schema(request=PersonCreateInput, responses={201: PersonOutput})
+    @extend_schema(request=PersonCreateInput, responses={201: PersonInvitedOutput})
     def post(self, request: Request) -> Response:
         data = validated(PersonCreateInput, request.data)
-        person = commands.person_register(actor_id=request.user.pk, **data)
-        return Response(PersonOutput(person).data, status=201)
+        registration = commands.person_register_invited(actor_id=request.user.pk, **data)
+        return _invited(request, registration.person, registration.invitation)
 
 
 class PersonApi(CommandApiView):
@@ -61,11 +73,42 @@ class PersonApi(CommandApiView):
     @extend_schema(request=PersonUpdateInput, responses=PersonOutput)
     def patch(self, request: Request, person_id: int) -> Response:
         data = validated(PersonUpdateInput, request.data)
-        password = data.pop("password", None)
-        person = commands.person_update(
-            actor_id=request.user.pk, user_id=person_id, fields=data, password=password
-        )
+        person = commands.person_update(actor_id=request.user.pk, user_id=person_id, fields=data)
         return Response(PersonOutput(person).data)
+
+
+class PersonInviteApi(CommandApiView):
+    """A new invitation for the person: their password, tokens and sessions stop working."""
+
+    permission_classes = [IsOps]
+
+    @extend_schema(request=None, responses={201: PersonInvitedOutput})
+    def post(self, request: Request, person_id: int) -> Response:
+        invitation = commands.person_invite(actor_id=request.user.pk, user_id=person_id)
+        return _invited(request, selectors.person_get(person_id), invitation)
+
+
+class InvitationAcceptApi(CommandApiView):
+    """Redeem an invitation: set your password, once. Then sign in with ``POST auth/token/``."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [AnonRateThrottle]
+
+    @extend_schema(request=InvitationAcceptInput, responses={200: InvitationAcceptedOutput})
+    def post(self, request: Request) -> Response:
+        data = validated(InvitationAcceptInput, request.data)
+        person = commands.invitation_accept(token=data["token"], password=data["password"])
+        return Response(InvitationAcceptedOutput(person).data)
+
+
+def _invited(request: Request, person: Any, invitation: commands.IssuedInvitation) -> Response:
+    shown = {
+        "token": invitation.token,
+        "url": request.build_absolute_uri(reverse("auth-invitation")),
+        "expires_at": invitation.expires_at,
+    }
+    return Response(PersonInvitedOutput(person, context={"invitation": shown}).data, status=201)
 
 
 class MeApi(APIView):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from marlin.kernel.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -59,9 +60,19 @@ class PersonReactivated(DomainEvent):
 
 @dataclass(frozen=True)
 class PersonPasswordSet(DomainEvent):
-    """The password was set or reset by someone (the hash stays out of the log)."""
+    """The person set their password (redeeming an invitation), or, before invitations, someone
+    set it for them. The hash stays out of the log."""
 
     user_id: int
+
+
+@dataclass(frozen=True)
+class PersonInvited(DomainEvent):
+    """An invitation was issued: until it is redeemed the person has no password, no token and no
+    session. The invitation's token is never in the log."""
+
+    user_id: int
+    expires_at: datetime
 
 
 # --- state -----------------------------------------------------------------------------------------
@@ -104,6 +115,26 @@ def evolve(state: PersonState, event: DomainEvent) -> PersonState:
 # --- who may manage whom ---------------------------------------------------------------------------
 
 PRIVILEGED_ROLES = frozenset({"ops", "finance"})
+WORK_ROLES = frozenset({"contributor", "reviewer"})
+
+
+def check_separation_of_duties(roles: tuple[str, ...], *, superuser: bool) -> None:
+    """Work roles (contributor, reviewer) and control roles (ops, finance) never sit on one
+    person, and a superuser (who may do all that ops and finance may) holds no work role: else
+    one person could steer or pay the work they do themselves."""
+    work = set(roles) & WORK_ROLES
+    if work and (superuser or set(roles) & PRIVILEGED_ROLES):
+        holder = (
+            "a superuser"
+            if superuser
+            else "a person with " + " and ".join(sorted(set(roles) & PRIVILEGED_ROLES))
+        )
+        raise InvalidInput(
+            f"work roles ({', '.join(sorted(work))}) and control roles never sit on one person: "
+            f"{holder} cannot also be {' or '.join(sorted(work))}",
+            fields={"roles": ["work roles and control roles never sit on one person"]},
+            code="role_conflict",
+        )
 
 
 @dataclass(frozen=True)
@@ -176,11 +207,21 @@ def clean_profile(fields: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def decide_register(
-    state: PersonState, *, user_id: int, username: str, fields: Mapping[str, Any]
+    state: PersonState,
+    *,
+    user_id: int,
+    username: str,
+    fields: Mapping[str, Any],
+    superuser: bool = False,
+    adopting: bool = False,
 ) -> list[DomainEvent]:
+    """Register a person. ``adopting`` records someone made outside Marlin's commands as they
+    are (their roles were not decided here), so that later changes have a history."""
     if state.profile is not None:
         raise Conflict(f"person {user_id} is already registered", code="already_registered")
     profile = clean_profile({"roles": (), "reviewer_level": 1, "skills": (), "capacity": 5, **fields})
+    if not adopting:
+        check_separation_of_duties(profile["roles"], superuser=superuser)
     return [
         PersonRegistered(
             user_id=user_id,
@@ -197,13 +238,15 @@ def decide_register(
 
 
 def decide_update(
-    state: PersonState, *, fields: Mapping[str, Any], password_set: bool = False
+    state: PersonState, *, fields: Mapping[str, Any], password_set: bool = False, superuser: bool = False
 ) -> list[DomainEvent]:
     """Events for the fields that really change (none when nothing does)."""
     if state.profile is None or state.user_id is None:
         raise NotFound("no such person")
     cleaned = clean_profile({k: v for k, v in fields.items() if k in PROFILE_FIELDS})
     current = state.profile
+    if "roles" in cleaned and set(cleaned["roles"]) != set(current.roles):
+        check_separation_of_duties(cleaned["roles"], superuser=superuser)
     changes = {key: value for key, value in cleaned.items() if getattr(current, key) != value}
     events: list[DomainEvent] = []
     if changes:
@@ -215,6 +258,19 @@ def decide_update(
     if password_set:
         events.append(PersonPasswordSet(state.user_id))
     return events
+
+
+def decide_invite(state: PersonState, *, expires_at: datetime) -> list[DomainEvent]:
+    """A (new) invitation for a registered person; it revokes their password, tokens, sessions."""
+    if state.profile is None or state.user_id is None:
+        raise NotFound("no such person")
+    return [PersonInvited(state.user_id, expires_at)]
+
+
+def decide_password_set(state: PersonState) -> list[DomainEvent]:
+    if state.user_id is None:
+        raise NotFound("no such person")
+    return [PersonPasswordSet(state.user_id)]
 
 
 def _plain(value: Any) -> Any:

@@ -61,3 +61,22 @@ class PersonSkill(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.skill}"
+
+
+class Invitation(models.Model):
+    """A one-time invitation to set one's password. Credentials, not a projection: only the
+    SHA-256 digest of its token is kept (the token itself is shown once, to whoever invited),
+    and it is not rebuilt from the log (the log records ``PersonInvited`` without the token)."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True)
+    revoked_at = models.DateTimeField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "used_at"], name="invitation_by_user")]
+
+    def __str__(self) -> str:
+        return f"invitation of {self.user_id} until {self.expires_at:%Y-%m-%d %H:%M}"

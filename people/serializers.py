@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from marlin.api.serializers import StrictInput
@@ -13,7 +14,6 @@ class PersonCreateInput(StrictInput):
     username = serializers.RegexField(USERNAME, max_length=150)
     email = serializers.EmailField(max_length=254)
     name = serializers.CharField(max_length=200)
-    password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
     roles = serializers.ListField(child=serializers.CharField(max_length=20), max_length=len(ALL_ROLES) * 2)
     reviewer_level = serializers.IntegerField(default=1)
     skills = serializers.ListField(child=serializers.CharField(max_length=60), max_length=100, default=list)
@@ -24,7 +24,6 @@ class PersonCreateInput(StrictInput):
 class PersonUpdateInput(StrictInput):
     email = serializers.EmailField(max_length=254, required=False)
     name = serializers.CharField(max_length=200, required=False)
-    password = serializers.CharField(max_length=128, write_only=True, required=False, trim_whitespace=False)
     roles = serializers.ListField(child=serializers.CharField(max_length=20), max_length=8, required=False)
     reviewer_level = serializers.IntegerField(required=False)
     skills = serializers.ListField(child=serializers.CharField(max_length=60), max_length=100, required=False)
@@ -62,3 +61,32 @@ class MeOutput(serializers.Serializer):
     capacity = serializers.IntegerField()
     active = serializers.BooleanField()
     is_superuser = serializers.BooleanField()
+
+
+class InvitationOutput(serializers.Serializer):
+    """Shown once, to whoever invited: only a digest of the token is kept."""
+
+    token = serializers.CharField()
+    url = serializers.CharField(help_text="Where the person redeems it: POST {token, password} there.")
+    expires_at = serializers.DateTimeField()
+
+
+class PersonInvitedOutput(PersonOutput):
+    invitation = serializers.SerializerMethodField()
+
+    class Meta(PersonOutput.Meta):
+        fields = [*PersonOutput.Meta.fields, "invitation"]
+
+    @extend_schema_field(InvitationOutput)
+    def get_invitation(self, person: User) -> dict[str, object]:
+        return dict(self.context["invitation"])
+
+
+class InvitationAcceptInput(StrictInput):
+    token = serializers.CharField(max_length=200)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class InvitationAcceptedOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()

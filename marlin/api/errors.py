@@ -118,7 +118,9 @@ def _describe_drf(exc: Exception) -> Described | None:
         return 400, "invalid", "Invalid input.", _field_errors(exc.detail), {}
     if not isinstance(exc, drf.APIException):
         return None
-    code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error")
+    code = getattr(exc, "error_code", None) or next(
+        (c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), "error"
+    )
     headers = {}
     if isinstance(exc, drf.Throttled) and exc.wait is not None:
         headers["Retry-After"] = str(int(exc.wait) + 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import PASSWORD, import_tasks, make_project, make_user, submitted_task
+from tests.factories import import_tasks, make_project, make_user, submitted_task
 from tests.support.settle import settle
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +17,7 @@ def test_ops_see_the_queues_page_with_projects_and_reviewer_load(client) -> None
     submitted_task(project)
     settle()
     ops = make_user("ops")
-    client.login(username=ops.username, password=PASSWORD)
+    client.force_login(ops)
 
     page = client.get("/ops/")
 
@@ -30,6 +30,6 @@ def test_ops_see_the_queues_page_with_projects_and_reviewer_load(client) -> None
 def test_others_are_refused_and_strangers_sent_to_sign_in(client) -> None:
     assert client.get("/ops/").status_code == 302
     reviewer = make_user("reviewer")
-    client.login(username=reviewer.username, password=PASSWORD)
+    client.force_login(reviewer)
 
     assert client.get("/ops/").status_code == 403

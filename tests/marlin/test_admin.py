@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import PASSWORD, import_tasks, make_project, make_user
+from tests.factories import import_tasks, make_project, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def admin_client(client):
     admin = make_user(is_superuser=True)
-    client.login(username=admin.username, password=PASSWORD)
+    client.force_login(admin)
     return client
 
 

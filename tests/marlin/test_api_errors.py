@@ -34,7 +34,8 @@ def test_token_for_good_credentials_and_400_with_fields_for_missing_ones(api_cli
     missing = api_client.post("/api/v1/auth/token/", {"username": "ada"}, format="json")
 
     assert good.status_code == 200
-    assert len(good.json()["token"]) == 40
+    assert len(good.json()["token"]) == 64
+    assert good.json()["expires_at"]
     error = assert_error(missing, 400, "invalid")
     assert "password" in error["fields"]
 

@@ -16,7 +16,7 @@ DEEP = "[" * 100_000 + "]" * 100_000
 
 @pytest.mark.parametrize("path", ["/api/v1/auth/token/", "/api/v1/tasks/claim/", "/api/v1/projects/"])
 def test_json_nested_too_deeply_is_a_malformed_request(path) -> None:
-    client = client_for(make_user("ops", "contributor"))
+    client = client_for(make_user("contributor" if "claim" in path else "ops"))
 
     response = client.post(path, data=DEEP, content_type="application/json")
 

@@ -81,11 +81,11 @@ def test_paused_projects_and_missing_skills_hand_out_nothing(project) -> None:
     assert claim(client_for(make_user("contributor", skills=["rust"]))).status_code == 201
 
 
-def test_only_contributors_claim_and_inactive_ones_do_not(project) -> None:
+def test_only_contributors_claim_and_deactivated_ones_cannot_even_sign_in(project) -> None:
     import_tasks(project, 1)
 
     assert claim(client_for(make_user("reviewer"))).status_code == 403
-    assert claim(client_for(make_user("contributor", active=False))).status_code == 403
+    assert claim(client_for(make_user("contributor", active=False))).status_code == 401
 
 
 def test_the_claimant_releases_and_the_next_claim_gets_the_task(project) -> None:
