@@ -246,4 +246,4 @@ class TaskReverseApprovalApi(CommandApiView):
 
 
 def _task_data(task: Task, viewer: Any) -> dict[str, Any]:
-    return task_serializer(viewer)(task, context={"viewer": viewer}).data
+    return task_serializer(viewer, task)(task, context={"viewer": viewer}).data

@@ -173,8 +173,20 @@ class TaskOpsOutput(TaskOutput):
         fields = [*TaskOutput.Meta.fields, "model_a", "model_b"]
 
 
-def task_serializer(viewer: Any) -> type[TaskOutput]:
-    return TaskOpsOutput if has_role(viewer, Role.OPS) else TaskOutput
+def sees_model_names(viewer: Any, task: Any = None) -> bool:
+    """Which model wrote which answer is for ops, and never for someone who works on the task
+    (separation of duties keeps work roles off ops; this holds even if a row says otherwise)."""
+    if not has_role(viewer, Role.OPS):
+        return False
+    if task is None:  # a list: only for someone who works on no task at all
+        return not (has_role(viewer, Role.CONTRIBUTOR) or has_role(viewer, Role.REVIEWER))
+    return task.contributor_id != getattr(viewer, "pk", None)
+
+
+def task_serializer(viewer: Any, task: Any = None) -> type[TaskOutput]:
+    """The shape of a task for this viewer: for a list, by role; for one task, by what the
+    viewer may see of that task."""
+    return TaskOpsOutput if sees_model_names(viewer, task) else TaskOutput
 
 
 # --- inputs ------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from people.models import User
 from tasks import commands
 from tests.factories import client_for, import_tasks, judgment, make_project, make_user
 
@@ -109,3 +110,18 @@ def test_list_queries_do_not_grow_with_the_number_of_tasks(django_assert_max_num
         ops.get("/api/v1/people/", {"page_size": 100})
     with django_assert_max_num_queries(6):
         ops.get("/api/v1/projects/")
+
+
+def test_someone_working_on_a_task_never_sees_its_model_names_whatever_roles_a_row_holds() -> None:
+    project = make_project()
+    import_tasks(project, 1)
+    legacy = make_user("contributor")
+    User.objects.filter(pk=legacy.pk).update(is_ops=True)  # a row from before separation of duties
+    legacy.refresh_from_db()
+
+    claimed = client_for(legacy).post("/api/v1/tasks/claim/", {}, format="json")
+
+    assert claimed.status_code == 201
+    assert "model_a" not in claimed.json()
+    assert "model_a" not in client_for(legacy).get(f"/api/v1/tasks/{claimed.json()['id']}/").json()
+    assert all("model_a" not in task for task in client_for(legacy).get("/api/v1/tasks/").json()["results"])
