@@ -68,6 +68,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "marlin.api.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "marlin.api.request_size.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -251,7 +252,9 @@ PASSWORD_HASHERS = (
     else ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
 )
 # Task imports are the large requests: 10,000 tasks with code in them run to tens of megabytes.
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MARLIN_MAX_REQUEST_BYTES", 200 * 1024 * 1024)
+# Every body, file uploads included, counts against it (marlin.api.request_size: 413).
+MARLIN_MAX_REQUEST_BYTES = env_int("MARLIN_MAX_REQUEST_BYTES", 200 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MARLIN_MAX_REQUEST_BYTES
 
 # --- logging -------------------------------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", "INFO").upper()
