@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sys
@@ -13,6 +12,7 @@ from urllib.parse import urlparse, urlunparse
 
 from bench import benchmarks
 from bench.measure import Result
+from marlin.kernel.safe_csv import csv_lines
 
 BENCH_DB = "marlin_bench"
 NAMES = ["import", "claim", "task_list", "routing_latency", "report", "rebuild"]
@@ -79,10 +79,9 @@ def write(results: list[Result], folder: Path) -> tuple[Path, Path]:
         json.dumps({"run_at": stamp, "machine": os.uname().nodename, "results": rows}, indent=2)
     )
     csv_path = folder / f"bench-{stamp}.csv"
+    columns = list(rows[0]) if rows else ["benchmark"]
     with csv_path.open("w", newline="") as out:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]) if rows else ["benchmark"])
-        writer.writeheader()
-        writer.writerows(rows)
+        out.writelines(csv_lines([columns, *([row[c] for c in columns] for row in rows)]))
     return json_path, csv_path
 
 

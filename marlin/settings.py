@@ -70,6 +70,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "marlin.api.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "marlin.api.request_size.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -288,7 +289,9 @@ PASSWORD_HASHERS = (
     else ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
 )
 # Task imports are the large requests: 10,000 tasks with code in them run to tens of megabytes.
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MARLIN_MAX_REQUEST_BYTES", 200 * 1024 * 1024)
+# Every body, file uploads included, counts against it (marlin.api.request_size: 413).
+MARLIN_MAX_REQUEST_BYTES = env_int("MARLIN_MAX_REQUEST_BYTES", 200 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MARLIN_MAX_REQUEST_BYTES
 
 # --- logging -------------------------------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", "INFO").upper()
@@ -306,6 +309,21 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
 }
 
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY") else None
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("BEHIND_TLS_PROXY")
+# --- HTTPS and browser protections ----------------------------------------------------------------
+# Behind a TLS-terminating proxy (production) the settings pass `manage.py check --deploy` with no
+# warning: plain HTTP is redirected, HSTS is sent, cookies are secure. The load balancer's health
+# check may still call /healthz over plain HTTP.
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
+SECURE_SSL_REDIRECT = env_bool("MARLIN_SSL_REDIRECT", BEHIND_TLS_PROXY)
+SECURE_REDIRECT_EXEMPT = [r"^healthz\Z"]
+SECURE_HSTS_SECONDS = env_int("MARLIN_HSTS_SECONDS", 31_536_000 if BEHIND_TLS_PROXY else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("MARLIN_HSTS_INCLUDE_SUBDOMAINS", BEHIND_TLS_PROXY)
+SECURE_HSTS_PRELOAD = env_bool("MARLIN_HSTS_PRELOAD", BEHIND_TLS_PROXY)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = BEHIND_TLS_PROXY
+SESSION_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "marlin.api.errors.csrf_failure"

@@ -33,7 +33,8 @@ from payments.serializers import (
 
 
 class PayoutFilter(django_filters.FilterSet):
-    period = django_filters.CharFilter()
+    # Not stripped and checked whole: a period that is not a week is a 400, not an empty page.
+    period = django_filters.CharFilter(method="filter_period", strip=False)
     contributor = django_filters.NumberFilter(field_name="contributor_id")
     kind = django_filters.ChoiceFilter(choices=[("accrual", "accrual"), ("reversal", "reversal")])
     currency = django_filters.CharFilter()
@@ -42,6 +43,9 @@ class PayoutFilter(django_filters.FilterSet):
     class Meta:
         model = PayoutEntry
         fields = ["period", "contributor", "kind", "currency", "task"]
+
+    def filter_period(self, queryset: Any, name: str, value: str) -> Any:
+        return queryset.filter(period=parse_period(value))
 
 
 class PayoutsApi(ListAPIView):

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from marlin.kernel.errors import InvalidInput
 
-PERIOD = re.compile(r"^(\d{4})-W(\d{2})$")
+# Matched whole (``fullmatch``): ``$`` would also accept a trailing newline.
+PERIOD = re.compile(r"(\d{4})-W(\d{2})")
 FIRST_YEAR, LAST_YEAR = 2000, 2999
 
 
@@ -18,7 +19,7 @@ def period_of(moment: datetime) -> str:
 
 def parse_period(text: object, *, field: str = "period") -> str:
     """A valid period string, or InvalidInput naming ``field``."""
-    match = PERIOD.match(text) if isinstance(text, str) else None
+    match = PERIOD.fullmatch(text) if isinstance(text, str) else None
     if match is None:
         raise InvalidInput(fields={field: ["must be an ISO week such as 2026-W48"]})
     if not FIRST_YEAR <= int(match[1]) <= LAST_YEAR:

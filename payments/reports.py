@@ -10,7 +10,6 @@ pay). ``ytd_net`` is the net of every entry from the year's first week to this o
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +19,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from marlin.kernel.money import from_cents
+from marlin.kernel.safe_csv import Cell, csv_lines
 from payments.domain import EntryKind
 from payments.models import ClosedPeriod, PayoutEntry, Statement
 from payments.periods import year_of
@@ -64,6 +64,21 @@ class ReportRow:
             "statement_status": self.statement_status,
             "ytd_net": None if self.ytd_net is None else str(from_cents(self.ytd_net)),
         }
+
+    def csv_cells(self) -> list[Cell]:
+        """The CSV columns, amounts as numbers (``Decimal``) so only text is ever escaped."""
+        return [
+            self.contributor,
+            self.name,
+            self.email,
+            self.approved_tasks,
+            from_cents(self.gross),
+            from_cents(self.reversals),
+            from_cents(self.net),
+            self.currency,
+            self.statement_status,
+            None if self.ytd_net is None else from_cents(self.ytd_net),
+        ]
 
 
 def _per_contributor(period: str) -> Any:
@@ -158,20 +173,9 @@ def report_json(period: str) -> dict[str, Any]:
     return {"period": period, "rows": [row.as_dict() for row in report_rows(period)], "totals": totals}
 
 
-class _Line:
-    """A file-like object whose ``write`` returns the line, for streaming the csv module's output."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def report_csv(period: str) -> Iterator[str]:
-    """RFC 4180 CSV (CRLF line ends, quoted where needed), one row at a time, totals last."""
-    writer = csv.writer(_Line(), lineterminator="\r\n")
-    yield writer.writerow(COLUMNS)
-    for row in report_rows(period):
-        values = row.as_dict()
-        yield writer.writerow([values[column] for column in COLUMNS])
-    for total in report_totals(period):
-        values = total.as_dict()
-        yield writer.writerow(["" if values[c] is None else values[c] for c in COLUMNS])
+    """RFC 4180 CSV (CRLF line ends, quoted where needed), one row at a time, totals last; no
+    cell can start a spreadsheet formula (``marlin.kernel.safe_csv``)."""
+    yield from csv_lines([COLUMNS])
+    yield from csv_lines(row.csv_cells() for row in report_rows(period))
+    yield from csv_lines(total.csv_cells() for total in report_totals(period))

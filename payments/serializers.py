@@ -71,7 +71,8 @@ class PeriodOutput(serializers.ModelSerializer):
 
 
 class CloseInput(StrictInput):
-    period = serializers.CharField(max_length=8, help_text="ISO week, e.g. 2026-W48")
+    # Not trimmed: the period is checked whole, as in a query string ("2026-W48\n" is refused).
+    period = serializers.CharField(max_length=8, trim_whitespace=False, help_text="ISO week, e.g. 2026-W48")
 
 
 class PaidInput(StrictInput):

@@ -13,6 +13,7 @@ from marlin.kernel.errors import NotFound
 from marlin.kernel.roles import Role, has_role
 from people.models import PersonSkill, User
 from reviews.models import ReviewAssignment, ReviewerLoad
+from tasks.domain.review_round import AssignmentStatus
 from tasks.models import ProjectRequiredSkill, Submission
 
 
@@ -35,12 +36,18 @@ def loads_with_room(reviewers: QuerySet[User]) -> QuerySet[ReviewerLoad]:
     )
 
 
+# A review taken back (reassigned, expired, or cancelled with its task) is no longer the old
+# reviewer's to read: they keep only the reviews they hold or decided.
+REVIEWER_READS = (AssignmentStatus.PENDING, AssignmentStatus.DECIDED)
+
+
 def assignments_visible_to(user: Any) -> QuerySet[ReviewAssignment]:
+    """Ops: every assignment. A reviewer: their own that are pending or decided."""
     query = ReviewAssignment.objects.all()
     if has_role(user, Role.OPS):
         return query
     if has_role(user, Role.REVIEWER):
-        return query.filter(reviewer_id=user.pk)
+        return query.filter(reviewer_id=user.pk, status__in=REVIEWER_READS)
     return query.none()
 
 

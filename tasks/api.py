@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from marlin.api.base import CommandApiView
 from marlin.api.parsers import DecimalJSONParser
 from marlin.api.permissions import IsContributor, IsOps, ReadAnyWriteOps
-from marlin.api.serializers import validated
+from marlin.api.serializers import ErrorOutput, validated
 from marlin.kernel.errors import InvalidInput
 from tasks import commands, importing, selectors
 from tasks.models import Task
@@ -107,12 +107,15 @@ class ProjectTaskImportApi(CommandApiView):
 
     @extend_schema(
         request={"application/json": {"type": "array", "items": {"type": "object"}}},
-        responses=ImportResultOutput,
+        responses={
+            200: ImportResultOutput,
+            413: OpenApiResponse(ErrorOutput, description="the body exceeds MARLIN_MAX_REQUEST_BYTES"),
+        },
     )
     def post(self, request: Request, project_id: UUID) -> Response:
         if "file" in request.FILES:
             upload = request.FILES["file"]
-            rows = importing.rows_from_file(upload.name or "", upload.read())
+            rows = importing.rows_from_file(upload.name or "", upload)  # line by line
         elif request.content_type.startswith("multipart/"):
             raise InvalidInput(fields={"file": ["upload the tasks as the multipart field 'file'"]})
         else:

@@ -8,9 +8,10 @@ an external id that the project already has creates nothing (its task id is deri
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
-from collections.abc import Callable, Iterable, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -50,39 +51,53 @@ def rows_from_json(data: Any) -> list[Row]:
         raise InvalidInput(
             fields={"tasks": ["send a JSON list of tasks, or upload a JSONL or CSV file as 'file'"]}
         )
-    return _limited(list(enumerate(data, start=1)))
+    return _capped(enumerate(data, start=1))
 
 
-def rows_from_file(name: str, content: bytes) -> list[Row]:
+def rows_from_file(name: str, lines: Iterable[bytes]) -> list[Row]:
+    """The rows of an uploaded JSONL or CSV file, read line by line (an uploaded file iterates
+    its lines); reading stops at ``MARLIN_IMPORT_MAX_ROWS``, so a file is never held whole."""
+    text = _utf8_lines(lines)
+    lowered = name.lower()
+    if lowered.endswith((".jsonl", ".ndjson")):
+        return _capped(_jsonl_rows(text))
+    if lowered.endswith(".csv"):
+        return _capped(_csv_rows(text))
+    # Neither name says which: a file whose first non-blank line opens an object is JSONL.
+    read: list[str] = []
+    for line in text:
+        read.append(line)
+        if line.strip():
+            break
+    rows = _jsonl_rows if read and read[-1].lstrip().startswith("{") else _csv_rows
+    return _capped(rows(itertools.chain(read, text)))
+
+
+def _utf8_lines(lines: Iterable[bytes]) -> Iterator[str]:
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
     try:
-        text = content.decode("utf-8-sig")
+        for line in lines:
+            yield decoder.decode(line)
+        yield decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         raise InvalidInput(fields={"file": ["the file must be UTF-8 text"]}) from None
-    lowered = name.lower()
-    if lowered.endswith((".jsonl", ".ndjson")) or (
-        not lowered.endswith(".csv") and text.lstrip().startswith("{")
-    ):
-        return _limited(_jsonl_rows(text))
-    return _limited(_csv_rows(text))
 
 
-def _jsonl_rows(text: str) -> list[Row]:
-    rows: list[Row] = []
+def _jsonl_rows(lines: Iterable[str]) -> Iterator[Row]:
     number = 0
-    for line in text.splitlines():
+    for line in lines:
         if not line.strip():
             continue
         number += 1
         try:
-            rows.append((number, loads(line)))
+            yield number, loads(line)
         except ValueError as error:
-            rows.append((number, _Unparsable(f"not valid JSON: {error}")))
-    return rows
+            yield number, _Unparsable(f"not valid JSON: {error}")
 
 
-def _csv_rows(text: str) -> list[Row]:
+def _csv_rows(lines: Iterable[str]) -> Iterator[Row]:
     try:
-        reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+        reader = csv.DictReader(lines, strict=True)
         header = [name.strip() for name in reader.fieldnames or []]
     except csv.Error as error:
         raise InvalidInput(fields={"file": [f"not valid CSV: {error}"]}) from None
@@ -92,16 +107,14 @@ def _csv_rows(text: str) -> list[Row]:
     if unknown:
         raise InvalidInput(fields={"file": [f"unknown columns {unknown}; columns are {list(ROW_FIELDS)}"]})
     reader.fieldnames = header
-    rows: list[Row] = []
     try:
         for number, record in enumerate(reader, start=1):
             if None in record:
-                rows.append((number, _Unparsable("more values than columns")))
+                yield number, _Unparsable("more values than columns")
             else:
-                rows.append((number, {key: value for key, value in record.items() if value is not None}))
+                yield number, {key: value for key, value in record.items() if value is not None}
     except csv.Error as error:
         raise InvalidInput(fields={"file": [f"not valid CSV at row {reader.line_num}: {error}"]}) from None
-    return rows
 
 
 @dataclass(frozen=True)
@@ -109,13 +122,17 @@ class _Unparsable:
     message: str
 
 
-def _limited(rows: list[Row]) -> list[Row]:
+def _capped(rows: Iterable[Row]) -> list[Row]:
+    """The rows, read no further than one past the cap: past it the import is refused."""
     limit = settings.MARLIN_IMPORT_MAX_ROWS
-    if len(rows) > limit:
-        raise InvalidInput(fields={"tasks": [f"at most {limit} tasks per import; split the file"]})
-    if not rows:
+    taken: list[Row] = []
+    for row in rows:
+        if len(taken) == limit:
+            raise InvalidInput(fields={"tasks": [f"at most {limit} tasks per import; split the file"]})
+        taken.append(row)
+    if not taken:
         raise InvalidInput(fields={"tasks": ["no tasks to import"]})
-    return rows
+    return taken
 
 
 # --- the command -------------------------------------------------------------------------------------

@@ -40,6 +40,8 @@ class InvalidIdempotencyKey(Exception):
     """The Idempotency-Key header is not a usable key (HTTP 400)."""
 
 
+TOO_LARGE = "The request body is larger than this server accepts (MARLIN_MAX_REQUEST_BYTES)."
+
 _DOMAIN_STATUS: list[tuple[type[domain.DomainError], int]] = [
     (domain.InvalidInput, 400),
     (domain.NotAllowed, 403),
@@ -135,7 +137,7 @@ def _describe_django(exc: Exception) -> Described | None:
     if isinstance(exc, DjangoPermissionDenied):
         return 403, "not_allowed", "You do not have permission to perform this action.", {}, {}
     if isinstance(exc, RequestDataTooBig):
-        return 413, "request_too_large", "The request body is too large.", {}, {}
+        return 413, "request_too_large", TOO_LARGE, {}, {}
     if isinstance(exc, SuspiciousOperation):
         return 400, "bad_request", "The request could not be understood.", {}, {}
     return None
@@ -185,9 +187,13 @@ def _json_error(request: HttpRequest, status: int, code: str, message: str) -> J
     return JsonResponse(error_body(status, code, message, request_id=request_id_of(request)), status=status)
 
 
+def request_too_large(request: HttpRequest) -> JsonResponse:
+    return _json_error(request, 413, "request_too_large", TOO_LARGE)
+
+
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     if isinstance(exception, RequestDataTooBig):
-        return _json_error(request, 413, "request_too_large", "The request body is too large.")
+        return request_too_large(request)
     return _json_error(request, 400, "bad_request", "The request could not be understood.")
 
 

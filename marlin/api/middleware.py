@@ -12,7 +12,8 @@ from django.http import HttpRequest, HttpResponse
 
 from marlin.eventstore import context
 
-_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# Matched whole: an id with a trailing newline would break the response header it is echoed in.
+_SAFE_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 _log_request_id: ContextVar[str] = ContextVar("marlin_log_request_id", default="-")
 
 
@@ -22,7 +23,7 @@ class RequestIdMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if _SAFE_ID.match(incoming) else context.new_request_id()
+        request_id = incoming if _SAFE_ID.fullmatch(incoming) else context.new_request_id()
         request.request_id = request_id  # type: ignore[attr-defined]
         token = _log_request_id.set(request_id)
         try:

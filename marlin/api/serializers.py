@@ -23,3 +23,17 @@ def validated(serializer_class: type[serializers.Serializer], data: Any, **kwarg
     serializer = serializer_class(data=data, **kwargs)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+class ErrorBody(serializers.Serializer):
+    status = serializers.IntegerField()
+    code = serializers.CharField(help_text="stable and machine-readable, e.g. request_too_large")
+    message = serializers.CharField()
+    fields = serializers.DictField(help_text="each offending input field and its messages")
+    request_id = serializers.CharField(allow_null=True)
+
+
+class ErrorOutput(serializers.Serializer):
+    """The one shape of every error (``marlin.api.errors``), for the OpenAPI schema."""
+
+    error = ErrorBody()

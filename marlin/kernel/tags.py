@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9+#._-]{0,39}$")
+TAG_PATTERN = re.compile(r"[a-z0-9][a-z0-9+#._-]{0,39}")  # fullmatch: no trailing newline
 MAX_TAGS = 50
 
 
@@ -18,7 +18,7 @@ def normalize_tags(values: Iterable[object]) -> tuple[tuple[str, ...], list[str]
             errors.append(f"{value!r} is not a text tag")
             continue
         tag = value.strip().lower()
-        if not TAG_PATTERN.match(tag):
+        if not TAG_PATTERN.fullmatch(tag):
             errors.append(f"{value!r} is not a valid tag (1-40 of a-z, 0-9, + # . _ -)")
             continue
         tags.add(tag)

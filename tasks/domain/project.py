@@ -24,7 +24,7 @@ DEFAULT_REASON_CODES = (
     "low_effort",
     "plagiarism",
 )
-CODE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+CODE_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")  # fullmatch: no trailing newline
 MAX_LAYERS = 5
 MAX_INSTRUCTIONS = 50_000
 
@@ -190,7 +190,7 @@ def _codes(values: Any, limit: int) -> tuple[tuple[str, ...], list[str]]:
     problems = [
         f"{code!r} must be 1-40 of a-z, 0-9 and _ starting with a letter"
         for code in codes
-        if not CODE_NAME.match(code)
+        if not CODE_NAME.fullmatch(code)
     ]
     if not codes:
         problems.append("at least one is required")

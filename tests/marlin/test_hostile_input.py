@@ -115,3 +115,13 @@ def test_claiming_from_an_unknown_project_is_404_and_a_fractional_layer_is_400()
 
     assert claim.status_code == 404
     assert ops.get("/api/v1/tasks/", {"layer": "1.5"}).status_code == 400
+
+
+def test_a_request_id_with_a_trailing_newline_is_replaced_not_echoed_into_a_header() -> None:
+    ops = client_for(make_user("ops"))
+
+    response = ops.get("/api/v1/me/", HTTP_X_REQUEST_ID="trace-id-1234\n")
+
+    assert response.status_code == 200
+    assert response["X-Request-ID"] != "trace-id-1234\n"
+    assert "\n" not in response["X-Request-ID"]

@@ -126,3 +126,37 @@ def test_reports_and_exports_read_from_the_replica_when_one_is_configured(settin
     assert body["totals"][0]["net"] == "840.00"
     assert "payments_payoutentry" in " ".join(q["sql"] for q in report_reads.captured_queries)
     assert "tasks_task" in " ".join(q["sql"] for q in export_reads.captured_queries)
+
+
+# A leading tab or carriage return never survives registration (names are stripped); the CSV
+# helper's own tests cover those.
+FORMULA_NAMES = ['=HYPERLINK("http://x","y")', "+1", "-2+3", "@SUM(A1)", "-cmd|' /C calc'!A0"]
+
+
+def test_names_that_would_start_a_formula_reach_the_csv_as_text_and_amounts_stay_numbers() -> None:
+    project = make_project()
+    people = [make_user("contributor", name=name) for name in FORMULA_NAMES]
+    finance, ops = client_for(make_user("finance")), client_for(make_user("ops"))
+    with clock.pinned_at(IN_W47):
+        task_ids = given_approved(project, len(people), people)
+        settle()
+    with clock.pinned_at(datetime(2026, 11, 25, tzinfo=UTC)):
+        finance.post("/api/v1/statements/close/", {"period": "2026-W47"}, format="json")
+        ops.post(f"/api/v1/tasks/{task_ids[0]}/reverse-approval/", {"reason": "duplicate"}, format="json")
+        settle()
+
+    w47 = csv_rows(finance.get("/api/v1/payouts/report/", {"period": "2026-W47", "format": "csv"}))
+    w48 = csv_rows(finance.get("/api/v1/payouts/report/", {"period": "2026-W48", "format": "csv"}))
+
+    names = [r["name"] for r in w47 if r["contributor"] != "TOTAL"]
+    assert sorted(names) == sorted(f"'{name}" for name in FORMULA_NAMES)
+    [reversed_row, reversed_total] = w48
+    assert (reversed_row["name"], reversed_row["net"], reversed_row["reversals"]) == (
+        f"'{FORMULA_NAMES[0]}",
+        "-280.00",
+        "280.00",
+    )
+    assert (reversed_total["contributor"], reversed_total["net"]) == ("TOTAL", "-280.00")
+    # The JSON report is data, not a spreadsheet: names stay exactly as written.
+    body = finance.get("/api/v1/payouts/report/", {"period": "2026-W47"}).json()
+    assert sorted(r["name"] for r in body["rows"]) == sorted(FORMULA_NAMES)
