@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
 
@@ -18,11 +19,12 @@ from rest_framework.views import APIView
 from marlin.api.base import CommandApiView
 from marlin.api.permissions import IsFinance
 from marlin.api.serializers import validated
-from payments import commands, reports, selectors
+from payments import commands, controls, reports, selectors
 from payments.models import PayoutEntry
 from payments.periods import parse_period
 from payments.serializers import (
     CloseInput,
+    ControlsOutput,
     EarningsOutput,
     PaidInput,
     PayoutOutput,
@@ -70,12 +72,27 @@ class CSVRenderer(BaseRenderer):
         return b""  # CSV answers are streamed by the view; errors fall back to JSON
 
 
-class PayoutReportApi(APIView):
-    """The period report: one row per contributor and currency, totals per currency.
-    ``?period=2026-W48&format=json`` (default) or ``format=csv`` (streamed, RFC 4180)."""
+class PeriodFileApi(APIView):
+    """A finance read of one period, as JSON or, with ``?format=csv``, a streamed CSV file."""
 
     permission_classes = [IsFinance]
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+
+    def handle_exception(self, exc: Exception) -> Response:
+        self.request.accepted_renderer = JSONRenderer()  # errors are JSON, whatever was asked for
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)
+
+
+def _csv_file(lines: Iterator[str], filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class PayoutReportApi(PeriodFileApi):
+    """The period report: one row per contributor and currency, totals per currency.
+    ``?period=2026-W48&format=json`` (default) or ``format=csv`` (streamed, RFC 4180)."""
 
     @extend_schema(
         parameters=[
@@ -87,17 +104,29 @@ class PayoutReportApi(APIView):
     def get(self, request: Request) -> Any:
         period = parse_period(request.query_params.get("period"))
         if request.accepted_renderer.format == "csv":
-            response = StreamingHttpResponse(
-                reports.report_csv(period), content_type="text/csv; charset=utf-8"
-            )
-            response["Content-Disposition"] = f'attachment; filename="payouts-{period}.csv"'
-            return response
+            return _csv_file(reports.report_csv(period), f"payouts-{period}.csv")
         return Response(reports.report_json(period))
 
-    def handle_exception(self, exc: Exception) -> Response:
-        self.request.accepted_renderer = JSONRenderer()  # errors are JSON, whatever was asked for
-        self.request.accepted_media_type = JSONRenderer.media_type
-        return super().handle_exception(exc)
+
+class PayoutControlsApi(PeriodFileApi):
+    """Finance's controls, an audit view that blocks nothing: the period's accruals whose
+    approval chain had a reviewer named by ops (``hand_assigned_reviewer``), or a contributor or
+    deciding reviewer registered less than 7 days before the approval (``new_account``), with
+    who did what and when. ``?period=2026-W48&format=json`` (default) or ``format=csv``
+    (streamed: one line per accrual, flags joined by ``;``, actors as ``<person> <did> <at>``)."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("period", str, required=True),
+            OpenApiParameter("format", enum=["json", "csv"]),
+        ],
+        responses={(200, "application/json"): ControlsOutput, (200, "text/csv"): OpenApiTypes.STR},
+    )
+    def get(self, request: Request) -> Any:
+        period = parse_period(request.query_params.get("period"))
+        if request.accepted_renderer.format == "csv":
+            return _csv_file(controls.controls_csv(period), f"payout-controls-{period}.csv")
+        return Response(controls.controls_json(period))
 
 
 @extend_schema_view(get=extend_schema(parameters=[OpenApiParameter("period", str)]))

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from marlin.api.serializers import StrictInput
 from marlin.kernel.money import from_cents
+from payments.controls import Did, Flag
 from payments.models import ClosedPeriod, PayoutEntry, Statement
 
 
@@ -112,3 +113,36 @@ class ReportOutput(serializers.Serializer):
     period = serializers.CharField()
     rows = _ReportRow(many=True)
     totals = _ReportTotal(many=True)
+
+
+class _ControlActor(serializers.Serializer):
+    person = serializers.IntegerField(allow_null=True, help_text="user id; null for the system")
+    did = serializers.ChoiceField(
+        choices=[did.value for did in Did],
+        help_text=(
+            "registered (a person whose registration raised new_account), submitted (the "
+            "contributor submitted or revised), assigned_reviewer_by_hand (the ops person who "
+            "named the next reviewer), approved or requested_changes (a reviewer's decision)"
+        ),
+    )
+    at = serializers.DateTimeField()
+
+
+class _ControlRow(serializers.Serializer):
+    task = serializers.UUIDField()
+    contributor = serializers.IntegerField()
+    amount = serializers.CharField(help_text='the accrual, a decimal string, e.g. "280.00"')
+    currency = serializers.CharField()
+    flags = serializers.ListField(
+        child=serializers.ChoiceField(choices=[flag.value for flag in Flag]),
+        help_text=(
+            "hand_assigned_reviewer: ops named a reviewer in the approval chain; new_account: the "
+            "contributor or a deciding reviewer registered less than 7 days before the approval"
+        ),
+    )
+    actors = _ControlActor(many=True, help_text="who did what and when in the chain, oldest first")
+
+
+class ControlsOutput(serializers.Serializer):
+    period = serializers.CharField()
+    rows = _ControlRow(many=True)

@@ -47,8 +47,11 @@ def review_route(*, task_id: UUID) -> UUID | None:
         return _assign(uow, state, version, reviewer_id)
 
 
-def _assign(uow: UnitOfWork, state: TaskState, version: int, reviewer_id: int) -> UUID:
-    """Append the assignment of the current layer to ``reviewer_id`` (whose load row is locked)."""
+def _assign(
+    uow: UnitOfWork, state: TaskState, version: int, reviewer_id: int, *, by_hand: bool = False
+) -> UUID:
+    """Append the assignment of the current layer to ``reviewer_id`` (whose load row is locked);
+    ``by_hand`` when ops named the reviewer."""
     task = known(state)
     assignment_id = uuid.uuid4()
     events = domain.decide_assign(
@@ -57,6 +60,7 @@ def _assign(uow: UnitOfWork, state: TaskState, version: int, reviewer_id: int) -
         assignment_id=assignment_id,
         policy=project_policy(task.project_id),
         now=clock.now(),
+        by_hand=by_hand,
     )
     uow.append(task_stream(task.task_id), version, events)
     return assignment_id
@@ -143,7 +147,8 @@ def review_reassign(
 ) -> ReviewAssignment | None:
     """Take a pending review from its reviewer and give it to ``reviewer_id`` (who must be
     eligible and have room) or, without one, to whoever routing picks. Returns the new
-    assignment, or None when nobody is eligible now (the task waits in the unassigned queue)."""
+    assignment, or None when nobody is eligible now (the task waits in the unassigned queue).
+    Only a named reviewer is recorded as assigned by hand (``ReviewAssigned.by_hand``)."""
     task_id = _task_of(assignment_id)
     with command_transaction(actor_id=actor_id) as uow:
         state, version = load_task(task_id)
@@ -165,7 +170,7 @@ def review_reassign(
                     }
                 )
             return None
-        new_id = _assign(uow, state, version, chosen)
+        new_id = _assign(uow, state, version, chosen, by_hand=reviewer_id is not None)
     return ReviewAssignment.objects.get(pk=new_id)
 
 

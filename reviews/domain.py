@@ -52,9 +52,16 @@ def excluded_reviewers(state: TaskState) -> frozenset[int]:
 
 
 def decide_assign(
-    state: TaskState, *, reviewer_id: int, assignment_id: UUID, policy: ProjectPolicy, now: datetime
+    state: TaskState,
+    *,
+    reviewer_id: int,
+    assignment_id: UUID,
+    policy: ProjectPolicy,
+    now: datetime,
+    by_hand: bool = False,
 ) -> list[DomainEvent]:
-    """Give the current layer to a reviewer (routing has checked level, skills and capacity)."""
+    """Give the current layer to a reviewer (routing has checked level, skills and capacity).
+    ``by_hand``: ops named this reviewer, rather than letting routing pick."""
     task = known(state)
     if not state.awaits_reviewer() or state.layer is None:
         raise Conflict("the task is not waiting for a reviewer", code="not_awaiting_review")
@@ -70,6 +77,7 @@ def decide_assign(
             reviewer_id=reviewer_id,
             submission_version=state.submissions,
             due_at=now + timedelta(minutes=policy.review_timeout_minutes),
+            by_hand=by_hand,
         )
     ]
 

@@ -331,6 +331,22 @@ def read_stream(stream: str) -> list[RecordedEvent]:
     return [RecordedEvent.from_row(row) for row in Event.objects.filter(stream=stream).order_by("version")]
 
 
+def read_streams(
+    streams: Sequence[str], *, types: Sequence[str] | None = None, using: str = "default"
+) -> list[RecordedEvent]:
+    """The events of many streams in a few queries (a thousand streams each), each stream's
+    together and oldest first, optionally of some types only. Reports use it to read many
+    aggregates' histories without a query per stream."""
+    found: list[RecordedEvent] = []
+    names = list(dict.fromkeys(streams))
+    for start in range(0, len(names), INSERT_BATCH):
+        query = Event.objects.using(using).filter(stream__in=names[start : start + INSERT_BATCH])
+        if types is not None:
+            query = query.filter(type__in=list(types))
+        found += [RecordedEvent.from_row(row) for row in query.order_by("stream", "version")]
+    return found
+
+
 def head_position() -> int:
     """The last committed position (0 for an empty log)."""
     counter = PositionCounter.objects.filter(pk=1).values_list("position", flat=True).first()

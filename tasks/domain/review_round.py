@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
-from marlin.kernel.events import DomainEvent
+from marlin.kernel.events import DomainEvent, JsonDict, register_upcaster
 
 
 class AssignmentStatus(StrEnum):
@@ -45,7 +45,14 @@ class Assignment:
 
 @dataclass(frozen=True)
 class ReviewAssigned(DomainEvent):
-    """Routing (or ops) gave the submission under review at ``layer`` to a reviewer."""
+    """Routing (or ops) gave the submission under review at ``layer`` to a reviewer.
+
+    ``by_hand`` is true only when ops named the reviewer; when routing picks (after an expiry,
+    a deactivation, or an ops reassignment without a name) it is false. Finance's controls
+    list approvals whose chain had a reviewer assigned by hand, so it must be a recorded fact.
+    """
+
+    schema_version = 2
 
     task_id: UUID
     assignment_id: UUID
@@ -53,6 +60,13 @@ class ReviewAssigned(DomainEvent):
     reviewer_id: int
     submission_version: int
     due_at: datetime
+    by_hand: bool = False
+
+
+@register_upcaster("ReviewAssigned", 1)
+def _review_assigned_v1_to_v2(data: JsonDict) -> JsonDict:
+    """Before v2 the log did not record who chose the reviewer: read it as routing's choice."""
+    return {**data, "by_hand": False}
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from marlin.eventstore.models import Event, PositionCounter
 from marlin.eventstore.store import (
@@ -18,6 +19,7 @@ from marlin.eventstore.store import (
     head_position,
     read_after,
     read_stream,
+    read_streams,
 )
 from marlin.kernel import clock
 from marlin.kernel.errors import ConcurrencyConflict
@@ -115,6 +117,25 @@ def test_read_after_pages_through_the_log_by_position_and_type() -> None:
 
     assert [e.position for e in first + rest] == [1, 2, 3, 4, 5]
     assert read_after(0, types=["Nope"]) == []
+
+
+def test_read_streams_reads_many_streams_in_one_query_each_stream_oldest_first() -> None:
+    with command_transaction() as uow:
+        uow.append("ping-x", 0, [pinged("x1")])
+        uow.append("ping-y", 0, [pinged("y1"), pinged("y2")])
+        uow.append("ping-z", 0, [pinged("z1")])
+    with command_transaction() as uow:
+        uow.append("ping-x", 1, [pinged("x2")])
+
+    with CaptureQueriesContext(connection) as queries:
+        events = read_streams(["ping-y", "ping-x", "ping-y"])
+
+    assert len(queries) == 1
+    assert sorted((e.stream, e.version, e.event.name) for e in events) == [
+        ("ping-x", 1, "x1"), ("ping-x", 2, "x2"), ("ping-y", 1, "y1"), ("ping-y", 2, "y2"),
+    ]  # fmt: skip
+    assert [e.event.name for e in events if e.stream == "ping-x"] == ["x1", "x2"]
+    assert read_streams(["ping-x"], types=["Nope"]) == []
 
 
 # --- immutability ---------------------------------------------------------------------------------

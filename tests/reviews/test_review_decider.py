@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import reduce
@@ -100,6 +101,17 @@ def test_a_submission_waits_for_a_reviewer_at_layer_1_and_gets_a_due_time() -> N
 
     assert event == assigned(R1)
     assert given(*IN_REVIEW, event).pending_assignment().reviewer_id == R1
+
+
+def test_a_reviewer_named_by_ops_is_recorded_as_assigned_by_hand() -> None:
+    state = given(*IN_REVIEW)
+
+    [event] = decide_assign(
+        state, reviewer_id=R2, assignment_id=uuid.UUID(int=101), policy=POLICY, now=NOW, by_hand=True
+    )
+
+    assert event == replace(assigned(R2), by_hand=True)
+    assert assigned(R2).by_hand is False  # routing's choice, the default
 
 
 def test_a_layer_with_a_pending_review_is_not_assigned_twice() -> None:
