@@ -40,11 +40,11 @@ keeps the query count from growing with the period
 
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 from itertools import islice
 from typing import Any
@@ -54,6 +54,7 @@ from django.conf import settings
 
 from marlin.eventstore.store import RecordedEvent, read_streams
 from marlin.kernel.money import from_cents
+from marlin.kernel.safe_csv import csv_lines
 from payments.domain import EntryKind
 from payments.models import PayoutEntry
 from people.domain import PersonRegistered, person_stream
@@ -140,7 +141,9 @@ class ControlRow:
             f"{'system' if a['person'] is None else a['person']} {a['did']} {a['at']}"
             for a in values["actors"]
         )
-        return [*(values[column] for column in COLUMNS[:4]), ";".join(values["flags"]), actors]
+        task, contributor, amount, currency = (values[column] for column in COLUMNS[:4])
+        # The amount as a number, so the CSV keeps it a number (``marlin.kernel.safe_csv``).
+        return [task, contributor, Decimal(amount), currency, ";".join(values["flags"]), actors]
 
 
 # --- the rules: pure ---------------------------------------------------------------------------
@@ -249,17 +252,8 @@ def controls_json(period: str) -> dict[str, Any]:
     return {"period": period, "rows": [row.as_dict() for row in control_rows(period)]}
 
 
-class _Line:
-    """A file-like object whose ``write`` returns the line, for streaming the csv module's output."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def controls_csv(period: str) -> Iterator[str]:
     """One line per flagged accrual: flags joined by ``;``, actors as ``<person> <did> <at>``
-    joined by ``; ``; CRLF line ends, a header row first."""
-    writer = csv.writer(_Line(), lineterminator="\r\n")
-    yield writer.writerow(COLUMNS)
-    for row in control_rows(period):
-        yield writer.writerow(row.as_csv_row())
+    joined by ``; ``; CRLF line ends, a header row first; every cell formula-safe."""
+    yield from csv_lines([COLUMNS])
+    yield from csv_lines(row.as_csv_row() for row in control_rows(period))

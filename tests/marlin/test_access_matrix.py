@@ -6,14 +6,16 @@ their API token and a browser session at once, as a real client could. A request
 may make is sent with an empty body, so it answers with what the endpoint makes of nothing
 (usually 400); a request they may not make must be refused before anything happens.
 
-``MATRIX`` is also the README's permission table (``python -m tests.marlin.test_access_matrix``
-prints it). A route that is not in it fails the suite: access is decided, never defaulted.
+``MATRIX`` is also the README's permission table, between the markers below; a test keeps the two
+equal (its failure prints the table to paste). A route that is not in the matrix fails the suite:
+access is decided, never defaulted.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -102,6 +104,7 @@ MATRIX: list[Row] = [
         note="finance all; a contributor's own; else none",
     ),
     row("GET", "payouts/report/", 401, 403, 403, 403, 400, 400, 401, note="400: ?period= missing"),
+    row("GET", "payouts/controls/", 401, 403, 403, 403, 400, 400, 401, note="400: ?period= missing"),
     row("GET", "statements/", 401, 200, 200, 200, 200, 200, 401, note="finance all; a contributor's own"),
     row("POST", "statements/close/", 401, 403, 403, 403, 400, 400, 401),
     row("POST", "statements/{statement}/paid/", 401, 403, 403, 403, 400, 400, 401),
@@ -237,5 +240,12 @@ def permission_table() -> str:
     return "\n".join(lines)
 
 
-if __name__ == "__main__":
-    print(permission_table())
+TABLE_START = "<!-- permission table: generated from tests/marlin/test_access_matrix.py -->"
+TABLE_END = "<!-- end of permission table -->"
+
+
+def test_the_readme_permission_table_is_the_matrix() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    start, end = readme.index(TABLE_START) + len(TABLE_START), readme.index(TABLE_END)
+
+    assert readme[start:end].strip() == permission_table(), "paste this table:\n" + permission_table()
