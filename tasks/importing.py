@@ -57,6 +57,8 @@ def rows_from_json(data: Any) -> list[Row]:
 def rows_from_file(name: str, lines: Iterable[bytes]) -> list[Row]:
     """The rows of an uploaded JSONL or CSV file, read line by line (an uploaded file iterates
     its lines); reading stops at ``MARLIN_IMPORT_MAX_ROWS``, so a file is never held whole."""
+    if isinstance(lines, bytes | bytearray):
+        raise TypeError("rows_from_file reads lines: pass the open file, not its bytes")
     text = _utf8_lines(lines)
     lowered = name.lower()
     if lowered.endswith((".jsonl", ".ndjson")):
