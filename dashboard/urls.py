@@ -1,11 +1,15 @@
-"""The ops pages, outside the API."""
+"""The pages for people, outside the API: home, API tokens, the ops queues."""
 
 from __future__ import annotations
 
 from django.urls import path
 
+from dashboard.pages import HomePage, TokenRevokePage, TokensPage
 from dashboard.views import ops_dashboard
 
 urlpatterns = [
+    path("", HomePage.as_view(), name="home"),
+    path("tokens/", TokensPage.as_view(), name="tokens"),
+    path("tokens/<str:token_key>/revoke/", TokenRevokePage.as_view(), name="token-revoke"),
     path("ops/", ops_dashboard, name="ops-dashboard"),
 ]

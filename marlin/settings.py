@@ -90,6 +90,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 ROOT_URLCONF = "marlin.urls"
+# Browsers sign in at the browsable API's login page and land on the home page (dashboard app).
+LOGIN_URL = "/api/v1/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
 WSGI_APPLICATION = "marlin.wsgi.application"
 AUTH_USER_MODEL = "people.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -97,7 +101,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Overrides of third-party templates (the sign-in page, the admin's branding).
+        "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

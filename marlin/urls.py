@@ -9,8 +9,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from marlin.api.auth import LogoutApi, TokenApi
 from marlin.api.events import EventListApi
 from marlin.api.health import healthz
+from marlin.api.root import ApiRootApi
 
 api_v1 = [
+    path("", ApiRootApi.as_view(), name="api-root"),
     path("auth/token/", TokenApi.as_view(), name="auth-token"),
     path("auth/logout/", LogoutApi.as_view(), name="auth-logout"),
     path("events/", EventListApi.as_view(), name="events"),

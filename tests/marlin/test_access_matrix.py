@@ -55,6 +55,7 @@ def row(method: str, path: str, *statuses: int, note: str = "") -> Row:
 
 # anonymous, contributor, reviewer, ops, finance, superuser, deactivated
 MATRIX: list[Row] = [
+    row("GET", "", 200, 200, 200, 200, 200, 200, 401, note="links to the entry points"),
     row("POST", "auth/token/", 400, 400, 400, 400, 400, 400, 400, note="anyone may try to sign in"),
     row("POST", "auth/logout/", 401, 204, 204, 204, 204, 204, 401),
     row("POST", "auth/invitation/", 400, 400, 400, 400, 400, 400, 400, note="anyone holding an invitation"),
@@ -111,7 +112,13 @@ MATRIX: list[Row] = [
     # Pages for people in a browser (session sign-in).
     row("GET", "login/", 200, 200, 200, 200, 200, 200, 200, note="the sign-in page"),
     row("POST", "login/", 200, 200, 200, 200, 200, 200, 200, note="no credentials: the form again"),
-    row("POST", "logout/", 200, 200, 200, 200, 200, 200, 200),
+    row("POST", "logout/", 302, 302, 302, 302, 302, 302, 302, note="302: to the home page"),
+    row("GET", "/", 200, 200, 200, 200, 200, 200, 200, note="home: who you are, where to go"),
+    row("GET", "/tokens/", 302, 200, 200, 200, 200, 200, 302, note="302: to sign in"),
+    row("POST", "/tokens/", 302, 201, 201, 201, 201, 201, 302, note="a new token, shown once"),
+    row(
+        "POST", "/tokens/{token_key}/revoke/", 302, 404, 404, 404, 404, 404, 302, note="404: not one of yours"
+    ),
     row("GET", "/ops/", 302, 403, 403, 200, 403, 200, 302, note="302: to sign in"),
     row("GET", "/admin/", 302, 302, 302, 302, 302, 200, 302, note="read-only; superusers (staff)"),
     row("GET", "/healthz", 200, 200, 200, 200, 200, 200, 200),
@@ -157,6 +164,7 @@ def _matrix_form(route: str) -> str:
         "<uuid:task_id>": "{task}",
         "<uuid:assignment_id>": "{assignment}",
         "<uuid:statement_id>": "{statement}",
+        "<str:token_key>": "{token_key}",
     }
     for pattern, name in names.items():
         route = route.replace(pattern, name)
@@ -198,6 +206,7 @@ def world(db: None) -> dict[str, Any]:
         "task": task_id,
         "assignment": assignment.id,
         "statement": uuid.uuid4(),
+        "token_key": "notyours",
     }
     return {"clients": clients, "ids": ids}
 
@@ -236,7 +245,8 @@ def permission_table() -> str:
     for r in MATRIX:
         cells = [str(r.expected(role)) for role in (*ROLES, "deactivated")]
         note = f" ({r.note})" if r.note else ""
-        lines.append(f"| {r.method} | `{r.path}`{note} | " + " | ".join(cells) + " |")
+        shown = r.path if r.path.startswith("/") else "/api/v1/" + r.path
+        lines.append(f"| {r.method} | `{shown}`{note} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
