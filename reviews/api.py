@@ -52,7 +52,7 @@ class ReviewsApi(ListAPIView):
 
 class ReviewApi(APIView):
     """One assignment with the task (no models), the submission under review, earlier versions and
-    earlier rounds' feedback, and the project's criteria."""
+    earlier rounds' feedback, and the project's criteria and reason codes."""
 
     @extend_schema(responses=AssignmentDetailOutput)
     def get(self, request: Request, assignment_id: UUID) -> Response:

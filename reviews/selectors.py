@@ -60,7 +60,8 @@ def assignment_for(user: Any, assignment_id: UUID) -> ReviewAssignment:
 
 
 def review_context(assignment: ReviewAssignment) -> dict[str, Any]:
-    """What the reviewer sees: the submission under review, earlier versions, earlier rounds."""
+    """What the reviewer sees: the project's criteria and reason codes, the submission under
+    review, earlier versions, earlier rounds."""
     submissions = list(Submission.objects.filter(task_id=assignment.task_id).order_by("version"))
     earlier_rounds = (
         ReviewAssignment.objects.filter(task_id=assignment.task_id, status="decided")
@@ -69,6 +70,7 @@ def review_context(assignment: ReviewAssignment) -> dict[str, Any]:
     )
     return {
         "criteria": assignment.task.project.criteria,
+        "reason_codes": assignment.task.project.reason_codes,
         "submission": next((s for s in submissions if s.version == assignment.submission_version), None),
         "earlier_submissions": [s for s in submissions if s.version < assignment.submission_version],
         "earlier_rounds": list(earlier_rounds),

@@ -62,6 +62,10 @@ class EarlierRoundOutput(serializers.ModelSerializer):
 class AssignmentDetailOutput(AssignmentOutput):
     task_detail = serializers.SerializerMethodField()
     criteria = serializers.SerializerMethodField()
+    reason_codes = serializers.SerializerMethodField(
+        help_text="The project's reason codes, one or more of which a request for changes or a "
+        "rejection names."
+    )
     submission = serializers.SerializerMethodField()
     earlier_submissions = serializers.SerializerMethodField()
     earlier_rounds = serializers.SerializerMethodField()
@@ -71,6 +75,7 @@ class AssignmentDetailOutput(AssignmentOutput):
             *AssignmentOutput.Meta.fields,
             "task_detail",
             "criteria",
+            "reason_codes",
             "submission",
             "earlier_submissions",
             "earlier_rounds",
@@ -84,6 +89,9 @@ class AssignmentDetailOutput(AssignmentOutput):
 
     def get_criteria(self, obj: ReviewAssignment) -> list[str]:
         return list(self.context["review"]["criteria"])
+
+    def get_reason_codes(self, obj: ReviewAssignment) -> list[str]:
+        return list(self.context["review"]["reason_codes"])
 
     def get_submission(self, obj: ReviewAssignment) -> Any:
         return self._submission(self.context["review"]["submission"])

@@ -194,3 +194,16 @@ def test_two_concurrent_decisions_on_one_assignment_one_wins_one_409() -> None:
 
     assert sorted(outcomes) in (["concurrent_update", "ok"], ["not_pending", "ok"])
     assert pending_review(task_id) is None
+
+
+def test_the_review_detail_lists_the_projects_reason_codes_next_to_its_criteria() -> None:
+    project = make_project(reason_codes=["off_topic", "weak_rationale"])
+    import_tasks(project, 1)
+    rita = make_user("reviewer")
+    task_id, _ = submitted_task(project)
+    settle()
+
+    detail = client_for(rita).get(f"/api/v1/reviews/{pending_review(task_id).id}/").json()
+
+    assert detail["reason_codes"] == ["off_topic", "weak_rationale"]
+    assert detail["criteria"] == list(project.criteria)
