@@ -67,6 +67,15 @@ def projects_visible_to(user: Any) -> QuerySet[Project]:
     return _qualified_projects(list(user.skills or [])).filter(status=ProjectStatus.ACTIVE)
 
 
+def active_project(project_id: UUID) -> Project:
+    """An active project, whoever asks (404 when unknown or not active): the claim command
+    then says which of its skills a contributor lacks, rather than pretending it is not there."""
+    project = Project.objects.filter(pk=project_id, status=ProjectStatus.ACTIVE).first()
+    if project is None:
+        raise NotFound("no such project")
+    return project
+
+
 def project_for(user: Any, project_id: UUID) -> Project:
     project = projects_visible_to(user).filter(pk=project_id).first()
     if project is None:
