@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from marlin.api.serializers import StrictInput
@@ -112,8 +113,25 @@ class DecisionInput(StrictInput):
     )
 
 
+@extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}]})
+class ReviewerReferenceField(serializers.Field):
+    """A person by id (a JSON number) or by username (a JSON string)."""
+
+    def to_internal_value(self, data: Any) -> int | str:
+        if isinstance(data, int) and not isinstance(data, bool):
+            return data
+        if isinstance(data, str) and 0 < len(data) <= 150:
+            return data
+        raise serializers.ValidationError("a person's id (a number) or username (a string)")
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
 class ReassignInput(StrictInput):
-    reviewer = serializers.IntegerField(required=False, help_text="Without it, routing picks.")
+    reviewer = ReviewerReferenceField(
+        required=False, help_text="The reviewer's id or username. Without it, routing picks."
+    )
 
 
 class ExportInput(serializers.Serializer):
