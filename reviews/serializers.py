@@ -174,6 +174,15 @@ class _ProjectQueue(serializers.Serializer):
     throughput_24h = _Throughput()
     first_pass_approval_rate = serializers.FloatField(allow_null=True)
     reason_counts = serializers.DictField(child=serializers.IntegerField())
+    unstaffed_skills = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="required skills no active contributor has: nobody can claim this project's tasks",
+    )
+    unstaffed_layers = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="review layers no active reviewer is eligible for (level or skills): their reviews "
+        "wait in the unassigned queue until someone is raised or given the skill",
+    )
 
 
 class _ReviewerLoad(serializers.Serializer):
