@@ -52,7 +52,7 @@ class ReviewsApi(ListAPIView):
 
 class ReviewApi(APIView):
     """One assignment with the task (no models), the submission under review, earlier versions and
-    earlier rounds' feedback, and the project's criteria."""
+    earlier rounds' feedback, and the project's criteria and reason codes."""
 
     @extend_schema(responses=AssignmentDetailOutput)
     def get(self, request: Request, assignment_id: UUID) -> Response:
@@ -75,7 +75,8 @@ class ReviewDecisionApi(CommandApiView):
 
 
 class ReviewReassignApi(CommandApiView):
-    """Ops: give a pending review to a named eligible reviewer, or let routing pick."""
+    """Ops: give a pending review to a named eligible reviewer (by id or username), or let routing
+    pick. A refused name answers 400 with the rule broken as its code and in ``details.rule``."""
 
     permission_classes = [IsOps]
 
@@ -86,8 +87,11 @@ class ReviewReassignApi(CommandApiView):
     def post(self, request: Request, assignment_id: UUID) -> Response:
         data = validated(ReassignInput, request.data)
         selectors.assignment_for(request.user, assignment_id)
+        named = data.get("reviewer")
         new = commands.review_reassign(
-            actor_id=request.user.pk, assignment_id=assignment_id, reviewer_id=data.get("reviewer")
+            actor_id=request.user.pk,
+            assignment_id=assignment_id,
+            reviewer_id=None if named is None else selectors.reviewer_id_for(named),
         )
         if new is None:
             return Response(

@@ -19,7 +19,7 @@ from marlin.kernel.errors import ConcurrencyConflict, InvalidInput, NotFound
 from marlin.reactors import sweep
 from reviews import domain
 from reviews.models import AwaitingReview, ReviewAssignment, ReviewerLoad
-from reviews.selectors import eligible_reviewers, loads_with_room
+from reviews.selectors import eligible_reviewers, loads_with_room, required_skills, reviewer_facts
 from tasks.domain.events import task_stream
 from tasks.domain.review_round import Decision
 from tasks.domain.task import TaskState, evolve, known
@@ -162,16 +162,24 @@ def review_reassign(
         chosen = _pick_reviewer(state, only=reviewer_id)
         if chosen is None:
             if reviewer_id is not None:
-                raise InvalidInput(
-                    fields={
-                        "reviewer": [
-                            "not eligible for this review: role, level, skills, capacity or conflict"
-                        ]
-                    }
-                )
+                _refuse_named(state, reviewer_id)
             return None
         new_id = _assign(uow, state, version, chosen, by_hand=reviewer_id is not None)
     return ReviewAssignment.objects.get(pk=new_id)
+
+
+def _refuse_named(state: TaskState, reviewer_id: int) -> None:
+    """Say which rule keeps ``reviewer_id`` from the review (the transaction then rolls back)."""
+    facts = reviewer_facts(reviewer_id)
+    if facts is None:
+        raise InvalidInput(fields={"reviewer": [f"no such person: {reviewer_id}"]})
+    domain.check_named_reviewer(state, facts, required_skills=required_skills(known(state).project_id))
+    raise InvalidInput(  # every rule held when read: they lost their room to a concurrent router
+        "not eligible for this review now; try again",
+        code="reviewer_not_eligible",
+        fields={"reviewer": ["not eligible for this review now"]},
+        details={"rule": "reviewer_not_eligible"},
+    )
 
 
 def reviews_withdraw_from(*, reviewer_id: int) -> int:

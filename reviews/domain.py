@@ -42,6 +42,70 @@ class ReviewDecision:
     reasons: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class ReviewerFacts:
+    """What the eligibility rules need to know of one person (read by a selector)."""
+
+    reviewer_id: int
+    is_reviewer: bool
+    active: bool
+    reviewer_level: int
+    skills: frozenset[str]
+    pending: int
+    capacity: int
+
+
+def check_named_reviewer(state: TaskState, facts: ReviewerFacts, *, required_skills: tuple[str, ...]) -> None:
+    """Why ops may not give the current layer's review to this person: the first rule of SPEC's
+    "Routing" they break, as its own code with ``details`` (``{"rule": code, ...}``), the field
+    to blame being ``reviewer``. Returns when every rule holds."""
+    layer = state.layer or 1
+    missing = sorted(set(required_skills) - facts.skills)
+    rules: list[tuple[bool, str, str, dict[str, object]]] = [
+        (not facts.is_reviewer, "not_a_reviewer", "is not a reviewer", {}),
+        (not facts.active, "reviewer_inactive", "is inactive", {}),
+        (facts.reviewer_id == state.contributor_id, "own_work", "is the task's contributor", {}),
+        (
+            facts.reviewer_level < layer,
+            "reviewer_level_too_low",
+            f"is level {facts.reviewer_level}, below layer {layer}",
+            {"reviewer_level": facts.reviewer_level, "layer": layer},
+        ),
+        (
+            bool(missing),
+            "reviewer_missing_skill",
+            f"lacks the project's skills {missing}",
+            {"missing_skills": missing},
+        ),
+        (
+            facts.reviewer_id in state.reviewers_at_other_layers(layer),
+            "reviewed_other_layer",
+            "reviewed this task at another layer",
+            {},
+        ),
+        (
+            facts.reviewer_id in state.reviewers_passed_over(),
+            "reviewer_passed_over",
+            "already let this review expire or had it taken away",
+            {},
+        ),
+        (
+            facts.pending >= facts.capacity,
+            "reviewer_at_capacity",
+            f"holds {facts.pending} pending reviews, their capacity",
+            {"pending": facts.pending, "capacity": facts.capacity},
+        ),
+    ]
+    for broken, code, why, details in rules:
+        if broken:
+            raise InvalidInput(
+                f"not eligible for this review: the reviewer {why}",
+                code=code,
+                fields={"reviewer": [f"the reviewer {why}"]},
+                details={"rule": code, **details},
+            )
+
+
 def excluded_reviewers(state: TaskState) -> frozenset[int]:
     """Who may not take the current layer's review: the contributor, anyone who reviewed this
     task at another layer, and anyone this round's review already expired on or was taken from."""

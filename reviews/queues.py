@@ -1,5 +1,6 @@
 """The ops view of the queues (``GET queues/``): per project, where work stands and how old it is,
-what is overdue, how fast it moves; and every reviewer's load against capacity.
+what is overdue, how fast it moves, what nobody can staff; and every reviewer's load against
+capacity.
 
 A fixed number of grouped queries, whatever the number of tasks.
 """
@@ -13,6 +14,7 @@ from typing import Any
 from django.db.models import Count, Min, Q
 
 from marlin.kernel import clock
+from people.models import PersonSkill, User
 from reviews.models import AwaitingReview, ReviewAssignment, ReviewerLoad, ReviewReason
 from tasks.domain.review_round import AssignmentStatus
 from tasks.domain.task import TaskStatus
@@ -52,6 +54,7 @@ def queue_overview() -> dict[str, Any]:
 
     _throughput(projects, day_ago)
     _quality(projects)
+    _staffing(projects)
     for entry in projects.values():
         entry["layers"] = [entry["layers"][k] for k in sorted(entry["layers"])]
     return {"generated_at": now, "projects": list(projects.values()), "reviewers": _reviewers()}
@@ -76,6 +79,9 @@ def _project_entry(project: Project) -> dict[str, Any]:
         },
         "first_pass_approval_rate": None,
         "reason_counts": {},
+        "required_skills": list(project.required_skills),
+        "unstaffed_skills": [],
+        "unstaffed_layers": [],
     }
 
 
@@ -117,6 +123,29 @@ def _quality(projects: dict[Any, dict[str, Any]]) -> None:
         counts[row["assignment__task__project_id"]][row["code"]] = row["n"]
     for project_id, reason_counts in counts.items():
         projects[project_id]["reason_counts"] = dict(sorted(reason_counts.items()))
+
+
+def _staffing(projects: dict[Any, dict[str, Any]]) -> None:
+    """Per project, the required skills no active contributor has (nobody can claim its tasks),
+    and the layers no active reviewer can take (level too low or a skill lacking: those reviews
+    wait forever). Two queries, whatever the number of projects and people."""
+    active = {"user__active": True, "user__is_active": True}
+    contributor_skills = set(
+        PersonSkill.objects.filter(user__is_contributor=True, **active)
+        .values_list("skill", flat=True)
+        .distinct()
+    )
+    reviewers = [
+        (level, frozenset(skills or ()))
+        for level, skills in User.objects.filter(is_reviewer=True, active=True, is_active=True).values_list(
+            "reviewer_level", "skills"
+        )
+    ]
+    for entry in projects.values():
+        required = set(entry.pop("required_skills"))
+        entry["unstaffed_skills"] = sorted(required - contributor_skills)
+        top = max((level for level, skills in reviewers if required <= skills), default=0)
+        entry["unstaffed_layers"] = list(range(top + 1, entry["review_layers"] + 1))
 
 
 def _reviewers() -> list[dict[str, Any]]:

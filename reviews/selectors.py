@@ -9,9 +9,10 @@ from uuid import UUID
 
 from django.db.models import Exists, F, OuterRef, QuerySet
 
-from marlin.kernel.errors import NotFound
+from marlin.kernel.errors import InvalidInput, NotFound
 from marlin.kernel.roles import Role, has_role
 from people.models import PersonSkill, User
+from reviews.domain import ReviewerFacts
 from reviews.models import ReviewAssignment, ReviewerLoad
 from tasks.domain.review_round import AssignmentStatus
 from tasks.models import ProjectRequiredSkill, Submission
@@ -26,6 +27,45 @@ def eligible_reviewers(*, project_id: UUID, layer: int, exclude: Iterable[int]) 
         User.objects.filter(is_reviewer=True, active=True, is_active=True, reviewer_level__gte=layer)
         .exclude(pk__in=list(exclude))
         .filter(~Exists(lacks_a_skill))
+    )
+
+
+def reviewer_id_for(reference: int | str) -> int:
+    """A person named by id (a JSON number) or by username (a string); 400 naming ``reviewer``
+    when there is no such person."""
+    people = (
+        User.objects.filter(pk=reference)
+        if isinstance(reference, int)
+        else User.objects.filter(username=reference)
+    )
+    found = people.values_list("pk", flat=True).first()
+    if found is None:
+        raise InvalidInput(fields={"reviewer": [f"no such person: {reference!r}"]})
+    return found
+
+
+def reviewer_facts(reviewer_id: int) -> ReviewerFacts | None:
+    """What the eligibility rules need of one person, or None if there is no such person."""
+    person = User.objects.filter(pk=reviewer_id).first()
+    if person is None:
+        return None
+    pending = ReviewerLoad.objects.filter(reviewer_id=reviewer_id).values_list("pending", flat=True).first()
+    return ReviewerFacts(
+        reviewer_id=person.pk,
+        is_reviewer=person.is_reviewer,
+        active=person.active and person.is_active,
+        reviewer_level=person.reviewer_level,
+        skills=frozenset(person.skills or ()),
+        pending=pending or 0,
+        capacity=person.capacity,
+    )
+
+
+def required_skills(project_id: UUID) -> tuple[str, ...]:
+    return tuple(
+        ProjectRequiredSkill.objects.filter(project_id=project_id)
+        .order_by("skill")
+        .values_list("skill", flat=True)
     )
 
 
@@ -60,7 +100,8 @@ def assignment_for(user: Any, assignment_id: UUID) -> ReviewAssignment:
 
 
 def review_context(assignment: ReviewAssignment) -> dict[str, Any]:
-    """What the reviewer sees: the submission under review, earlier versions, earlier rounds."""
+    """What the reviewer sees: the project's criteria and reason codes, the submission under
+    review, earlier versions, earlier rounds."""
     submissions = list(Submission.objects.filter(task_id=assignment.task_id).order_by("version"))
     earlier_rounds = (
         ReviewAssignment.objects.filter(task_id=assignment.task_id, status="decided")
@@ -69,6 +110,7 @@ def review_context(assignment: ReviewAssignment) -> dict[str, Any]:
     )
     return {
         "criteria": assignment.task.project.criteria,
+        "reason_codes": assignment.task.project.reason_codes,
         "submission": next((s for s in submissions if s.version == assignment.submission_version), None),
         "earlier_submissions": [s for s in submissions if s.version < assignment.submission_version],
         "earlier_rounds": list(earlier_rounds),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from marlin.api.serializers import StrictInput
@@ -62,6 +63,10 @@ class EarlierRoundOutput(serializers.ModelSerializer):
 class AssignmentDetailOutput(AssignmentOutput):
     task_detail = serializers.SerializerMethodField()
     criteria = serializers.SerializerMethodField()
+    reason_codes = serializers.SerializerMethodField(
+        help_text="The project's reason codes, one or more of which a request for changes or a "
+        "rejection names."
+    )
     submission = serializers.SerializerMethodField()
     earlier_submissions = serializers.SerializerMethodField()
     earlier_rounds = serializers.SerializerMethodField()
@@ -71,6 +76,7 @@ class AssignmentDetailOutput(AssignmentOutput):
             *AssignmentOutput.Meta.fields,
             "task_detail",
             "criteria",
+            "reason_codes",
             "submission",
             "earlier_submissions",
             "earlier_rounds",
@@ -84,6 +90,9 @@ class AssignmentDetailOutput(AssignmentOutput):
 
     def get_criteria(self, obj: ReviewAssignment) -> list[str]:
         return list(self.context["review"]["criteria"])
+
+    def get_reason_codes(self, obj: ReviewAssignment) -> list[str]:
+        return list(self.context["review"]["reason_codes"])
 
     def get_submission(self, obj: ReviewAssignment) -> Any:
         return self._submission(self.context["review"]["submission"])
@@ -104,8 +113,25 @@ class DecisionInput(StrictInput):
     )
 
 
+@extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}]})
+class ReviewerReferenceField(serializers.Field):
+    """A person by id (a JSON number) or by username (a JSON string)."""
+
+    def to_internal_value(self, data: Any) -> int | str:
+        if isinstance(data, int) and not isinstance(data, bool):
+            return data
+        if isinstance(data, str) and 0 < len(data) <= 150:
+            return data
+        raise serializers.ValidationError("a person's id (a number) or username (a string)")
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
 class ReassignInput(StrictInput):
-    reviewer = serializers.IntegerField(required=False, help_text="Without it, routing picks.")
+    reviewer = ReviewerReferenceField(
+        required=False, help_text="The reviewer's id or username. Without it, routing picks."
+    )
 
 
 class ExportInput(serializers.Serializer):
@@ -148,6 +174,15 @@ class _ProjectQueue(serializers.Serializer):
     throughput_24h = _Throughput()
     first_pass_approval_rate = serializers.FloatField(allow_null=True)
     reason_counts = serializers.DictField(child=serializers.IntegerField())
+    unstaffed_skills = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="required skills no active contributor has: nobody can claim this project's tasks",
+    )
+    unstaffed_layers = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="review layers no active reviewer is eligible for (level or skills): their reviews "
+        "wait in the unassigned queue until someone is raised or given the skill",
+    )
 
 
 class _ReviewerLoad(serializers.Serializer):

@@ -161,7 +161,9 @@ class TaskApi(APIView):
 
 
 class TaskClaimApi(CommandApiView):
-    """Claim the next open task (optionally only from ``project``): 201 with it, 204 if none."""
+    """Claim the next open task (optionally only from ``project``): 201 with it, 204 if none;
+    403 ``missing_skill`` (with ``details.missing_skills``) for a project whose skills you lack,
+    404 for an unknown or inactive one, 409 ``claim_held`` (``details.task``) while you hold one."""
 
     permission_classes = [IsContributor]
 
@@ -170,8 +172,6 @@ class TaskClaimApi(CommandApiView):
     )
     def post(self, request: Request) -> Response:
         data = validated(ClaimInput, request.data)
-        if data.get("project"):
-            selectors.project_for(request.user, data["project"])  # 404: unknown, or not yours to work on
         task = commands.task_claim(contributor_id=request.user.pk, project_id=data.get("project"))
         if task is None:
             return Response(status=204)

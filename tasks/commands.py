@@ -23,7 +23,7 @@ from tasks.domain.judgment import clean_judgment
 from tasks.domain.project import ProjectState, project_stream
 from tasks.domain.task import TaskState, TaskStatus
 from tasks.models import Project, Task
-from tasks.selectors import claimable_tasks, load_task, project_policy
+from tasks.selectors import active_project, claimable_tasks, load_task, project_policy
 
 # --- projects ----------------------------------------------------------------------------------------
 
@@ -82,14 +82,22 @@ def task_claim(*, contributor_id: int, project_id: UUID | None = None) -> Task |
     On PostgreSQL the open queue is read ``FOR UPDATE SKIP LOCKED``: concurrent claimers take
     different tasks instead of queueing behind one another. The contributor's own row is locked
     first, so one person's two simultaneous claims cannot both pass the one-claim check.
+
+    With ``project_id``, that project must exist and be active (404 otherwise) and the
+    contributor must hold every skill it requires (403 ``missing_skill``, naming them).
     """
     with command_transaction(actor_id=contributor_id) as uow:
         contributor = User.objects.select_for_update().get(pk=contributor_id)
+        if project_id is not None:
+            task_domain.check_qualified(
+                required_skills=active_project(project_id).required_skills,
+                skills=list(contributor.skills or []),
+            )
         task_domain.check_may_claim(
             active=contributor.active,
-            holds_claim=Task.objects.filter(
-                contributor_id=contributor_id, status=TaskStatus.CLAIMED
-            ).exists(),
+            held_task_id=Task.objects.filter(contributor_id=contributor_id, status=TaskStatus.CLAIMED)
+            .values_list("pk", flat=True)
+            .first(),
         )
         candidate = (
             claimable_tasks(contributor, project_id=project_id)

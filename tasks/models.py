@@ -125,3 +125,30 @@ class TaskReviewer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_id} -> {self.reviewer_id}"
+
+
+class TaskRound(models.Model):
+    """A decided review round of the task, as its contributor reads it: what was decided and why,
+    never who reviewed.
+
+    The tasks app's own projection of ``ReviewDecided`` on the task stream (like ``TaskReviewer``),
+    so the contributor's task detail needs nothing from the reviews app. A decided round stays,
+    whatever happens to the task later. ``version`` (the decision's place in the task's stream)
+    orders them.
+    """
+
+    assignment_id = models.UUIDField(primary_key=True)
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="rounds")
+    layer = models.PositiveSmallIntegerField()
+    decision = models.CharField(max_length=20)
+    feedback = models.TextField(blank=True, default="")
+    reasons = models.JSONField(default=list)
+    decided_at = models.DateTimeField()
+    version = models.PositiveIntegerField(help_text="The decision's version in the task's stream.")
+
+    class Meta:
+        ordering = ["task_id", "version"]
+        indexes = [models.Index(fields=["task", "version"], name="task_round_by_task")]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} L{self.layer} {self.decision}"

@@ -1,5 +1,6 @@
 """The tasks projections: projects, their required skills, tasks and submissions; and which
-reviewers may read which task (from the review events on the task stream)."""
+reviewers may read which task, and the decided review rounds its contributor reads (both from the
+review events on the task stream)."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ from tasks.domain.review_round import (
     TaskEnteredLayer,
 )
 from tasks.domain.task import TaskStatus
-from tasks.models import Project, ProjectRequiredSkill, Submission, Task, TaskReviewer
+from tasks.models import Project, ProjectRequiredSkill, Submission, Task, TaskReviewer, TaskRound
 
 tasks_projector = projections.register(
     projections.Projector("tasks", tables=[Project, ProjectRequiredSkill, Submission, Task])
@@ -239,3 +240,22 @@ def _review_taken_back(event: ReviewExpired | ReviewReassigned, recorded: Record
 @task_reviewers_projector.on(TaskCancelled)
 def _pending_reviews_cancelled(event: TaskCancelled, recorded: RecordedEvent) -> None:
     TaskReviewer.objects.filter(task_id=event.task_id, decided=False).delete()
+
+
+# --- the decided review rounds a task's contributor reads --------------------------------------------
+
+task_rounds_projector = projections.register(projections.Projector("task_rounds", tables=[TaskRound]))
+
+
+@task_rounds_projector.on(ReviewDecided)
+def _round_decided(event: ReviewDecided, recorded: RecordedEvent) -> None:
+    TaskRound.objects.create(
+        assignment_id=event.assignment_id,
+        task_id=event.task_id,
+        layer=event.layer,
+        decision=event.decision,
+        feedback=event.feedback,
+        reasons=list(event.reasons),
+        decided_at=recorded.recorded_at,
+        version=recorded.version,
+    )

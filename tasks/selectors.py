@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from marlin.eventstore.store import RecordedEvent, load_aggregate, read_stream
 from marlin.kernel.errors import NotFound
@@ -21,7 +21,7 @@ from tasks.domain import task as task_domain
 from tasks.domain.events import task_stream
 from tasks.domain.project import ProjectStatus
 from tasks.domain.task import ProjectPolicy, TaskState, TaskStatus
-from tasks.models import Project, ProjectRequiredSkill, Submission, Task, TaskReviewer
+from tasks.models import Project, ProjectRequiredSkill, Submission, Task, TaskReviewer, TaskRound
 
 # --- what commands decide on (this app's and the reviews app's) ----------------------------------------
 
@@ -67,6 +67,15 @@ def projects_visible_to(user: Any) -> QuerySet[Project]:
     return _qualified_projects(list(user.skills or [])).filter(status=ProjectStatus.ACTIVE)
 
 
+def active_project(project_id: UUID) -> Project:
+    """An active project, whoever asks (404 when unknown or not active): the claim command
+    then says which of its skills a contributor lacks, rather than pretending it is not there."""
+    project = Project.objects.filter(pk=project_id, status=ProjectStatus.ACTIVE).first()
+    if project is None:
+        raise NotFound("no such project")
+    return project
+
+
 def project_for(user: Any, project_id: UUID) -> Project:
     project = projects_visible_to(user).filter(pk=project_id).first()
     if project is None:
@@ -100,9 +109,19 @@ def _visibility(user: Any) -> Q | None:
 
 
 def tasks_visible_to(user: Any) -> QuerySet[Task]:
+    """The tasks the user may see, each with its decided review rounds (oldest first) fetched in
+    one more query for the whole page, for those who may read them (``sees_rounds``)."""
     query = Task.objects.select_related("current_submission")
+    if has_role(user, Role.OPS) or has_role(user, Role.CONTRIBUTOR):
+        query = query.prefetch_related(Prefetch("rounds", queryset=TaskRound.objects.order_by("version")))
     condition = _visibility(user)
     return query if condition is None else query.filter(condition)
+
+
+def sees_rounds(user: Any, task: Task) -> bool:
+    """A task's decided review rounds are for its contributor and for ops; its reviewers read
+    earlier rounds in their review's detail instead."""
+    return has_role(user, Role.OPS) or (user is not None and task.contributor_id == user.pk)
 
 
 def task_for(user: Any, task_id: UUID) -> Task:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from marlin.api.serializers import StrictInput
@@ -11,7 +12,8 @@ from marlin.kernel.roles import Role, has_role
 from people.pseudonyms import contributor_pseudonym
 from tasks.domain.judgment import MAX_RATIONALE, PREFERENCES
 from tasks.domain.task import TaskStatus
-from tasks.models import Project, Submission, Task
+from tasks.models import Project, Submission, Task, TaskRound
+from tasks.selectors import sees_rounds
 
 # --- projects ----------------------------------------------------------------------------------------
 
@@ -125,10 +127,22 @@ class SubmissionOutput(_SeesContributor, serializers.ModelSerializer):
         return contributor_pseudonym(obj.contributor_id)
 
 
+class TaskRoundOutput(serializers.ModelSerializer):
+    """A decided review round: what was decided and why, never who reviewed."""
+
+    class Meta:
+        model = TaskRound
+        fields = ["layer", "decision", "feedback", "reasons", "decided_at"]
+
+
 class TaskOutput(_SeesContributor, serializers.ModelSerializer):
     contributor = serializers.SerializerMethodField()
     contributor_pseudonym = serializers.SerializerMethodField()
     current_submission = serializers.SerializerMethodField()
+    rounds = serializers.SerializerMethodField(
+        help_text="Every decided review round, oldest first: for the task's contributor and ops "
+        "(null for its reviewers)."
+    )
 
     class Meta:
         model = Task
@@ -149,6 +163,7 @@ class TaskOutput(_SeesContributor, serializers.ModelSerializer):
             "rate",
             "currency",
             "current_submission",
+            "rounds",
             "claim_expires_at",
             "created_at",
             "updated_at",
@@ -164,6 +179,12 @@ class TaskOutput(_SeesContributor, serializers.ModelSerializer):
         if obj.current_submission is None:
             return None
         return SubmissionOutput(obj.current_submission, context=self.context).data
+
+    @extend_schema_field(TaskRoundOutput(many=True, allow_null=True))
+    def get_rounds(self, obj: Task) -> list[dict[str, Any]] | None:
+        if not sees_rounds(self.context.get("viewer"), obj):
+            return None
+        return TaskRoundOutput(obj.rounds.all(), many=True).data
 
 
 class TaskOpsOutput(TaskOutput):

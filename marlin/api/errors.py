@@ -6,6 +6,8 @@ Every error, from any endpoint, looks like::
 
 ``code`` is stable and machine-readable (the README lists them); ``fields`` maps each offending
 input field to its messages (nested for nested input) and is empty when no field is to blame.
+A refusal with machine-readable context adds ``details`` (e.g. ``{"task": "<uuid>"}`` for
+``claim_held``); without context the key is left out, so the shape above is unchanged.
 Unexpected errors are logged with the request id and answered with a generic 500 that leaks
 nothing.
 """
@@ -63,17 +65,24 @@ _DRF_CODES: dict[type[drf.APIException], str] = {
 
 
 def error_body(
-    status: int, code: str, message: str, *, fields: Any = None, request_id: str | None = None
+    status: int,
+    code: str,
+    message: str,
+    *,
+    fields: Any = None,
+    request_id: str | None = None,
+    details: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    return {
-        "error": {
-            "status": status,
-            "code": code,
-            "message": message,
-            "fields": fields or {},
-            "request_id": request_id,
-        }
+    error = {
+        "status": status,
+        "code": code,
+        "message": message,
+        "fields": fields or {},
+        "request_id": request_id,
     }
+    if details:
+        error["details"] = details
+    return {"error": error}
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
@@ -81,8 +90,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     request = context.get("request")
     request_id = request_id_of(request)
     status, code, message, fields, headers = _describe(exc, request_id)
+    details = exc.details if isinstance(exc, domain.DomainError) else None
     response = Response(
-        error_body(status, code, message, fields=fields, request_id=request_id), status=status
+        error_body(status, code, message, fields=fields, request_id=request_id, details=details),
+        status=status,
     )
     for name, value in headers.items():
         response[name] = value

@@ -31,6 +31,11 @@ class ErrorBody(serializers.Serializer):
     message = serializers.CharField()
     fields = serializers.DictField(help_text="each offending input field and its messages")
     request_id = serializers.CharField(allow_null=True)
+    details = serializers.DictField(
+        required=False,
+        help_text="machine-readable context, only when the refusal has some: e.g. the task a "
+        "claim_held refers to, the skills a missing_skill lacks, the rule a refused reassignment broke",
+    )
 
 
 class ErrorOutput(serializers.Serializer):

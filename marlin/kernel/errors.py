@@ -20,13 +20,18 @@ def _messages(value: Any) -> Any:
 
 
 class DomainError(Exception):
-    """Base of every refusal a command can give. ``code`` is stable and documented."""
+    """Base of every refusal a command can give. ``code`` is stable and documented; ``details``
+    is optional machine-readable context (JSON values: the task a ``claim_held`` refers to, the
+    skills a ``missing_skill`` lacks, the rule a refused reassignment broke)."""
 
     code = "domain_error"
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, code: str | None = None, details: Mapping[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
+        self.details: dict[str, Any] = dict(details or {})
         if code is not None:
             self.code = code
 
@@ -43,8 +48,9 @@ class InvalidInput(DomainError):
         *,
         fields: Mapping[str, Any] | None = None,
         code: str | None = None,
+        details: Mapping[str, Any] | None = None,
     ) -> None:
-        super().__init__(message, code=code)
+        super().__init__(message, code=code, details=details)
         self.fields = {name: _messages(value) for name, value in (fields or {}).items()}
 
 

@@ -7,6 +7,7 @@ needs, passed in as plain values) and return the events to append, or raise a re
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -261,12 +262,28 @@ def decide_import(
 # --- claims ----------------------------------------------------------------------------------------
 
 
-def check_may_claim(*, active: bool, holds_claim: bool) -> None:
-    """A contributor claims only while active and while holding no other claim."""
+def check_may_claim(*, active: bool, held_task_id: UUID | None) -> None:
+    """A contributor claims only while active and while holding no other claim (the refusal
+    names the task held)."""
     if not active:
         raise NotAllowed("your account is inactive: no new claims", code="inactive")
-    if holds_claim:
-        raise Conflict("you already hold a claimed task: submit or release it first", code="claim_held")
+    if held_task_id is not None:
+        raise Conflict(
+            "you already hold a claimed task: submit or release it first",
+            code="claim_held",
+            details={"task": str(held_task_id)},
+        )
+
+
+def check_qualified(*, required_skills: Sequence[str], skills: Sequence[str]) -> None:
+    """Claiming within a project takes every skill it requires; the refusal names those lacking."""
+    missing = sorted(set(required_skills) - set(skills))
+    if missing:
+        raise NotAllowed(
+            f"this project requires skills you lack: {', '.join(missing)}",
+            code="missing_skill",
+            details={"missing_skills": missing},
+        )
 
 
 def decide_claim(

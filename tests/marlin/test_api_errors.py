@@ -9,7 +9,9 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
+from marlin.api.errors import exception_handler
 from marlin.eventstore.models import Event
+from marlin.kernel.errors import Conflict, NotFound
 from tests.factories import PASSWORD, client_for, make_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.support.urls")]
@@ -147,3 +149,11 @@ def test_events_record_the_request_id_that_caused_them() -> None:
     client.post("/test-support/ping/", {"name": "a"}, format="json", HTTP_X_REQUEST_ID="req-12345678")
 
     assert Event.objects.get(type="Pinged").metadata["request_id"] == "req-12345678"
+
+
+def test_a_refusal_with_context_carries_it_in_details_and_one_without_has_none() -> None:
+    with_context = exception_handler(Conflict("held", code="claim_held", details={"task": "t-1"}), {})
+    without = exception_handler(NotFound("no such task"), {})
+
+    assert with_context.data["error"]["details"] == {"task": "t-1"}
+    assert set(without.data["error"]) == {"status", "code", "message", "fields", "request_id"}

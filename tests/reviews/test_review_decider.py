@@ -13,6 +13,8 @@ import pytest
 from marlin.kernel.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from reviews.domain import (
     ReviewDecision,
+    ReviewerFacts,
+    check_named_reviewer,
     decide_assign,
     decide_expire,
     decide_reassign,
@@ -288,3 +290,67 @@ def test_a_cancelled_task_ends_its_pending_review() -> None:
     assert state.pending_assignment() is None
     with pytest.raises(Conflict):
         decide((*IN_REVIEW, a1, TaskCancelled(TASK, "duplicate")), a1, "approve")
+
+
+# --- why a named reviewer may not take a review ---
+
+ABLE = ReviewerFacts(
+    reviewer_id=R2, is_reviewer=True, active=True, reviewer_level=2, skills=frozenset({"python"}),
+    pending=1, capacity=5,
+)  # fmt: skip
+
+
+def approved(assignment: ReviewAssigned) -> ReviewDecided:
+    return ReviewDecided(
+        TASK, assignment.assignment_id, assignment.reviewer_id, assignment.layer, Decision.APPROVE, "", ()
+    )
+
+
+def at_layer_2(*more: object) -> TaskState:
+    """Approved at layer 1 by R1; layer 2 under review by R3."""
+    a1 = assigned(R1)
+    return given(*IN_REVIEW, a1, approved(a1), TaskEnteredLayer(TASK, 2), *more)
+
+
+def refusal(state: TaskState, facts: ReviewerFacts, required: tuple[str, ...] = ("python",)) -> InvalidInput:
+    with pytest.raises(InvalidInput) as refused:
+        check_named_reviewer(state, facts, required_skills=required)
+    assert "reviewer" in refused.value.fields
+    return refused.value
+
+
+@pytest.mark.parametrize(
+    ("change", "required", "code", "details"),
+    [
+        ({"is_reviewer": False}, ("python",), "not_a_reviewer", {}),
+        ({"active": False}, ("python",), "reviewer_inactive", {}),
+        ({"reviewer_id": CONTRIBUTOR}, ("python",), "own_work", {}),
+        ({"reviewer_level": 1}, ("python",), "reviewer_level_too_low", {"reviewer_level": 1, "layer": 2}),
+        ({}, ("python", "sql", "go"), "reviewer_missing_skill", {"missing_skills": ["go", "sql"]}),
+        ({"pending": 5}, ("python",), "reviewer_at_capacity", {"pending": 5, "capacity": 5}),
+    ],
+)
+def test_a_refused_named_reviewer_is_told_which_rule_they_broke(
+    change: dict, required: tuple[str, ...], code: str, details: dict
+) -> None:
+    refused = refusal(at_layer_2(assigned(R3, layer=2, n=2)), replace(ABLE, **change), required)
+
+    assert (refused.code, refused.details) == (code, {"rule": code, **details})
+
+
+def test_a_reviewer_of_another_layer_or_passed_over_is_refused_by_name() -> None:
+    a2 = assigned(R2, layer=2, n=2)
+    passed_over = at_layer_2(a2, ReviewReassigned(TASK, a2.assignment_id, R2, "ops"))
+
+    other_layer = refusal(at_layer_2(), replace(ABLE, reviewer_id=R1))
+    over = refusal(passed_over, ABLE)
+
+    assert (other_layer.code, other_layer.details) == (
+        "reviewed_other_layer",
+        {"rule": "reviewed_other_layer"},
+    )
+    assert (over.code, over.details) == ("reviewer_passed_over", {"rule": "reviewer_passed_over"})
+
+
+def test_an_eligible_named_reviewer_passes() -> None:
+    check_named_reviewer(at_layer_2(), ABLE, required_skills=("python",))

@@ -194,3 +194,33 @@ def test_two_concurrent_decisions_on_one_assignment_one_wins_one_409() -> None:
 
     assert sorted(outcomes) in (["concurrent_update", "ok"], ["not_pending", "ok"])
     assert pending_review(task_id) is None
+
+
+def test_the_review_detail_lists_the_projects_reason_codes_next_to_its_criteria() -> None:
+    project = make_project(reason_codes=["off_topic", "weak_rationale"])
+    import_tasks(project, 1)
+    rita = make_user("reviewer")
+    task_id, _ = submitted_task(project)
+    settle()
+
+    detail = client_for(rita).get(f"/api/v1/reviews/{pending_review(task_id).id}/").json()
+
+    assert detail["reason_codes"] == ["off_topic", "weak_rationale"]
+    assert detail["criteria"] == list(project.criteria)
+
+
+def test_the_queue_overview_flags_skills_no_active_contributor_has_and_layers_no_reviewer_can_take() -> None:
+    rust = make_project(required_skills=["rust", "sql"], review_layers=3)
+    staffed = make_project(required_skills=["python"], review_layers=2)
+    make_user("contributor", skills=["sql", "python"])
+    make_user("contributor", skills=["rust"], active=False)
+    make_user("reviewer", reviewer_level=2, skills=["python", "rust", "sql"])
+    make_user("reviewer", reviewer_level=5, skills=["python"])
+    make_user("reviewer", reviewer_level=5, skills=["rust", "sql"], active=False)
+
+    projects = {p["id"]: p for p in client_for(make_user("ops")).get("/api/v1/queues/").json()["projects"]}
+
+    assert projects[str(rust.id)]["unstaffed_skills"] == ["rust"]
+    assert projects[str(rust.id)]["unstaffed_layers"] == [3]
+    assert projects[str(staffed.id)]["unstaffed_skills"] == []
+    assert projects[str(staffed.id)]["unstaffed_layers"] == []

@@ -217,3 +217,54 @@ def test_a_reviewer_whose_review_was_taken_away_no_longer_sees_the_task(project)
 
     assert client_for(first).get(f"/api/v1/tasks/{task_id}/").status_code == 404
     assert client_for(first).get(f"/api/v1/tasks/{task_id}/submissions/").status_code == 404
+
+
+def test_ops_reassign_by_username(project) -> None:
+    reviewer()
+    rita = reviewer(level=2, username="rita")
+    ops = client_for(make_user("ops"))
+    task_id, _ = submitted_task(project)
+    settle()
+    review = pending_review(task_id)
+
+    by_name = ops.post(f"/api/v1/reviews/{review.id}/reassign/", {"reviewer": "rita"}, format="json")
+
+    assert by_name.status_code == 200, by_name.content
+    assert by_name.json()["reviewer"] == rita.pk
+
+
+def test_reassigning_to_an_unknown_reviewer_is_400_naming_the_field(project) -> None:
+    reviewer()
+    ops = client_for(make_user("ops"))
+    task_id, _ = submitted_task(project)
+    settle()
+    url = f"/api/v1/reviews/{pending_review(task_id).id}/reassign/"
+
+    for unknown in ("nobody-by-that-name", 987654):
+        error = ops.post(url, {"reviewer": unknown}, format="json").json()["error"]
+        assert (error["status"], error["code"]) == (400, "invalid")
+        assert "reviewer" in error["fields"]
+    assert pending_review(task_id) is not None  # nothing was taken back
+
+
+def test_a_refused_reassignment_names_the_rule_it_broke(project) -> None:
+    reviewer(level=2)
+    junior = reviewer(level=1)
+    reviewer(level=2)
+    ops = client_for(make_user("ops"))
+    task_id, _ = submitted_task(project)
+    settle()
+    approve(task_id)
+    settle()
+    review = pending_review(task_id)
+    layer_1_reviewer = ReviewAssignment.objects.get(task_id=task_id, layer=1).reviewer_id
+    url = f"/api/v1/reviews/{review.id}/reassign/"
+
+    too_low = ops.post(url, {"reviewer": junior.pk}, format="json").json()["error"]
+    other_layer = ops.post(url, {"reviewer": layer_1_reviewer}, format="json").json()["error"]
+
+    assert too_low["code"] == "reviewer_level_too_low"
+    assert too_low["details"] == {"rule": "reviewer_level_too_low", "reviewer_level": 1, "layer": 2}
+    assert "reviewer" in too_low["fields"]
+    assert other_layer["details"]["rule"] == "reviewed_other_layer"
+    assert pending_review(task_id).id == review.id  # the refusal took nothing back

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -59,6 +60,40 @@ def test_one_claim_at_a_time(project) -> None:
 
     assert second.status_code == 409
     assert second.json()["error"]["code"] == "claim_held"
+
+
+def test_the_claim_held_refusal_names_the_task_held(project) -> None:
+    import_tasks(project, 2)
+    alice = client_for(make_user("contributor"))
+    held = claim(alice).json()["id"]
+
+    error = claim(alice).json()["error"]
+
+    assert (error["code"], error["details"]) == ("claim_held", {"task": held})
+
+
+def test_claiming_in_a_project_whose_skills_you_lack_is_403_naming_the_missing_skills() -> None:
+    rust = make_project(required_skills=["rust", "sql", "python"])
+    import_tasks(rust, 1)
+    alice = client_for(make_user("contributor", skills=["python"]))
+
+    response = claim(alice, project=str(rust.id))
+
+    assert response.status_code == 403, response.content
+    error = response.json()["error"]
+    assert error["code"] == "missing_skill"
+    assert error["details"] == {"missing_skills": ["rust", "sql"]}
+
+
+def test_claiming_in_an_unknown_or_inactive_project_stays_404(project) -> None:
+    rust = make_project(required_skills=["rust"])
+    commands.project_pause(actor_id=None, project_id=rust.id)
+    alice = client_for(make_user("contributor", skills=["python"]))
+
+    assert claim(alice, project=str(uuid.uuid4())).status_code == 404
+    assert claim(alice, project=str(rust.id)).status_code == 404
+    commands.project_pause(actor_id=None, project_id=project.id)
+    assert claim(alice, project=str(project.id)).status_code == 404
 
 
 def test_claims_can_stay_within_one_project(project) -> None:

@@ -115,10 +115,18 @@ def test_a_project_that_is_not_active_hands_out_no_claims(status: str) -> None:
 
 def test_a_contributor_holding_a_claim_or_inactive_may_not_claim() -> None:
     with pytest.raises(Conflict):
-        check_may_claim(active=True, holds_claim=True)
+        check_may_claim(active=True, held_task_id=TASK)
     with pytest.raises(NotAllowed):
-        check_may_claim(active=False, holds_claim=False)
-    check_may_claim(active=True, holds_claim=False)
+        check_may_claim(active=False, held_task_id=None)
+    check_may_claim(active=True, held_task_id=None)
+
+
+def test_the_claim_held_refusal_names_the_held_task() -> None:
+    with pytest.raises(Conflict) as refused:
+        check_may_claim(active=True, held_task_id=TASK)
+
+    assert refused.value.code == "claim_held"
+    assert refused.value.details == {"task": str(TASK)}
 
 
 def test_a_task_that_does_not_exist_cannot_be_claimed() -> None:
