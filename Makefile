@@ -17,13 +17,14 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 install: $(STAMP)
 
-# Not in debug mode, so every error is the API's JSON shape; the secret key is made once and kept.
-SECRET_FILE := data/secret_key
-RUN_ENV = SECRET_KEY="$${SECRET_KEY:-$$(cat $(SECRET_FILE))}" DEBUG=$${DEBUG:-0}
+# Not in debug mode, so every error is the API's JSON shape. The secret key is made once and kept
+# in the file settings read when SECRET_KEY is unset, so plain `manage.py` works afterwards too.
+SECRET_FILE := $(or $(MARLIN_SECRET_KEY_FILE),$(or $(MARLIN_DATA_DIR),data)/secret_key)
+RUN_ENV = DEBUG=$${DEBUG:-0}
 
 $(SECRET_FILE):
-	mkdir -p data
-	$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $(SECRET_FILE)
+	mkdir -p $(dir $(SECRET_FILE))
+	umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $(SECRET_FILE)
 
 run: install $(SECRET_FILE)
 	$(RUN_ENV) $(BIN)/python manage.py migrate --no-input

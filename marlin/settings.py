@@ -34,10 +34,30 @@ def env_int(name: str, default: int) -> int:
 
 
 DEBUG = env_bool("DEBUG")
-SECRET_KEY = env("SECRET_KEY")
+# Where the embedded SQLite file and the key ``make run`` writes live.
+DATA_DIR = Path(env("MARLIN_DATA_DIR", str(BASE_DIR / "data")))
+
+
+def read_secret_key(key_file: Path) -> str:
+    """The key from the environment, or else from the key file (``make run`` writes one), so
+    ``manage.py`` works in a checkout without exporting it; empty when there is neither."""
+    key = env("SECRET_KEY")
+    if key:
+        return key
+    try:
+        return key_file.read_text().strip()
+    except FileNotFoundError:
+        return ""
+
+
+SECRET_KEY_FILE = Path(env("MARLIN_SECRET_KEY_FILE", str(DATA_DIR / "secret_key")))
+SECRET_KEY = read_secret_key(SECRET_KEY_FILE)
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off: export SECRET_KEY, or put the key in the "
+            f"file MARLIN_SECRET_KEY_FILE names (now {SECRET_KEY_FILE}; `make run` writes one there)"
+        )
     SECRET_KEY = "marlin-insecure-development-key-only-for-debug"
 ALLOWED_HOSTS = [
     host.strip() for host in env("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if host.strip()
@@ -115,7 +135,6 @@ TEMPLATES = [
 ]
 
 # --- database ------------------------------------------------------------------------------------
-DATA_DIR = Path(env("MARLIN_DATA_DIR", str(BASE_DIR / "data")))
 DATABASE_URL = env("DATABASE_URL", f"sqlite:///{DATA_DIR / 'marlin.sqlite3'}")
 # Persistent connections: a new connection per request made each request about 8x slower here.
 CONN_MAX_AGE = env_int("CONN_MAX_AGE", 600)

@@ -28,7 +28,7 @@ from payments.serializers import (
     EarningsOutput,
     PaidInput,
     PayoutOutput,
-    PeriodOutput,
+    PeriodCloseOutput,
     ReportOutput,
     StatementOutput,
 )
@@ -143,15 +143,16 @@ class StatementsApi(ListAPIView):
 
 class StatementCloseApi(CommandApiView):
     """Close a period: one frozen statement per contributor and currency with a non-zero net.
-    Closing it again adds nothing; later entries for it go to the next open period."""
+    Closing it again adds nothing and answers ``"already_closed": true``; later entries for it go
+    to the next open period."""
 
     permission_classes = [IsFinance]
 
-    @extend_schema(request=CloseInput, responses=PeriodOutput)
+    @extend_schema(request=CloseInput, responses=PeriodCloseOutput)
     def post(self, request: Request) -> Response:
         data = validated(CloseInput, request.data)
-        period = commands.period_close(actor_id=request.user.pk, period=data["period"])
-        return Response(PeriodOutput(period).data)
+        result = commands.period_close(actor_id=request.user.pk, period=data["period"])
+        return Response(PeriodCloseOutput(result).data)
 
 
 class StatementPaidApi(CommandApiView):

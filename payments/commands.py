@@ -7,6 +7,7 @@ first open one after it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -72,7 +73,13 @@ def payout_reverse(*, task_id: UUID, reason: str) -> None:
         uow.append(stream, version, events)
 
 
-def period_close(*, actor_id: int | None, period: Any) -> ClosedPeriod:
+@dataclass(frozen=True)
+class PeriodCloseResult:
+    closed: ClosedPeriod
+    already_closed: bool  # it was closed before this command, which added nothing
+
+
+def period_close(*, actor_id: int | None, period: Any) -> PeriodCloseResult:
     """Issue the period's statements; closing a closed period again adds nothing."""
     period = parse_period(period)
     stream = domain.period_stream(period)
@@ -86,7 +93,7 @@ def period_close(*, actor_id: int | None, period: Any) -> ClosedPeriod:
         events = domain.decide_close(state, period=period, entries=entries, now=clock.now())
         if events:
             uow.append(stream, version, events)
-    return ClosedPeriod.objects.get(pk=period)
+    return PeriodCloseResult(closed=ClosedPeriod.objects.get(pk=period), already_closed=state.closed)
 
 
 def statement_mark_paid(*, actor_id: int | None, statement_id: UUID, reference: Any) -> Statement:

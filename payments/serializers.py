@@ -8,7 +8,7 @@ from rest_framework import serializers
 from marlin.api.serializers import StrictInput
 from marlin.kernel.money import from_cents
 from payments.controls import Did, Flag
-from payments.models import ClosedPeriod, PayoutEntry, Statement
+from payments.models import PayoutEntry, Statement
 
 
 @extend_schema_field({"type": "string", "format": "decimal", "example": "280.00"})
@@ -65,10 +65,13 @@ class StatementOutput(serializers.ModelSerializer):
         ]
 
 
-class PeriodOutput(serializers.ModelSerializer):
-    class Meta:
-        model = ClosedPeriod
-        fields = ["period", "closed_at", "statements"]
+class PeriodCloseOutput(serializers.Serializer):
+    """A closed period; ``already_closed`` when it was closed before (and nothing was added)."""
+
+    period = serializers.CharField(source="closed.period")
+    closed_at = serializers.DateTimeField(source="closed.closed_at")
+    statements = serializers.IntegerField(source="closed.statements")
+    already_closed = serializers.BooleanField()
 
 
 class CloseInput(StrictInput):

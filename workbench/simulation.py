@@ -303,6 +303,7 @@ class Simulation:
         lines = [
             f"simulated {self.started:%Y-%m-%d %H:%M} to {self.moment:%Y-%m-%d %H:%M} UTC (a pinned clock)"
         ]
+        lines.append(f"people sign in with the password {PASSWORD!r}; ops: {self.ops.username}")
         lines.append("done: " + _counts(self.tally.done))
         lines.append("refused (as the rules say): " + _counts(self.tally.refused))
         statuses = Counter(Task.objects.filter(project=self.project).values_list("status", flat=True))

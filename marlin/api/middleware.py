@@ -36,8 +36,13 @@ class RequestIdMiddleware:
 
 
 class RequestIdLogFilter(logging.Filter):
+    """Stamps ``request_id`` on every record: the request's own when the record carries it
+    (``django.request`` logs a 4xx answer with the request in ``extra`` only after every
+    middleware has returned, when the context variable is reset), else the one of the request
+    being handled, else ``-``."""
+
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = _log_request_id.get()
+        record.request_id = request_id_of(getattr(record, "request", None)) or _log_request_id.get()
         return True
 
 

@@ -92,8 +92,9 @@ def _import_settings(**env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_settings_refuse_to_start_without_a_secret_key_when_debug_is_off() -> None:
-    result = _import_settings(DEBUG="false")
+def test_settings_refuse_to_start_without_a_secret_key_when_debug_is_off(tmp_path) -> None:
+    # An empty data directory: no key file `make run` could have written either.
+    result = _import_settings(DEBUG="false", MARLIN_DATA_DIR=str(tmp_path))
 
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from marlin.eventstore.models import Event
 from marlin.kernel import clock
 from payments import commands
 from payments.models import PayoutEntry, Statement
@@ -199,6 +200,24 @@ def test_closing_a_period_issues_frozen_statements_once_and_entries_then_go_to_t
         "issued",
     )
     assert PayoutEntry.objects.get(task__external_id="late1").period == "2026-W48"
+
+
+def test_closing_a_closed_period_again_answers_already_closed_and_adds_nothing(finance) -> None:
+    project = make_project()
+    with clock.pinned_at(WEDNESDAY_W47):
+        given_approved(project, 2, [make_user("contributor")])
+        settle()
+    with clock.pinned_at(AFTER_W47):
+        first = finance.post("/api/v1/statements/close/", {"period": "2026-W47"}, format="json")
+        events_after_first = Event.objects.count()
+        again = finance.post("/api/v1/statements/close/", {"period": "2026-W47"}, format="json")
+
+    assert (first.status_code, first.json()["already_closed"]) == (200, False)
+    assert (again.status_code, again.json()["already_closed"]) == (200, True)
+    assert again.json()["closed_at"] == first.json()["closed_at"]
+    assert again.json()["statements"] == first.json()["statements"] == 1
+    assert Event.objects.count() == events_after_first
+    assert Statement.objects.count() == 1
 
 
 def test_a_period_that_has_not_ended_cannot_close_and_bad_periods_are_400(finance) -> None:

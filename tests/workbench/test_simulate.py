@@ -1,18 +1,56 @@
-"""``manage.py simulate``: every path of the workflow, end to end, leaves a consistent log."""
+"""``manage.py simulate``: every path of the workflow, end to end, leaves a consistent log; by
+default in a database of its own, never in the configured one."""
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+
+from marlin.eventstore.models import Event
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
+SMALL = {"tasks": 16, "contributors": 6, "reviewers": 5, "rounds": 120, "seed": 3, "no_progress": True}
+
 
 def test_a_small_simulation_runs_every_path_and_passes_every_check(capsys) -> None:
-    call_command("simulate", tasks=16, contributors=6, reviewers=5, rounds=120, seed=3, no_progress=True)
+    call_command("simulate", here=True, **SMALL)
 
     out = capsys.readouterr().out
     assert "Simulation finished; every check passed." in out
     assert "chain:" in out
     for path in ("claim", "submit", "approve", "request_changes", "revise"):
         assert f"{path} " in out.split("done: ")[1].split("\n")[0]
+
+
+def test_by_default_it_runs_in_its_own_file_and_leaves_the_configured_database_alone(
+    settings, tmp_path, capsys
+) -> None:
+    settings.DATA_DIR = tmp_path
+    (tmp_path / "simulation.sqlite3").write_text("a previous run's file, replaced")
+
+    call_command("simulate", tasks=4, contributors=2, reviewers=3, rounds=20, seed=1, no_progress=True)
+
+    out = capsys.readouterr().out
+    assert "Simulation finished; every check passed." in out
+    assert str(tmp_path / "simulation.sqlite3") in out
+    assert Event.objects.count() == 0
+    with sqlite3.connect(tmp_path / "simulation.sqlite3") as kept:
+        [(events,)] = kept.execute("SELECT count(*) FROM eventstore_event").fetchall()
+    assert events > 0
+
+
+def test_it_refuses_a_database_that_holds_events_unless_told_to_add_to_it(capsys) -> None:
+    make_user("ops")  # registering a person appends events
+    before = Event.objects.count()
+    assert before > 0
+
+    with pytest.raises(CommandError, match="--into-existing"):
+        call_command("simulate", here=True, **SMALL)
+    assert Event.objects.count() == before
+
+    call_command("simulate", here=True, into_existing=True, **{**SMALL, "tasks": 4, "rounds": 20})
+    assert Event.objects.count() > before
