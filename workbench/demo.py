@@ -18,14 +18,17 @@ from people.commands import person_register
 from people.models import User
 from reviews.commands import review_decide
 from reviews.models import ReviewAssignment
-from tasks.commands import project_create, task_claim, task_submit
+from tasks.commands import project_create, task_claim, task_release, task_submit
 from tasks.importing import rows_from_file, task_import
-from tasks.models import Project, Submission
+from tasks.models import Project, Submission, Task
 
 DEMO_PASSWORD = "marlin-demo-2026"
 ADMIN_USERNAME = "admin"
 DEMO_PROJECT = "Code judgments: general"
 TASKS_FILE = Path(__file__).resolve().parent.parent / "tasks" / "fixtures" / "demo_tasks.jsonl"
+# What a careful engineer would submit on each task the demo works on, keyed by external_id: a
+# rationale about that task's own prompt and answers, never one text pasted on every task.
+JUDGMENTS_FILE = Path(__file__).resolve().parent / "fixtures" / "demo_judgments.json"
 
 DEMO_PEOPLE: list[dict[str, Any]] = [
     {"username": "admin", "name": "Ada Admin", "roles": []},
@@ -126,9 +129,7 @@ def _seed_work_in_review(project_id: Any) -> Iterator[str]:
     for username in ("alice", "bob"):
         task = task_claim(contributor_id=people[username].pk, project_id=project_id)
         if task is not None:
-            task_submit(
-                contributor_id=people[username].pk, task_id=task.id, judgment=_demo_judgment(task.project)
-            )
+            _submit_or_release(people[username], task)
     reactors.pump_all()  # route now, whether or not a worker is running
     bob_review = ReviewAssignment.objects.filter(task__contributor=people["bob"], status="pending").first()
     if bob_review is not None:
@@ -138,17 +139,37 @@ def _seed_work_in_review(project_id: Any) -> Iterator[str]:
     yield "work in flight: carol holds a claim, alice's judgment is at layer 1, bob's at layer 2"
 
 
-def _demo_judgment(project: Any) -> dict[str, Any]:
+def demo_judgments() -> dict[str, dict[str, Any]]:
+    """The written judgments by task external_id (preference, strength, rationale)."""
+    return json.loads(JUDGMENTS_FILE.read_text())
+
+
+def _demo_judgment(task: Task) -> dict[str, Any] | None:
+    """The judgment written for this task, its scores following the preference; None when the
+    demo has none for it (a task deeper in the queue than a fresh seed reaches)."""
+    written = demo_judgments().get(task.external_id)
+    if written is None:
+        return None
+    preferred, other = (5, 4 - written["strength"]) if written["strength"] > 1 else (4, 3)
+    scores = {"a": preferred, "b": other} if written["preference"] == "A" else {"a": other, "b": preferred}
     return {
-        "preference": "A",
-        "strength": 2,
-        "scores": {name: {"a": 4, "b": 3} for name in project.criteria},
-        "rationale": (
-            "A covers the empty input and keeps the original order; B sorts in place, so it "
-            "mutates the caller's list and is slower on large inputs."
-        ),
+        "preference": written["preference"],
+        "strength": written["strength"],
+        "scores": {name: dict(scores) for name in task.project.criteria},
+        "rationale": written["rationale"],
         "time_spent_minutes": 45,
     }
+
+
+def _submit_or_release(contributor: User, task: Task) -> bool:
+    """Submit the task's written judgment; with none, give the claim back rather than submit a
+    rationale about some other task."""
+    judgment = _demo_judgment(task)
+    if judgment is None:
+        task_release(contributor_id=contributor.pk, task_id=task.id, reason="no demo judgment")
+        return False
+    task_submit(contributor_id=contributor.pk, task_id=task.id, judgment=judgment)
+    return True
 
 
 def _seed_payouts(project_id: Any) -> Iterator[str]:
@@ -176,7 +197,8 @@ def _approve_a_task(project_id: Any, contributor: User) -> None:
     task = task_claim(contributor_id=contributor.pk, project_id=project_id)
     if task is None:
         return
-    task_submit(contributor_id=contributor.pk, task_id=task.id, judgment=_demo_judgment(task.project))
+    if not _submit_or_release(contributor, task):
+        return
     while True:
         reactors.pump_all()
         review = ReviewAssignment.objects.filter(task_id=task.id, status="pending").first()

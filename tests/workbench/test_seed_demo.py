@@ -3,12 +3,16 @@ in flight and payouts, and nothing new the second time."""
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 from django.core.management import call_command
 
 from marlin.eventstore.models import Event
 from people.models import User
-from tasks.models import Task
+from tasks.models import Submission, Task
+from workbench.demo import TASKS_FILE, demo_judgments
 
 pytestmark = pytest.mark.django_db
 
@@ -23,3 +27,44 @@ def test_seed_demo_fills_an_empty_database_and_a_second_run_adds_nothing(capsys)
     assert set(User.objects.values_list("username", flat=True)) >= {"admin", "olga", "fred", "alice", "rita"}
     assert Event.objects.count() == events
     assert "payouts:" in capsys.readouterr().out
+
+
+def _words(text: str) -> set[str]:
+    """The distinctive words of a text: identifiers and terms of five letters or more."""
+    return {word.lower() for word in re.findall(r"[A-Za-z_][A-Za-z0-9_]{4,}", text)} - _COMMON
+
+
+_COMMON = {"answer", "answers", "about", "after", "before", "every", "which", "would", "there", "their"}
+
+
+def _prompts() -> dict[str, str]:
+    with TASKS_FILE.open() as lines:
+        return {row["external_id"]: row["prompt"] for row in map(json.loads, lines)}
+
+
+def test_every_written_judgment_talks_about_its_own_task_more_than_any_other() -> None:
+    prompts = _prompts()
+
+    for external_id, judgment in demo_judgments().items():
+        words = _words(judgment["rationale"])
+        overlap = {other: len(words & _words(prompt)) for other, prompt in prompts.items()}
+        best = max(overlap.values())
+        assert overlap[external_id] == best >= 2, (external_id, sorted(words & _words(prompts[external_id])))
+        assert [other for other, count in overlap.items() if count == best] == [external_id]
+        assert judgment["preference"] in {"A", "B"}
+        assert judgment["strength"] in {1, 2, 3}
+
+
+def test_each_seeded_submission_carries_the_judgment_written_for_its_task() -> None:
+    call_command("seed_demo")
+    written = demo_judgments()
+
+    submissions = list(Submission.objects.select_related("task"))
+
+    assert len(submissions) == 6  # two in review, four approved with payouts
+    assert len({submission.task_id for submission in submissions}) == 6
+    for submission in submissions:
+        judgment = written[submission.task.external_id]
+        assert submission.rationale == judgment["rationale"]
+        assert submission.preference == judgment["preference"]
+        assert _words(submission.rationale) & _words(submission.task.prompt)
