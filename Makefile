@@ -8,7 +8,7 @@ ADDR ?= 127.0.0.1:8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/marlin
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install run migrate test test-postgres test-sqlite lint format bench clean
+.PHONY: install run reset-demo migrate test test-postgres test-sqlite lint format bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,18 @@ run: install $(SECRET_FILE)
 	$(RUN_ENV) $(BIN)/python manage.py migrate --no-input
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo
 	$(RUN_ENV) $(BIN)/python manage.py serve $(ADDR)
+
+# The embedded demo database `make run` serves, and the files SQLite keeps beside it in WAL mode.
+DEMO_DB := $(or $(MARLIN_DATA_DIR),data)/marlin.sqlite3
+
+# Back to a freshly seeded demo: only the demo database goes, never the secret key, the
+# virtualenv or the simulation's own database (`manage.py simulate` recreates that itself).
+# Refused when DATABASE_URL names another database, which this must never empty or seed.
+reset-demo: install $(SECRET_FILE)
+	@test -z "$$DATABASE_URL" || { echo "reset-demo resets the embedded SQLite demo only: unset DATABASE_URL" >&2; exit 1; }
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	$(RUN_ENV) $(BIN)/python manage.py migrate --no-input
+	$(RUN_ENV) $(BIN)/python manage.py seed_demo
 
 lint: install
 	$(BIN)/ruff check .
