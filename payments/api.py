@@ -73,10 +73,26 @@ class CSVRenderer(BaseRenderer):
 
 
 class PeriodFileApi(APIView):
-    """A finance read of one period, as JSON or, with ``?format=csv``, a streamed CSV file."""
+    """A finance read of one period (``?period=``), as JSON or, with ``?format=csv``, a streamed
+    CSV file. Subclasses name the two answers and the file."""
 
     permission_classes = [IsFinance]
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+    file_name = ""
+
+    def as_json(self, period: str) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def as_csv(self, period: str) -> Iterator[str]:
+        raise NotImplementedError
+
+    def get(self, request: Request) -> Any:
+        period = parse_period(request.query_params.get("period"))
+        if request.accepted_renderer.format != "csv":
+            return Response(self.as_json(period))
+        response = StreamingHttpResponse(self.as_csv(period), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{self.file_name}-{period}.csv"'
+        return response
 
     def handle_exception(self, exc: Exception) -> Response:
         self.request.accepted_renderer = JSONRenderer()  # errors are JSON, whatever was asked for
@@ -84,30 +100,33 @@ class PeriodFileApi(APIView):
         return super().handle_exception(exc)
 
 
-def _csv_file(lines: Iterator[str], filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+def _period_file_schema(output: Any) -> Any:
+    return extend_schema_view(
+        get=extend_schema(
+            parameters=[
+                OpenApiParameter("period", str, required=True),
+                OpenApiParameter("format", enum=["json", "csv"]),
+            ],
+            responses={(200, "application/json"): output, (200, "text/csv"): OpenApiTypes.STR},
+        )
+    )
 
 
+@_period_file_schema(ReportOutput)
 class PayoutReportApi(PeriodFileApi):
     """The period report: one row per contributor and currency, totals per currency.
     ``?period=2026-W48&format=json`` (default) or ``format=csv`` (streamed, RFC 4180)."""
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("period", str, required=True),
-            OpenApiParameter("format", enum=["json", "csv"]),
-        ],
-        responses={(200, "application/json"): ReportOutput, (200, "text/csv"): OpenApiTypes.STR},
-    )
-    def get(self, request: Request) -> Any:
-        period = parse_period(request.query_params.get("period"))
-        if request.accepted_renderer.format == "csv":
-            return _csv_file(reports.report_csv(period), f"payouts-{period}.csv")
-        return Response(reports.report_json(period))
+    file_name = "payouts"
+
+    def as_json(self, period: str) -> dict[str, Any]:
+        return reports.report_json(period)
+
+    def as_csv(self, period: str) -> Iterator[str]:
+        return reports.report_csv(period)
 
 
+@_period_file_schema(ControlsOutput)
 class PayoutControlsApi(PeriodFileApi):
     """Finance's controls, an audit view that blocks nothing: the period's accruals whose
     approval chain had a reviewer named by ops (``hand_assigned_reviewer``), or a contributor or
@@ -115,18 +134,13 @@ class PayoutControlsApi(PeriodFileApi):
     who did what and when. ``?period=2026-W48&format=json`` (default) or ``format=csv``
     (streamed: one line per accrual, flags joined by ``;``, actors as ``<person> <did> <at>``)."""
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("period", str, required=True),
-            OpenApiParameter("format", enum=["json", "csv"]),
-        ],
-        responses={(200, "application/json"): ControlsOutput, (200, "text/csv"): OpenApiTypes.STR},
-    )
-    def get(self, request: Request) -> Any:
-        period = parse_period(request.query_params.get("period"))
-        if request.accepted_renderer.format == "csv":
-            return _csv_file(controls.controls_csv(period), f"payout-controls-{period}.csv")
-        return Response(controls.controls_json(period))
+    file_name = "payout-controls"
+
+    def as_json(self, period: str) -> dict[str, Any]:
+        return controls.controls_json(period)
+
+    def as_csv(self, period: str) -> Iterator[str]:
+        return controls.controls_csv(period)
 
 
 @extend_schema_view(get=extend_schema(parameters=[OpenApiParameter("period", str)]))
