@@ -1,0 +1,60 @@
+"""What every page that changes something shares with the API it stands beside.
+
+A page refuses whom the API would refuse, with the very permission class the API view uses, and
+changes things only through the same commands. A refused command is no error on a page: it comes
+back to the person as a message carrying the API's code and text, and nothing was written
+(commands are all-or-nothing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from rest_framework.permissions import BasePermission
+
+from marlin.api.errors import permission_denied
+from marlin.kernel.errors import DomainError
+
+View = TypeVar("View", bound=Callable[..., HttpResponse])
+
+
+def allowed(request: HttpRequest, permission: type[BasePermission]) -> bool:
+    """Whether the API's ``permission`` class lets this request's user in."""
+    return bool(permission().has_permission(request, None))
+
+
+def page_for(permission: type[BasePermission]) -> Callable[[View], View]:
+    """Decorate a page view: strangers go to sign in; the signed-in without ``permission`` get the
+    site's 403, answered rather than raised (a refusal is not an error worth a traceback)."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not allowed(request, permission):
+                return permission_denied(request)
+            return view(request, *args, **kwargs)
+
+        return guarded  # type: ignore[return-value]
+
+    return decorator
+
+
+def run_command(
+    request: HttpRequest, command: Callable[[], Any], *, done: str | Callable[[Any], str]
+) -> bool:
+    """Run ``command`` and tell the person what happened (``done`` may word it from the result).
+    Returns whether it was carried out."""
+    try:
+        result = command()
+    except DomainError as refusal:
+        messages.error(request, f"Refused ({refusal.code}): {refusal.message}")
+        return False
+    messages.success(request, done(result) if callable(done) else done)
+    return True
