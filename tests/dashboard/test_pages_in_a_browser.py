@@ -3,71 +3,16 @@ make an API token that works, revoke it, sign out; ops see the queues the API re
 
 from __future__ import annotations
 
-import json
-import shutil
-import tempfile
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-
 import pytest
 from knox.models import AuthToken
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.factories import PASSWORD, import_tasks, make_project, make_user
-from tests.support.services import unavailable
+from tests.factories import import_tasks, make_project, make_user
+from tests.support.browser import api_status, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def browser() -> Iterator[webdriver.Chrome]:
-    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    if chromium is None or driver is None:
-        unavailable("Debian's chromium and chromium-driver are not installed (.ci/run installs them)")
-    options = Options()
-    options.binary_location = chromium
-    profile = tempfile.mkdtemp(prefix="marlin-chromium-")
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={profile}",
-        "--window-size=1280,900",
-    ):
-        options.add_argument(flag)
-    chrome = webdriver.Chrome(service=Service(driver), options=options)
-    chrome.implicitly_wait(5)
-    yield chrome
-    chrome.quit()
-    shutil.rmtree(profile, ignore_errors=True)
-
-
-def sign_in(browser: webdriver.Chrome, base: str, username: str) -> None:
-    browser.get(base + "/")
-    browser.find_element(By.ID, "sign-in").click()
-    browser.find_element(By.NAME, "username").send_keys(username)
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "form [type=submit]").click()
-
-
-def api_status(base: str, path: str, token: str) -> tuple[int, dict]:
-    request = urllib.request.Request(base + path, headers={"Authorization": f"Token {token}"})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.load(response)
-    except urllib.error.HTTPError as error:
-        return error.code, {}
 
 
 def test_a_person_signs_in_makes_a_token_that_works_revokes_it_and_signs_out(browser, live_server) -> None:

@@ -1,0 +1,66 @@
+"""A real headless browser for page tests: Debian's Chromium driven by Selenium, nothing
+downloaded at test time (``.ci/run`` installs the packages when missing). Under ``CI=true`` a
+missing browser fails the run instead of skipping."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+from tests.factories import PASSWORD
+from tests.support.services import unavailable
+
+
+@pytest.fixture
+def browser() -> Iterator[webdriver.Chrome]:
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if chromium is None or driver is None:
+        unavailable("Debian's chromium and chromium-driver are not installed (.ci/run installs them)")
+    options = Options()
+    options.binary_location = chromium
+    profile = tempfile.mkdtemp(prefix="marlin-chromium-")
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={profile}",
+        "--window-size=1280,900",
+    ):
+        options.add_argument(flag)
+    chrome = webdriver.Chrome(service=Service(driver), options=options)
+    chrome.implicitly_wait(5)
+    yield chrome
+    chrome.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def sign_in(browser: webdriver.Chrome, base: str, username: str) -> None:
+    browser.get(base + "/")
+    browser.find_element(By.ID, "sign-in").click()
+    browser.find_element(By.NAME, "username").send_keys(username)
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "form [type=submit]").click()
+
+
+def api_status(base: str, path: str, token: str) -> tuple[int, dict]:
+    request = urllib.request.Request(base + path, headers={"Authorization": f"Token {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, {}
