@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from rest_framework.permissions import BasePermission
 
 from marlin.api.errors import permission_denied
-from marlin.kernel.errors import DomainError
+from marlin.kernel.errors import DomainError, InvalidInput
 
 View = TypeVar("View", bound=Callable[..., HttpResponse])
 
@@ -46,6 +46,17 @@ def page_for(permission: type[BasePermission]) -> Callable[[View], View]:
     return decorator
 
 
+def refusal_text(refusal: DomainError) -> str:
+    """The API's code and message; for a bare "invalid", the fields' messages too."""
+    text = f"Refused ({refusal.code}): {refusal.message}"
+    fields = getattr(refusal, "fields", None)
+    if fields and refusal.message == InvalidInput().message:
+        text += " " + "; ".join(
+            f"{name}: {' '.join(map(str, problems))}" for name, problems in fields.items()
+        )
+    return text
+
+
 def run_command(
     request: HttpRequest, command: Callable[[], Any], *, done: str | Callable[[Any], str]
 ) -> bool:
@@ -54,7 +65,7 @@ def run_command(
     try:
         result = command()
     except DomainError as refusal:
-        messages.error(request, f"Refused ({refusal.code}): {refusal.message}")
+        messages.error(request, refusal_text(refusal))
         return False
     messages.success(request, done(result) if callable(done) else done)
     return True

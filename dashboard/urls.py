@@ -1,15 +1,21 @@
-"""The pages for people, outside the API: home, API tokens, the ops queues."""
+"""The pages for people, outside the API: home, API tokens, the ops queues and their steering."""
 
 from __future__ import annotations
 
 from django.urls import path
 
+from dashboard import views
 from dashboard.pages import HomePage, TokenRevokePage, TokensPage
-from dashboard.views import ops_dashboard
 
 urlpatterns = [
     path("", HomePage.as_view(), name="home"),
     path("tokens/", TokensPage.as_view(), name="tokens"),
     path("tokens/<str:token_key>/revoke/", TokenRevokePage.as_view(), name="token-revoke"),
-    path("ops/", ops_dashboard, name="ops-dashboard"),
+    path("ops/", views.ops_dashboard, name="ops-dashboard"),
+    path("ops/projects/<uuid:project_id>/", views.project_page, name="ops-project"),
+    path("ops/projects/<uuid:project_id>/pause/", views.project_pause, name="ops-project-pause"),
+    path("ops/projects/<uuid:project_id>/resume/", views.project_resume, name="ops-project-resume"),
+    path("ops/tasks/<uuid:task_id>/", views.task_page, name="ops-task"),
+    path("ops/tasks/<uuid:task_id>/cancel/", views.task_cancel, name="ops-task-cancel"),
+    path("ops/reviews/<uuid:assignment_id>/reassign/", views.review_reassign, name="ops-review-reassign"),
 ]

@@ -9,6 +9,10 @@ from marlin.renames import rename_permissions
 class Migration(migrations.Migration):
     dependencies = [
         ("tasks", "0002_task_reviewer"),
+        # Their foreign keys name ``tasks.taskview``: they must be in the state before the rename,
+        # which then points them at ``tasks.task`` (any later migration may otherwise see them dangle).
+        ("reviews", "0001_initial"),
+        ("payments", "0001_initial"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]
