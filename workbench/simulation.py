@@ -73,16 +73,18 @@ class Simulation:
     tasks: int = 200
     seed: int = 7
     rounds: int = 400
+    projects: int = 1
     progress: Callable[[int], None] | None = None
     tally: Tally = field(default_factory=Tally)
 
     def run(self) -> tuple[list[str], bool]:
         self.random = random.Random(self.seed)
-        self.started = self.moment = clock.now().replace(microsecond=0) - timedelta(days=21)
+        # The simulated days end now, so the dashboard's trends of the last 7 and 30 days show them.
+        self.started = self.moment = clock.now().replace(microsecond=0) - ROUND * self.rounds
         with clock.pinned_at(self.moment):
             self._set_up()
         for _ in range(self.rounds):
-            self.moment += timedelta(minutes=45)
+            self.moment += ROUND
             with clock.pinned_at(self.moment):
                 self._round()
             if self.progress is not None:
@@ -100,38 +102,32 @@ class Simulation:
         self.ops = self._person(f"sim-{run}-ops", ["ops"])
         self.people = [self._person(f"sim-{run}-c{i}", ["contributor"]) for i in range(self.contributors)]
         self.reviewer_ids = [
-            self._person(
-                f"sim-{run}-r{i}", ["reviewer"], reviewer_level=2 if i % 3 == 0 else 1, capacity=4
-            ).pk
+            self._person(f"sim-{run}-r{i}", ["reviewer"], reviewer_level=_reviewer_level(i), capacity=4).pk
             for i in range(self.reviewers)
         ]
-        self.project = project_create(
-            actor_id=self.ops.pk,
-            fields={
-                "name": f"Simulation {run}",
-                "review_layers": 2,
-                "claim_timeout_minutes": 90,
-                "review_timeout_minutes": 60,
-            },
-        )
-        rows = [
-            (
-                i,
-                {
-                    "external_id": f"sim-{i}",
-                    "prompt": f"Implement feature {i} in Python.",
-                    "response_a": f"def feature_{i}(x):\n    return x + {i}",
-                    "response_b": f"def feature_{i}(x):\n    return {i} - x",
-                    "model_a": "atlas-70b",
-                    "model_b": "corvid-xl",
-                    "priority": self.random.choice([0, 0, 5]),
-                },
-            )
-            for i in range(1, self.tasks + 1)
+        self.projects_made = [
+            project_create(actor_id=self.ops.pk, fields=_project_fields(run, index, self.projects))
+            for index in range(self.projects)
         ]
-        self.tally.attempt(
-            "import tasks", lambda: task_import(actor_id=self.ops.pk, project_id=self.project.id, rows=rows)
-        )
+        self.criteria = {project.id: project.criteria for project in self.projects_made}
+        for index, project in enumerate(self.projects_made):
+            numbers = range(index + 1, self.tasks + 1, self.projects)  # the tasks dealt out in turn
+            rows = [(row, self._task_row(i)) for row, i in enumerate(numbers, start=1)]
+            self.tally.attempt(
+                "import tasks",
+                lambda p=project, r=rows: task_import(actor_id=self.ops.pk, project_id=p.id, rows=r),
+            )
+
+    def _task_row(self, i: int) -> dict[str, Any]:
+        return {
+            "external_id": f"sim-{i}",
+            "prompt": f"Implement feature {i} in Python.",
+            "response_a": f"def feature_{i}(x):\n    return x + {i}",
+            "response_b": f"def feature_{i}(x):\n    return {i} - x",
+            "model_a": "atlas-70b",
+            "model_b": "corvid-xl",
+            "priority": self.random.choice([0, 0, 5]),
+        }
 
     def _person(self, username: str, roles: list[str], **fields: Any) -> User:
         return person_register(
@@ -168,7 +164,7 @@ class Simulation:
                 if self.random.random() < 0.6:
                     self.tally.attempt(
                         "claim",
-                        lambda p=person: task_claim(contributor_id=p.pk, project_id=self.project.id),
+                        lambda p=person: task_claim(contributor_id=p.pk, project_id=self._some_project()),
                     )
                 continue
             roll = self.random.random()
@@ -186,24 +182,29 @@ class Simulation:
                         lambda h=held, p=person: task_submit(
                             contributor_id=p.pk,
                             task_id=h.id,
-                            judgment={**self._judgment(), "rationale": "too short"},
+                            judgment={**self._judgment(h.project_id), "rationale": "too short"},
                         ),
                     )
                 name = "revise" if held.status == "changes_requested" else "submit"
                 self.tally.attempt(
                     name,
                     lambda h=held, p=person: task_submit(
-                        contributor_id=p.pk, task_id=h.id, judgment=self._judgment()
+                        contributor_id=p.pk, task_id=h.id, judgment=self._judgment(h.project_id)
                     ),
                 )
 
-    def _judgment(self) -> dict[str, Any]:
+    def _some_project(self) -> Any:
+        """One project's queue, at random: a claim in it is refused when it is empty, as for
+        a person who asks there."""
+        return self.random.choice(self.projects_made).id
+
+    def _judgment(self, project_id: Any) -> dict[str, Any]:
         preference = self.random.choice(["A", "A", "B", "tie"])
         body: dict[str, Any] = {
             "preference": preference,
             "scores": {
                 c: {"a": self.random.randint(1, 5), "b": self.random.randint(1, 5)}
-                for c in self.project.criteria
+                for c in self.criteria[project_id]
             },
             "rationale": "A handles the edge cases the prompt names and B does not; B allocates per call.",
             "time_spent_minutes": self.random.randint(30, 90),
@@ -248,14 +249,16 @@ class Simulation:
     def _ops_work(self) -> None:
         roll = self.random.random()
         if roll < 0.03:
-            task = Task.objects.filter(project=self.project, status="open").order_by("?").first()
+            task = Task.objects.filter(project__in=self.projects_made, status="open").order_by("?").first()
             if task is not None:
                 self.tally.attempt(
                     "cancel",
                     lambda: task_cancel(actor_id=self.ops.pk, task_id=task.id, reason="duplicate prompt"),
                 )
         elif roll < 0.07:
-            task = Task.objects.filter(project=self.project, status="approved").order_by("?").first()
+            task = (
+                Task.objects.filter(project__in=self.projects_made, status="approved").order_by("?").first()
+            )
             if task is not None:
                 self.tally.attempt(
                     "reverse approval",
@@ -277,7 +280,7 @@ class Simulation:
 
     def _all_final(self) -> bool:
         return (
-            not Task.objects.filter(project=self.project)
+            not Task.objects.filter(project__in=self.projects_made)
             .exclude(status__in=["approved", "rejected", "cancelled"])
             .exists()
         )
@@ -306,16 +309,18 @@ class Simulation:
         lines.append(f"people sign in with the password {PASSWORD!r}; ops: {self.ops.username}")
         lines.append("done: " + _counts(self.tally.done))
         lines.append("refused (as the rules say): " + _counts(self.tally.refused))
-        statuses = Counter(Task.objects.filter(project=self.project).values_list("status", flat=True))
+        statuses = Counter(
+            Task.objects.filter(project__in=self.projects_made).values_list("status", flat=True)
+        )
         lines.append("tasks: " + _counts(statuses))
         reviews = Counter(
             f"{s}:{d}" if d else s
-            for s, d in ReviewAssignment.objects.filter(task__project=self.project).values_list(
+            for s, d in ReviewAssignment.objects.filter(task__project__in=self.projects_made).values_list(
                 "status", "decision"
             )
         )
         lines.append("review assignments: " + _counts(reviews))
-        entries = PayoutEntry.objects.filter(task__project=self.project)
+        entries = PayoutEntry.objects.filter(task__project__in=self.projects_made)
         kinds = Counter(entries.values_list("kind", flat=True))
         net = from_cents(sum(entries.values_list("amount_cents", flat=True)))
         lines.append(f"payouts: {kinds['accrual']} accruals, {kinds['reversal']} reversals, net {net}")
@@ -324,6 +329,28 @@ class Simulation:
         lines.append(f"events in the log: {Event.objects.count()}")
         report = checks.verify()
         return lines + report.lines + [f"FAILED: {f}" for f in report.failures], report.ok
+
+
+ROUND = timedelta(minutes=45)
+PROJECT_NAMES = ("Python services", "Rust systems", "SQL analytics", "TypeScript front ends", "Go tooling")
+
+
+def _reviewer_level(index: int) -> int:
+    """Two thirds at level 1, the rest at 2, and every sixth at 3 (for three-layer projects)."""
+    if index % 6 == 0:
+        return 3
+    return 2 if index % 3 == 0 else 1
+
+
+def _project_fields(run: str, index: int, count: int) -> dict[str, Any]:
+    """The first project as the simulation always had it; more of them differ in layers and limits."""
+    name = f"Simulation {run}" if count == 1 else f"{PROJECT_NAMES[index % len(PROJECT_NAMES)]} {run}"
+    return {
+        "name": name,
+        "review_layers": 2 if index % 3 != 2 else (3 if index % 2 else 1),
+        "claim_timeout_minutes": 90 + 30 * (index % 2),
+        "review_timeout_minutes": 60 * (1 + index % 3),
+    }
 
 
 def _counts(counter: Counter[str]) -> str:

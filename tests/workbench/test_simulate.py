@@ -4,11 +4,15 @@ default in a database of its own, never in the configured one."""
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
+from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from marlin.eventstore.models import Event
+from marlin.kernel import clock
+from tasks.models import Task
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +28,19 @@ def test_a_small_simulation_runs_every_path_and_passes_every_check(capsys) -> No
     assert "chain:" in out
     for path in ("claim", "submit", "approve", "request_changes", "revise"):
         assert f"{path} " in out.split("done: ")[1].split("\n")[0]
+
+
+def test_the_tasks_are_dealt_over_several_projects_and_the_simulated_rounds_end_now(capsys) -> None:
+    call_command("simulate", here=True, **{**SMALL, "projects": 3, "tasks": 12, "rounds": 60})
+
+    out = capsys.readouterr().out
+    assert "Simulation finished; every check passed." in out
+    per_project = Counter(Task.objects.values_list("project__name", flat=True))
+    assert sorted(per_project.values()) == [4, 4, 4]
+    assert len({name.rsplit(" ", 1)[0] for name in per_project}) == 3
+    # Its first event is the 60 rounds of 45 minutes back from now (the last round ends now).
+    first = Event.objects.order_by("position").values_list("recorded_at", flat=True).first()
+    assert timedelta(minutes=45 * 60) <= clock.now() - first < timedelta(minutes=45 * 60 + 10)
 
 
 def test_by_default_it_runs_in_its_own_file_and_leaves_the_configured_database_alone(

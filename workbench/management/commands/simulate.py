@@ -25,7 +25,7 @@ from tqdm import tqdm
 from marlin.eventstore.models import Event
 from workbench.simulation import Simulation
 
-WORKLOAD_OPTIONS = ("contributors", "reviewers", "tasks", "rounds", "seed")
+WORKLOAD_OPTIONS = ("contributors", "reviewers", "tasks", "projects", "rounds", "seed")
 
 
 def default_database_url() -> str:
@@ -51,6 +51,9 @@ class Command(BaseCommand):
         parser.add_argument("--contributors", type=int, default=40)
         parser.add_argument("--reviewers", type=int, default=12)
         parser.add_argument("--tasks", type=int, default=200)
+        parser.add_argument(
+            "--projects", type=int, default=1, help="the tasks dealt out over this many projects"
+        )
         parser.add_argument("--rounds", type=int, default=400, help="rounds of 45 simulated minutes at most")
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument("--no-progress", action="store_true")
@@ -123,6 +126,7 @@ class Command(BaseCommand):
                 contributors=options["contributors"],
                 reviewers=options["reviewers"],
                 tasks=options["tasks"],
+                projects=options["projects"],
                 rounds=options["rounds"],
                 seed=options["seed"],
                 progress=bar.update,
