@@ -15,12 +15,13 @@ from typing import Any, TypeVar
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.views import View
 from rest_framework.permissions import BasePermission
 
 from marlin.api.errors import permission_denied
 from marlin.kernel.errors import DomainError, InvalidInput
 
-View = TypeVar("View", bound=Callable[..., HttpResponse])
+ViewFunction = TypeVar("ViewFunction", bound=Callable[..., HttpResponse])
 
 
 def allowed(request: HttpRequest, permission: type[BasePermission]) -> bool:
@@ -28,11 +29,11 @@ def allowed(request: HttpRequest, permission: type[BasePermission]) -> bool:
     return bool(permission().has_permission(request, None))
 
 
-def page_for(permission: type[BasePermission]) -> Callable[[View], View]:
+def page_for(permission: type[BasePermission]) -> Callable[[ViewFunction], ViewFunction]:
     """Decorate a page view: strangers go to sign in; the signed-in without ``permission`` get the
     site's 403, answered rather than raised (a refusal is not an error worth a traceback)."""
 
-    def decorator(view: View) -> View:
+    def decorator(view: ViewFunction) -> ViewFunction:
         @wraps(view)
         def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
@@ -44,6 +45,17 @@ def page_for(permission: type[BasePermission]) -> Callable[[View], View]:
         return guarded  # type: ignore[return-value]
 
     return decorator
+
+
+class GuardedPage(View):
+    """A page (class-based, so its methods are declared: a GET is not a POST) behind the API's
+    ``permission_class``, with ``page_for``'s answers to strangers and to the refused."""
+
+    permission_class: type[BasePermission]
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        guarded = page_for(self.permission_class)(super().dispatch)
+        return guarded(request, *args, **kwargs)
 
 
 def refusal_text(refusal: DomainError) -> str:

@@ -13,9 +13,13 @@ urlpatterns = [
     path("tokens/<str:token_key>/revoke/", TokenRevokePage.as_view(), name="token-revoke"),
     path("ops/", views.ops_dashboard, name="ops-dashboard"),
     path("ops/projects/<uuid:project_id>/", views.project_page, name="ops-project"),
-    path("ops/projects/<uuid:project_id>/pause/", views.project_pause, name="ops-project-pause"),
-    path("ops/projects/<uuid:project_id>/resume/", views.project_resume, name="ops-project-resume"),
+    path("ops/projects/<uuid:project_id>/pause/", views.ProjectPause.as_view(), name="ops-project-pause"),
+    path("ops/projects/<uuid:project_id>/resume/", views.ProjectResume.as_view(), name="ops-project-resume"),
     path("ops/tasks/<uuid:task_id>/", views.task_page, name="ops-task"),
-    path("ops/tasks/<uuid:task_id>/cancel/", views.task_cancel, name="ops-task-cancel"),
-    path("ops/reviews/<uuid:assignment_id>/reassign/", views.review_reassign, name="ops-review-reassign"),
+    path("ops/tasks/<uuid:task_id>/cancel/", views.TaskCancel.as_view(), name="ops-task-cancel"),
+    path(
+        "ops/reviews/<uuid:assignment_id>/reassign/",
+        views.ReviewReassign.as_view(),
+        name="ops-review-reassign",
+    ),
 ]

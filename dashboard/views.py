@@ -14,10 +14,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
 
 from dashboard import charts, selectors
-from dashboard.actions import page_for, run_command
+from dashboard.actions import GuardedPage, page_for, run_command
 from marlin.api.permissions import IsOps
 from marlin.kernel import clock
 from marlin.kernel.errors import NotFound
@@ -91,63 +90,68 @@ def task_page(request: HttpRequest, task_id: UUID) -> HttpResponse:
 # --- steering: each is the API's command, behind the API's permission ---------------------------
 
 
-@require_POST
-@page_for(IsOps)
-def project_pause(request: HttpRequest, project_id: UUID) -> HttpResponse:
-    run_command(
-        request,
-        lambda: task_commands.project_pause(actor_id=request.user.pk, project_id=project_id),
-        done=lambda project: f"{project.name} is paused: no new claims; work in flight goes on.",
-    )
-    return _back(request, reverse("ops-project", args=[project_id]))
+class OpsAction(GuardedPage):
+    """A POST that steers: ops only, as in the API; back to the page it came from."""
+
+    permission_class = IsOps
+    http_method_names = ["post"]
 
 
-@require_POST
-@page_for(IsOps)
-def project_resume(request: HttpRequest, project_id: UUID) -> HttpResponse:
-    run_command(
-        request,
-        lambda: task_commands.project_resume(actor_id=request.user.pk, project_id=project_id),
-        done=lambda project: f"{project.name} is active again.",
-    )
-    return _back(request, reverse("ops-project", args=[project_id]))
-
-
-@require_POST
-@page_for(IsOps)
-def task_cancel(request: HttpRequest, task_id: UUID) -> HttpResponse:
-    data = _form(request, ReasonInput)
-    if data is not None:
+class ProjectPause(OpsAction):
+    def post(self, request: HttpRequest, project_id: UUID) -> HttpResponse:
         run_command(
             request,
-            lambda: task_commands.task_cancel(
-                actor_id=request.user.pk, task_id=task_id, reason=data["reason"]
-            ),
-            done="The task is cancelled.",
+            lambda: task_commands.project_pause(actor_id=request.user.pk, project_id=project_id),
+            done=lambda project: f"{project.name} is paused: no new claims; work in flight goes on.",
         )
-    return redirect("ops-task", task_id=task_id)
+        return _back(request, reverse("ops-project", args=[project_id]))
 
 
-@require_POST
-@page_for(IsOps)
-def review_reassign(request: HttpRequest, assignment_id: UUID) -> HttpResponse:
-    try:
-        assignment = review_selectors.assignment_for(request.user, assignment_id)
-    except NotFound:
-        raise Http404("no such review") from None
-    fields = {key: value for key, value in request.POST.items() if key == "reviewer" and value.strip()}
-    data = _form(request, ReassignInput, fields)
-    if data is not None:
-        named = data.get("reviewer")
+class ProjectResume(OpsAction):
+    def post(self, request: HttpRequest, project_id: UUID) -> HttpResponse:
+        run_command(
+            request,
+            lambda: task_commands.project_resume(actor_id=request.user.pk, project_id=project_id),
+            done=lambda project: f"{project.name} is active again.",
+        )
+        return _back(request, reverse("ops-project", args=[project_id]))
 
-        def reassign() -> Any:
-            reviewer_id = None if named is None else review_selectors.reviewer_id_for(named)
-            return review_commands.review_reassign(
-                actor_id=request.user.pk, assignment_id=assignment_id, reviewer_id=reviewer_id
+
+class TaskCancel(OpsAction):
+    def post(self, request: HttpRequest, task_id: UUID) -> HttpResponse:
+        data = _form(request, ReasonInput)
+        if data is not None:
+            run_command(
+                request,
+                lambda: task_commands.task_cancel(
+                    actor_id=request.user.pk, task_id=task_id, reason=data["reason"]
+                ),
+                done="The task is cancelled.",
             )
+        return redirect("ops-task", task_id=task_id)
 
-        run_command(request, reassign, done=_reassigned)
-    return _back(request, reverse("ops-task", args=[assignment.task_id]))
+
+class ReviewReassign(OpsAction):
+    def post(self, request: HttpRequest, assignment_id: UUID) -> HttpResponse:
+        try:
+            assignment = review_selectors.assignment_for(request.user, assignment_id)
+        except NotFound:
+            raise Http404("no such review") from None
+        named_field = {
+            key: value for key, value in request.POST.items() if key == "reviewer" and value.strip()
+        }
+        data = _form(request, ReassignInput, named_field)
+        if data is not None:
+            named = data.get("reviewer")
+
+            def reassign() -> Any:
+                reviewer_id = None if named is None else review_selectors.reviewer_id_for(named)
+                return review_commands.review_reassign(
+                    actor_id=request.user.pk, assignment_id=assignment_id, reviewer_id=reviewer_id
+                )
+
+            run_command(request, reassign, done=_reassigned)
+        return _back(request, reverse("ops-task", args=[assignment.task_id]))
 
 
 def _reassigned(new: Any) -> str:
