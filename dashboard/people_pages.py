@@ -57,6 +57,7 @@ class _PeopleFilterForm(forms.Form):
 
 
 class ReviewerFilterForm(_PeopleFilterForm):
+    field_order = ["search", "level", "skill", "status", "overdue", "full"]
     level = forms.TypedChoiceField(required=False, choices=LEVELS, coerce=int, empty_value=None)
     overdue = forms.BooleanField(required=False, label="overdue only")
     full = forms.BooleanField(required=False, label="full (at capacity)")
