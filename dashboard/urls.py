@@ -1,4 +1,5 @@
-"""The pages for people, outside the API: home, API tokens, the ops queues and their steering."""
+"""The pages for people, outside the API: home, API tokens, the ops queues, their steering and
+the people tables."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from django.urls import path
 
 from dashboard import views
 from dashboard.pages import HomePage, TokenRevokePage, TokensPage
+from dashboard.people_pages import contributors_page, reviewers_page
 
 urlpatterns = [
     path("", HomePage.as_view(), name="home"),
@@ -22,4 +24,6 @@ urlpatterns = [
         views.ReviewReassign.as_view(),
         name="ops-review-reassign",
     ),
+    path("ops/reviewers/", reviewers_page, name="ops-reviewers"),
+    path("ops/contributors/", contributors_page, name="ops-contributors"),
 ]
