@@ -10,6 +10,8 @@ from datetime import datetime
 
 from django import template
 
+from marlin.kernel import clock
+
 register = template.Library()
 
 MISSING = "\N{EN DASH}"
@@ -59,3 +61,18 @@ def thousands(number: int | None) -> str:
     if number is None:
         return MISSING
     return f"{number:,}"
+
+
+@register.filter
+def ago(moment: datetime | None) -> str:
+    """How long ago ``moment`` was, or how long until it for a moment ahead: "3 h ago", "in 5 min"."""
+    if moment is None:
+        return MISSING
+    seconds = (clock.now() - moment).total_seconds()
+    return f"{human_age(seconds)} ago" if seconds >= 0 else f"in {human_age(-seconds)}"
+
+
+@register.filter
+def sla(level: str | None) -> str:
+    """The CSS class of an SLA level (``dashboard.selectors.sla_level``); none without a level."""
+    return f"sla-{level}" if level else ""
