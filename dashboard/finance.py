@@ -22,7 +22,8 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.decorators import method_decorator
+from django.views import View
 
 from dashboard.actions import page_for, run_command
 from dashboard.finance_selectors import (
@@ -46,40 +47,41 @@ LIST_QUERY = ("period", "status", "sort", "page")
 SORTABLE_COLUMNS = ("contributor", "total", "status")
 
 
-@page_for(IsFinance)
-@require_GET
-def finance_page(request: HttpRequest) -> HttpResponse:
+@method_decorator(page_for(IsFinance), name="dispatch")
+class FinancePage(View):
     """``/finance/``: the weeks' figures, the reports to download, and one week's statements."""
-    current, last = current_and_last_period()
-    try:
-        chosen = parse_period(request.GET.get("period") or last)
-    except InvalidInput:
-        messages.error(request, "A period is an ISO week such as 2026-W48; showing the last week.")
-        return redirect("finance")
-    status = request.GET.get("status", "")
-    sort = request.GET.get("sort", DEFAULT_SORT)
-    sort = sort if sort in STATEMENT_SORTS else DEFAULT_SORT
-    page, rows = statements_page(
-        request.user, period=chosen, status=status, sort=sort, page=request.GET.get("page")
-    )
-    periods = {period: period_figures(period) for period in dict.fromkeys([current, last, chosen])}
-    return render(
-        request,
-        "dashboard/finance.html",
-        {
-            "current": current,
-            "last": last,
-            "chosen": chosen,
-            "chosen_closed": periods[chosen].closed,
-            "periods": list(periods.values()),
-            "earlier_unpaid": earlier_unpaid(before=last),
-            "status": status,
-            "sort": sort,
-            "columns": _sort_links(sort),
-            "page": page,
-            "rows": rows,
-        },
-    )
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        current, last = current_and_last_period()
+        try:
+            chosen = parse_period(request.GET.get("period") or last)
+        except InvalidInput:
+            messages.error(request, "A period is an ISO week such as 2026-W48; showing the last week.")
+            return redirect("finance")
+        status = request.GET.get("status", "")
+        sort = request.GET.get("sort", DEFAULT_SORT)
+        sort = sort if sort in STATEMENT_SORTS else DEFAULT_SORT
+        page, rows = statements_page(
+            request.user, period=chosen, status=status, sort=sort, page=request.GET.get("page")
+        )
+        periods = {period: period_figures(period) for period in dict.fromkeys([current, last, chosen])}
+        return render(
+            request,
+            "dashboard/finance.html",
+            {
+                "current": current,
+                "last": last,
+                "chosen": chosen,
+                "chosen_closed": periods[chosen].closed,
+                "periods": list(periods.values()),
+                "earlier_unpaid": earlier_unpaid(before=last),
+                "status": status,
+                "sort": sort,
+                "columns": _sort_links(sort),
+                "page": page,
+                "rows": rows,
+            },
+        )
 
 
 def _sort_links(sort: str) -> dict[str, dict[str, str]]:
@@ -93,11 +95,24 @@ def _sort_links(sort: str) -> dict[str, dict[str, str]]:
     return links
 
 
-@page_for(IsFinance)
-def finance_close(request: HttpRequest) -> HttpResponse:
+@method_decorator(page_for(IsFinance), name="dispatch")
+class FinanceClosePage(View):
     """``/finance/close/``: GET asks to confirm closing ``?period=`` and shows what it closes;
     POST closes it (``period_close``) and goes back to the page, on that week's statements."""
-    if request.method == "POST":
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        try:
+            period = parse_period(request.GET.get("period"))
+        except InvalidInput:
+            messages.error(request, "Choose the week to close: an ISO week such as 2026-W48.")
+            return redirect("finance")
+        figures = period_figures(period)
+        if figures.closed:
+            messages.success(request, f"{period} was already closed; its statements are below.")
+            return _back_to_finance({"period": period})
+        return render(request, "dashboard/finance_close.html", {"figures": figures})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
         period = request.POST.get("period", "")
         run_command(
             request,
@@ -105,18 +120,6 @@ def finance_close(request: HttpRequest) -> HttpResponse:
             done=lambda result: _closed_message(period, result),
         )
         return _back_to_finance({"period": period if _is_period(period) else ""})
-    if request.method != "GET":
-        return HttpResponse(status=405, headers={"Allow": "GET, POST"})
-    try:
-        period = parse_period(request.GET.get("period"))
-    except InvalidInput:
-        messages.error(request, "Choose the week to close: an ISO week such as 2026-W48.")
-        return redirect("finance")
-    figures = period_figures(period)
-    if figures.closed:
-        messages.success(request, f"{period} was already closed; its statements are below.")
-        return _back_to_finance({"period": period})
-    return render(request, "dashboard/finance_close.html", {"figures": figures})
 
 
 def _is_period(text: str) -> bool:
@@ -137,20 +140,21 @@ def _closed_message(period: str, result: PeriodCloseResult) -> str:
     return f"{period} closed: {closed.statements} statements issued."
 
 
-@page_for(IsFinance)
-@require_POST
-def finance_mark_paid(request: HttpRequest, statement_id: UUID) -> HttpResponse:
+@method_decorator(page_for(IsFinance), name="dispatch")
+class StatementPaidPage(View):
     """``/finance/statements/<id>/paid/``: record the payment with its external reference
     (``statement_mark_paid``), then back to the statements as they were shown."""
-    reference = request.POST.get("reference", "")
-    run_command(
-        request,
-        lambda: commands.statement_mark_paid(
-            actor_id=request.user.pk, statement_id=statement_id, reference=reference
-        ),
-        done=_paid_message,
-    )
-    return _back_to_finance({key: request.POST.get(key, "") for key in LIST_QUERY})
+
+    def post(self, request: HttpRequest, statement_id: UUID) -> HttpResponse:
+        reference = request.POST.get("reference", "")
+        run_command(
+            request,
+            lambda: commands.statement_mark_paid(
+                actor_id=request.user.pk, statement_id=statement_id, reference=reference
+            ),
+            done=_paid_message,
+        )
+        return _back_to_finance({key: request.POST.get(key, "") for key in LIST_QUERY})
 
 
 def _paid_message(statement: Statement) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from dashboard.finance import finance_close, finance_mark_paid, finance_page
+from dashboard.finance import FinanceClosePage, FinancePage, StatementPaidPage
 from dashboard.pages import HomePage, TokenRevokePage, TokensPage
 from dashboard.views import ops_dashboard
 
@@ -13,7 +13,9 @@ urlpatterns = [
     path("tokens/", TokensPage.as_view(), name="tokens"),
     path("tokens/<str:token_key>/revoke/", TokenRevokePage.as_view(), name="token-revoke"),
     path("ops/", ops_dashboard, name="ops-dashboard"),
-    path("finance/", finance_page, name="finance"),
-    path("finance/close/", finance_close, name="finance-close"),
-    path("finance/statements/<uuid:statement_id>/paid/", finance_mark_paid, name="finance-mark-paid"),
+    path("finance/", FinancePage.as_view(), name="finance"),
+    path("finance/close/", FinanceClosePage.as_view(), name="finance-close"),
+    path(
+        "finance/statements/<uuid:statement_id>/paid/", StatementPaidPage.as_view(), name="finance-mark-paid"
+    ),
 ]

@@ -120,6 +120,19 @@ MATRIX: list[Row] = [
         "POST", "/tokens/{token_key}/revoke/", 302, 404, 404, 404, 404, 404, 302, note="404: not one of yours"
     ),
     row("GET", "/ops/", 302, 403, 403, 200, 403, 200, 302, note="302: to sign in"),
+    row("GET", "/finance/", 302, 403, 403, 403, 200, 200, 302, note="302: to sign in"),
+    row(
+        "GET", "/finance/close/", 302, 403, 403, 403, 302, 302, 302, note="302 without ?period=: to /finance/"
+    ),
+    row(
+        "POST", "/finance/close/", 302, 403, 403, 403, 302, 302, 302, note="302: to /finance/, with a message"
+    ),
+    row(
+        "POST",
+        "/finance/statements/{statement}/paid/",
+        *(302, 403, 403, 403, 302, 302, 302),
+        note="302: to /finance/, with a message",
+    ),
     row("GET", "/admin/", 302, 302, 302, 302, 302, 200, 302, note="read-only; superusers (staff)"),
     row("GET", "/healthz", 200, 200, 200, 200, 200, 200, 200),
 ]
