@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from marlin.eventstore.models import Event
 from marlin.kernel import clock
@@ -20,6 +22,7 @@ from tests.support.settle import settle
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)  # Thursday of 2026-W48: W47 is the last week
+IN_W45 = datetime(2026, 11, 4, 12, 0, tzinfo=UTC)
 IN_W46 = datetime(2026, 11, 11, 12, 0, tzinfo=UTC)
 IN_W47 = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
 IN_W48 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -339,3 +342,20 @@ def test_the_download_links_answer_the_signed_in_session_as_the_api_answers_a_to
     report_csv = client.get("/api/v1/payouts/report/?period=2026-W47&format=csv")
     assert report_csv["Content-Disposition"] == 'attachment; filename="payouts-2026-W47.csv"'
     assert "'=Formula" in report_csv.getvalue().decode()
+
+
+def test_the_page_takes_as_many_queries_for_51_statements_as_for_1(client) -> None:
+    project = make_project()
+    approved(project, 1, [make_user("contributor")], IN_W45, "w45")
+    approved(project, 51, [make_user("contributor") for _ in range(51)], IN_W46, "w46")
+    client.force_login(make_user("finance"))
+    for period in ("2026-W45", "2026-W46"):
+        client.post("/finance/close/", {"period": period}, follow=True)
+
+    with CaptureQueriesContext(connection) as one:
+        client.get("/finance/", {"period": "2026-W45"})
+    with CaptureQueriesContext(connection) as many:
+        shown = client.get("/finance/", {"period": "2026-W46"})
+
+    assert len(shown.context["rows"]) == 50
+    assert len(many) == len(one) < 25
