@@ -1,11 +1,12 @@
-"""The pages for people, outside the API: home, API tokens, the ops queues, their steering and
-the people tables."""
+"""The pages for people, outside the API: home, API tokens, the ops queues, their steering, the
+people tables, and finance."""
 
 from __future__ import annotations
 
 from django.urls import path
 
 from dashboard import views
+from dashboard.finance import FinanceClosePage, FinancePage, StatementPaidPage
 from dashboard.pages import HomePage, TokenRevokePage, TokensPage
 from dashboard.people_pages import contributors_page, reviewers_page
 
@@ -26,4 +27,9 @@ urlpatterns = [
     ),
     path("ops/reviewers/", reviewers_page, name="ops-reviewers"),
     path("ops/contributors/", contributors_page, name="ops-contributors"),
+    path("finance/", FinancePage.as_view(), name="finance"),
+    path("finance/close/", FinanceClosePage.as_view(), name="finance-close"),
+    path(
+        "finance/statements/<uuid:statement_id>/paid/", StatementPaidPage.as_view(), name="finance-mark-paid"
+    ),
 ]
