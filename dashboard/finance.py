@@ -22,10 +22,8 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.decorators import method_decorator
-from django.views import View
 
-from dashboard.actions import page_for, run_command
+from dashboard.actions import GuardedPage, run_command
 from dashboard.finance_selectors import (
     DEFAULT_SORT,
     STATEMENT_SORTS,
@@ -47,8 +45,11 @@ LIST_QUERY = ("period", "status", "sort", "page")
 SORTABLE_COLUMNS = ("contributor", "total", "status")
 
 
-@method_decorator(page_for(IsFinance), name="dispatch")
-class FinancePage(View):
+class FinanceGuarded(GuardedPage):
+    permission_class = IsFinance
+
+
+class FinancePage(FinanceGuarded):
     """``/finance/``: the weeks' figures, the reports to download, and one week's statements."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -95,8 +96,7 @@ def _sort_links(sort: str) -> dict[str, dict[str, str]]:
     return links
 
 
-@method_decorator(page_for(IsFinance), name="dispatch")
-class FinanceClosePage(View):
+class FinanceClosePage(FinanceGuarded):
     """``/finance/close/``: GET asks to confirm closing ``?period=`` and shows what it closes;
     POST closes it (``period_close``) and goes back to the page, on that week's statements."""
 
@@ -140,8 +140,7 @@ def _closed_message(period: str, result: PeriodCloseResult) -> str:
     return f"{period} closed: {closed.statements} statements issued."
 
 
-@method_decorator(page_for(IsFinance), name="dispatch")
-class StatementPaidPage(View):
+class StatementPaidPage(FinanceGuarded):
     """``/finance/statements/<id>/paid/``: record the payment with its external reference
     (``statement_mark_paid``), then back to the statements as they were shown."""
 

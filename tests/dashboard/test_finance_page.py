@@ -217,7 +217,10 @@ def test_an_unpaid_statement_needs_a_reference(client) -> None:
 
     blank = client.post(f"/finance/statements/{statement.id}/paid/", {"reference": "  "}, follow=True)
 
-    assert messages_on(blank) == ["Refused (invalid): Invalid input."]
+    assert messages_on(blank) == [
+        "Refused (invalid): Invalid input. reference: the payment's external reference is required"
+        " (at most 200 characters)"
+    ]
     statement.refresh_from_db()
     assert statement.paid_at is None
 
