@@ -100,6 +100,7 @@ class Simulation:
     def _set_up(self) -> None:
         run = uuid.uuid4().hex[:6]
         self.ops = self._person(f"sim-{run}-ops", ["ops"])
+        self.finance = self._person(f"sim-{run}-finance", ["finance"])
         self.people = [self._person(f"sim-{run}-c{i}", ["contributor"]) for i in range(self.contributors)]
         self.reviewer_ids = [
             self._person(f"sim-{run}-r{i}", ["reviewer"], reviewer_level=_reviewer_level(i), capacity=4).pk
@@ -292,13 +293,13 @@ class Simulation:
         for period in sorted(set(PayoutEntry.objects.values_list("period", flat=True))):
             if period_end(period) <= clock.now():
                 self.tally.attempt(
-                    "close period", lambda p=period: period_close(actor_id=self.ops.pk, period=p)
+                    "close period", lambda p=period: period_close(actor_id=self.finance.pk, period=p)
                 )
         for statement in Statement.objects.filter(paid_at__isnull=True).order_by("period")[:5]:
             self.tally.attempt(
                 "mark paid",
                 lambda s=statement: statement_mark_paid(
-                    actor_id=self.ops.pk, statement_id=s.id, reference=f"SIM-{str(s.id)[:8]}"
+                    actor_id=self.finance.pk, statement_id=s.id, reference=f"SIM-{str(s.id)[:8]}"
                 ),
             )
 
@@ -306,7 +307,10 @@ class Simulation:
         lines = [
             f"simulated {self.started:%Y-%m-%d %H:%M} to {self.moment:%Y-%m-%d %H:%M} UTC (a pinned clock)"
         ]
-        lines.append(f"people sign in with the password {PASSWORD!r}; ops: {self.ops.username}")
+        lines.append(
+            f"people sign in with the password {PASSWORD!r}; ops: {self.ops.username}, "
+            f"finance: {self.finance.username}"
+        )
         lines.append("done: " + _counts(self.tally.done))
         lines.append("refused (as the rules say): " + _counts(self.tally.refused))
         statuses = Counter(
