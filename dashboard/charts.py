@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 PALETTE = ("#3567c4", "#d9822b", "#2e9b57", "#9b3fb5", "#c23b3b")
 WIDTH, HEIGHT = 560, 200
-LEFT, RIGHT, TOP, BOTTOM = 44, 12, 14, 28
+LEFT, RIGHT, TOP, BOTTOM = 44, 22, 14, 28
 
 
 @dataclass(frozen=True)
@@ -25,14 +25,16 @@ class Series:
 
 
 def nice_ceiling(value: float) -> float:
-    """The smallest 1, 2, 2.5 or 5 times a power of ten at or above ``value`` (1 for nothing)."""
+    """The top of an axis with four grid lines at round steps: four times the smallest 1, 2, 2.5
+    or 5 times a power of ten at or above a quarter of ``value`` (1 for nothing)."""
     if value <= 0:
         return 1.0
-    power = 10 ** math.floor(math.log10(value))
+    quarter = value / 4
+    power = 10 ** math.floor(math.log10(quarter))
     for step in (1, 2, 2.5, 5, 10):
-        if value <= step * power + 1e-9:
-            return step * power
-    return 10 * power  # pragma: no cover - the loop always returns
+        if quarter <= step * power + 1e-9:
+            return 4 * step * power
+    return 40 * power  # pragma: no cover - the loop always returns
 
 
 def line_chart(

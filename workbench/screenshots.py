@@ -16,9 +16,12 @@ import tempfile
 from pathlib import Path
 
 from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 OPS_PAGES = {
     "ops-dashboard": "/ops/",
@@ -50,18 +53,20 @@ def browser() -> webdriver.Chrome:
 
 
 def sign_in(chrome: webdriver.Chrome, base: str, username: str, password: str) -> None:
-    chrome.delete_all_cookies()
     chrome.get(base + "/api/v1/login/?next=/")
     chrome.find_element(By.NAME, "username").send_keys(username)
     chrome.find_element(By.NAME, "password").send_keys(password)
     chrome.find_element(By.CSS_SELECTOR, "form [type=submit]").click()
-    if not chrome.find_elements(By.ID, "welcome"):
+    try:  # the click starts a navigation: wait for the home page that greets them
+        WebDriverWait(chrome, 15).until(expected_conditions.presence_of_element_located((By.ID, "welcome")))
+    except TimeoutException:
         sys.exit(f"could not sign in as {username}")
 
 
 def capture(chrome: webdriver.Chrome, base: str, pages: dict[str, str], out: Path) -> list[Path]:
     saved = []
     for name, path in pages.items():
+        chrome.set_window_size(WIDTH, 800)  # a long page before must not leave its height behind
         chrome.get(base + path)
         if "forbidden" in chrome.title.lower() or chrome.find_elements(By.CSS_SELECTOR, "pre"):
             print(f"skipped {path}: not open to this person", file=sys.stderr)
