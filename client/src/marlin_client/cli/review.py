@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 from rich.table import Table
@@ -11,6 +11,7 @@ from rich.text import Text
 
 from marlin_client.cli import render
 from marlin_client.cli.context import context_of, reports_failures
+from marlin_client.client import Decision
 from marlin_client.errors import MarlinError
 
 ReviewArgument = Annotated[str, typer.Argument(help="The review's id.")]
@@ -22,8 +23,8 @@ class DecisionChoice(StrEnum):
     reject = "reject"
 
     @property
-    def api_value(self) -> str:
-        return self.value.replace("-", "_")
+    def api_value(self) -> Decision:
+        return cast(Decision, self.value.replace("-", "_"))
 
 
 @reports_failures
@@ -116,7 +117,7 @@ def decide(
                 raise MarlinError(
                     f"not a reason code of this project: {', '.join(unknown)} (use {', '.join(known)})"
                 )
-        decided = client.decide(review_id, decision.api_value, reasons=reasons, feedback=feedback)  # type: ignore[arg-type]
+        decided = client.decide(review_id, decision.api_value, reasons=reasons, feedback=feedback)
     if state.json_output:
         state.emit_json(decided)
         return

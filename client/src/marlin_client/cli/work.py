@@ -130,7 +130,7 @@ def payouts(
         return
     table = Table(title="Payouts")
     for column in ("period", "task", "contributor", "kind", "amount", "currency", "statement"):
-        table.add_column(column, justify="right" if column == "amount" else "left")
+        table.add_column(column, justify="right" if column == "amount" else "left", no_wrap=column == "task")
     for entry in entries:
         table.add_row(
             str(entry.get("period")),
@@ -139,6 +139,6 @@ def payouts(
             str(entry.get("kind")),
             str(entry.get("amount")),
             str(entry.get("currency")),
-            str(entry.get("statement") or ""),
+            str(entry.get("statement") or "")[:8],  # enough to tell statements apart
         )
     state.console.print(table)
