@@ -10,7 +10,10 @@ TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
 .PHONY: install run reset-demo migrate test test-postgres test-sqlite lint format bench clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+# The client (client/) is installed, not linked: a change to it installs it again.
+CLIENT_SOURCES := client/pyproject.toml $(wildcard client/src/marlin_client/*.py client/src/marlin_client/*/*.py)
+
+$(STAMP): requirements.txt requirements-dev.txt $(CLIENT_SOURCES)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
