@@ -17,7 +17,8 @@ def parse(markup: str) -> ET.Element:
 
 
 @pytest.mark.parametrize(
-    ("value", "ceiling"), [(0, 1), (1, 1), (4, 4), (7, 8), (12, 20), (25, 40), (30, 40), (0.3, 0.4), (480, 800)]
+    ("value", "ceiling"),
+    [(0, 1), (1, 1), (4, 4), (7, 8), (12, 20), (25, 40), (30, 40), (0.3, 0.4), (480, 800)],
 )
 def test_the_axis_ends_where_four_round_steps_reach_the_largest_value(value, ceiling) -> None:
     assert nice_ceiling(value) == pytest.approx(ceiling)
