@@ -97,24 +97,29 @@ class OpsAction(GuardedPage):
     http_method_names = ["post"]
 
 
-class ProjectPause(OpsAction):
+class _ProjectTransition(OpsAction):
+    """Pause or resume, as ``POST projects/{id}/pause/`` and ``resume/`` do."""
+
+    transition: Any = None
+    done = "{name}"
+
     def post(self, request: HttpRequest, project_id: UUID) -> HttpResponse:
         run_command(
             request,
-            lambda: task_commands.project_pause(actor_id=request.user.pk, project_id=project_id),
-            done=lambda project: f"{project.name} is paused: no new claims; work in flight goes on.",
+            lambda: type(self).transition(actor_id=request.user.pk, project_id=project_id),
+            done=lambda project: self.done.format(name=project.name),
         )
         return _back(request, reverse("ops-project", args=[project_id]))
 
 
-class ProjectResume(OpsAction):
-    def post(self, request: HttpRequest, project_id: UUID) -> HttpResponse:
-        run_command(
-            request,
-            lambda: task_commands.project_resume(actor_id=request.user.pk, project_id=project_id),
-            done=lambda project: f"{project.name} is active again.",
-        )
-        return _back(request, reverse("ops-project", args=[project_id]))
+class ProjectPause(_ProjectTransition):
+    transition = task_commands.project_pause
+    done = "{name} is paused: no new claims; work in flight goes on."
+
+
+class ProjectResume(_ProjectTransition):
+    transition = task_commands.project_resume
+    done = "{name} is active again."
 
 
 class TaskCancel(OpsAction):

@@ -142,12 +142,21 @@ def test_ops_reassign_a_review_from_the_page_to_a_named_reviewer(ops_client) -> 
     assert ReviewAssignment.objects.get(pk=review.id).status == "reassigned"
 
 
-def test_a_refused_reassignment_names_the_rule_and_changes_nothing(ops_client) -> None:
+@pytest.fixture
+def held_review():
+    """A task whose only eligible reviewer holds its layer-1 review: the task, its contributor."""
     project = make_project()
     import_tasks(project, 1)
     make_user("reviewer", username="only-rev")
-    task_id, _contributor = submitted_task(project)
+    task_id, contributor = submitted_task(project)
     settle()
+    return task_id, contributor
+
+
+def test_a_reassignment_to_an_unknown_reviewer_is_refused_and_changes_nothing(
+    ops_client, held_review
+) -> None:
+    task_id, _ = held_review
     review = pending_review(task_id)
 
     answer = ops_client.post(
@@ -160,12 +169,8 @@ def test_a_refused_reassignment_names_the_rule_and_changes_nothing(ops_client) -
     assert pending_review(task_id).id == review.id
 
 
-def test_a_reassignment_to_someone_ineligible_names_the_rule_broken(ops_client) -> None:
-    project = make_project()
-    import_tasks(project, 1)
-    make_user("reviewer", username="only-rev")
-    task_id, contributor = submitted_task(project)
-    settle()
+def test_a_reassignment_to_someone_ineligible_names_the_rule_broken(ops_client, held_review) -> None:
+    task_id, contributor = held_review
     review = pending_review(task_id)
 
     answer = ops_client.post(
