@@ -49,7 +49,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - the http.server name
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 status, delay = receiver.status, receiver.delay
                 # Too slow: Marlin stops waiting first, so whatever comes after is never heard.
