@@ -10,12 +10,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.test import override_settings
 
 from marlin import projections
 from marlin.eventstore.models import Event
 from marlin.kernel import clock
 from tasks.commands import project_create, project_pause, project_resume
 from tests.factories import make_project, make_user
+from tests.support import services
 from tests.webhooks.receiver import Receiver
 from webhooks import commands, deliveries
 from webhooks.domain import signature_header
@@ -132,6 +134,7 @@ def test_the_body_is_the_event_with_its_stable_id(local_targets: Any, receiver: 
 def test_a_day_of_failures_disables_the_endpoint_with_an_event_until_ops_enable_it(
     local_targets: Any, receiver: Receiver
 ) -> None:
+    local_targets.CELERY_BROKER_URL = ""  # the sweep delivers in-process, as in the embedded mode
     local_targets.MARLIN_WEBHOOK_BACKOFF_SECONDS = 10.0
     local_targets.MARLIN_WEBHOOK_BACKOFF_MAX_SECONDS = 3600.0  # the defaults: a few dozen tries a day
     time = Clock()
@@ -210,3 +213,23 @@ def test_a_target_that_became_private_is_refused_at_send_time(local_targets: Any
     assert receiver.received == []
     attempt = WebhookDelivery.objects.get().attempts.get()
     assert attempt.error.startswith("webhook_target_private:")
+
+
+@pytest.mark.worker
+@pytest.mark.postgres_only
+def test_a_celery_worker_with_beat_delivers_with_nobody_asking(start_worker: Any, receiver: Receiver) -> None:
+    start_worker(
+        concurrency=2,
+        beat=True,
+        env={"MARLIN_WEBHOOK_ALLOW_PRIVATE": "1", "MARLIN_WEBHOOK_SWEEP_SECONDS": "0.5"},
+    )
+    receiver.up()
+    with override_settings(MARLIN_WEBHOOK_ALLOW_PRIVATE=True):
+        commands.webhook_register(actor_id=None, url=receiver.url, events=TYPES)
+    project = make_project(name="Watched by a worker")
+    project_pause(actor_id=None, project_id=project.id)
+    project_resume(actor_id=None, project_id=project.id)
+
+    services.wait_until(lambda: len(receiver.acknowledged_ids()) >= 3, timeout=60, what="3 deliveries")
+
+    assert receiver.acknowledged_ids() == [str(e.event_id) for e in matching_events(0)]
