@@ -5,6 +5,7 @@ The clock is pinned and moved by hand, so retries fall due without waiting; the 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,7 +23,8 @@ from tests.webhooks.receiver import Receiver
 from webhooks import commands, deliveries
 from webhooks.domain import signature_header
 from webhooks.jobs import deliver_webhooks_job
-from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from webhooks.models import DeliveryStatus, WebhookCursor, WebhookDelivery, WebhookEndpoint
+from webhooks.sending import Outcome
 
 pytestmark = pytest.mark.django_db
 TYPES = ["ProjectCreated", "ProjectPaused", "ProjectResumed"]
@@ -233,3 +235,31 @@ def test_a_celery_worker_with_beat_delivers_with_nobody_asking(start_worker: Any
     services.wait_until(lambda: len(receiver.acknowledged_ids()) >= 3, timeout=60, what="3 deliveries")
 
     assert receiver.acknowledged_ids() == [str(e.event_id) for e in matching_events(0)]
+
+
+def test_one_sender_at_a_time_and_an_acknowledgement_moves_the_cursor_once(
+    local_targets: Any, receiver: Receiver
+) -> None:
+    receiver.up()
+    time = Clock()
+    with time.at():
+        registered = commands.webhook_register(actor_id=None, url=receiver.url, events=["ProjectCreated"])
+        endpoint_id = registered.endpoint.id
+        make_project(name="Contended")
+        assert deliveries._take_lease(endpoint_id, uuid.uuid4())  # another sender is on it
+
+        assert deliveries.deliver_endpoint(endpoint_id) == 0
+        assert deliveries.endpoints_with_work() == []
+        assert receiver.received == []
+    with time.advance(minutes=5):  # that sender died: its lease runs out
+        assert deliveries.endpoints_with_work() == [endpoint_id]
+        assert deliveries.deliver_endpoint(endpoint_id) == 1
+        delivery = WebhookDelivery.objects.get()
+        cursor = WebhookCursor.objects.get(pk=endpoint_id).position
+        # A late sender records a second 2xx for the same delivery: an attempt, nothing more.
+        deliveries._record(delivery.pk, Outcome(200, "", 5), attempted_at=time.now, in_order=True)
+
+    assert WebhookCursor.objects.get(pk=endpoint_id).position == cursor == delivery.position
+    assert WebhookDelivery.objects.get().attempts.count() == 2
+    assert receiver.acknowledged_ids() == [str(delivery.event_id)]
+    assert deliveries.deliver_endpoint(endpoint_id) == 0  # nothing left to send
