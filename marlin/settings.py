@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "tasks",
     "reviews",
     "payments",
+    "webhooks",
     "workbench",
     "dashboard",
 ]
@@ -210,10 +211,21 @@ MARLIN_PERIODIC_JOBS: dict[str, float] = {
     "tasks.expire_stale_claims": float(env("MARLIN_CLAIM_SWEEP_SECONDS", "30")),
     "reviews.expire_overdue_reviews": float(env("MARLIN_REVIEW_SWEEP_SECONDS", "30")),
     "reviews.route_waiting_reviews": float(env("MARLIN_ROUTING_SWEEP_SECONDS", "15")),
+    "webhooks.deliver_webhooks": float(env("MARLIN_WEBHOOK_SWEEP_SECONDS", "2")),
 }
 CELERY_BEAT_SCHEDULE = {
     name: {"task": name, "schedule": seconds} for name, seconds in MARLIN_PERIODIC_JOBS.items()
 }
+
+# Webhooks (README "Webhooks"): each attempt waits this long to connect, and for each write and
+# read; a failing delivery is retried with exponential backoff (base doubling up to the maximum,
+# with jitter) for MARLIN_WEBHOOK_RETRY_HOURS, then its endpoint is disabled. Private, loopback,
+# link-local, multicast and reserved targets are refused unless MARLIN_WEBHOOK_ALLOW_PRIVATE is on.
+MARLIN_WEBHOOK_TIMEOUT_SECONDS = float(env("MARLIN_WEBHOOK_TIMEOUT_SECONDS", "10"))
+MARLIN_WEBHOOK_RETRY_HOURS = float(env("MARLIN_WEBHOOK_RETRY_HOURS", "24"))
+MARLIN_WEBHOOK_BACKOFF_SECONDS = float(env("MARLIN_WEBHOOK_BACKOFF_SECONDS", "10"))
+MARLIN_WEBHOOK_BACKOFF_MAX_SECONDS = float(env("MARLIN_WEBHOOK_BACKOFF_MAX_SECONDS", "3600"))
+MARLIN_WEBHOOK_ALLOW_PRIVATE = env_bool("MARLIN_WEBHOOK_ALLOW_PRIVATE")
 
 # Pseudonyms shown to reviewers; keep it stable, or pseudonyms change.
 MARLIN_PSEUDONYM_KEY = env("MARLIN_PSEUDONYM_KEY")

@@ -21,6 +21,8 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "tasks": frozenset({"marlin", "people"}),
     "reviews": frozenset({"marlin", "people", "tasks"}),
     "payments": frozenset({"marlin", "people", "tasks"}),
+    # Webhooks deliver any app's events, read from the log; no app imports them.
+    "webhooks": frozenset({"marlin", "people", "tasks", "reviews", "payments"}),
     "workbench": frozenset({"marlin", "people", "tasks", "reviews", "payments"}),
     "dashboard": frozenset({"marlin", "people", "tasks", "reviews", "payments"}),
 }
@@ -36,6 +38,7 @@ PUBLIC_MODULES: dict[str, frozenset[str]] = {
     "tasks": frozenset({"domain", "selectors", "models", "serializers"}),
     "reviews": frozenset({"domain", "selectors", "models"}),
     "payments": frozenset({"domain", "selectors", "models"}),
+    "webhooks": frozenset({"domain", "selectors", "models"}),
 }
 
 

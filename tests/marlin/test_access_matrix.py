@@ -26,6 +26,7 @@ from rest_framework.test import APIClient
 from people.commands import person_update
 from tests.factories import import_tasks, make_project, make_user, pending_review, submitted_task
 from tests.support.settle import settle
+from webhooks.commands import webhook_register
 
 ROLES = ("anonymous", "contributor", "reviewer", "ops", "finance", "superuser")
 DEACTIVATED = ("contributor", "reviewer", "ops", "finance", "superuser")
@@ -109,6 +110,18 @@ MATRIX: list[Row] = [
     row("GET", "statements/", 401, 200, 200, 200, 200, 200, 401, note="finance all; a contributor's own"),
     row("POST", "statements/close/", 401, 403, 403, 403, 400, 400, 401),
     row("POST", "statements/{statement}/paid/", 401, 403, 403, 403, 400, 400, 401),
+    row("GET", "webhooks/", 401, 403, 403, 200, 403, 200, 401),
+    row("POST", "webhooks/", 401, 403, 403, 400, 403, 400, 401),
+    row("GET", "webhooks/{webhook}/", 401, 403, 403, 200, 403, 200, 401),
+    row("PATCH", "webhooks/{webhook}/", 401, 403, 403, 200, 403, 200, 401),
+    row("DELETE", "webhooks/{webhook}/", 401, 403, 403, 204, 403, 204, 401),
+    row("GET", "webhooks/{webhook}/deliveries/", 401, 403, 403, 200, 403, 200, 401, note="every attempt"),
+    row(
+        "POST",
+        "webhooks/{webhook}/deliveries/{delivery}/replay/",
+        *(401, 403, 403, 404, 403, 404, 401),
+        note="404: no such delivery",
+    ),
     # Pages for people in a browser (session sign-in).
     row("GET", "login/", 200, 200, 200, 200, 200, 200, 200, note="the sign-in page"),
     row("POST", "login/", 200, 200, 200, 200, 200, 200, 200, note="no credentials: the form again"),
@@ -224,6 +237,8 @@ def _matrix_form(route: str) -> str:
         "<uuid:assignment_id>": "{assignment}",
         "<uuid:statement_id>": "{statement}",
         "<str:token_key>": "{token_key}",
+        "<uuid:webhook_id>": "{webhook}",
+        "<uuid:delivery_id>": "{delivery}",
     }
     for pattern, name in names.items():
         route = route.replace(pattern, name)
@@ -259,6 +274,7 @@ def world(db: None) -> dict[str, Any]:
         person = make_user(role) if role != "superuser" else make_user(is_superuser=True)
         clients[f"deactivated {role}"] = _signed_in(person)
         person_update(actor_id=None, user_id=person.pk, fields={"active": False})
+    webhook = webhook_register(actor_id=None, url="http://93.184.215.14/hooks", events=["TaskApproved"])
     ids = {
         "person": people["contributor"].pk,
         "project": project.id,
@@ -266,6 +282,8 @@ def world(db: None) -> dict[str, Any]:
         "assignment": assignment.id,
         "statement": uuid.uuid4(),
         "token_key": "notyours",
+        "webhook": webhook.endpoint.id,
+        "delivery": uuid.uuid4(),
     }
     return {"clients": clients, "ids": ids}
 
