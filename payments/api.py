@@ -17,11 +17,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marlin.api.base import CommandApiView
+from marlin.api.filters import IntegerFilter
 from marlin.api.permissions import IsFinance
 from marlin.api.serializers import validated
 from payments import commands, controls, reports, selectors
 from payments.models import PayoutEntry
-from payments.periods import parse_period
+from payments.periods import SCHEMA_PATTERN, parse_period
 from payments.serializers import (
     CloseInput,
     ControlsOutput,
@@ -37,7 +38,7 @@ from payments.serializers import (
 class PayoutFilter(django_filters.FilterSet):
     # Not stripped and checked whole: a period that is not a week is a 400, not an empty page.
     period = django_filters.CharFilter(method="filter_period", strip=False)
-    contributor = django_filters.NumberFilter(field_name="contributor_id")
+    contributor = IntegerFilter(field_name="contributor_id")
     kind = django_filters.ChoiceFilter(choices=[("accrual", "accrual"), ("reversal", "reversal")])
     currency = django_filters.CharFilter()
     task = django_filters.UUIDFilter(field_name="task_id")
@@ -50,6 +51,7 @@ class PayoutFilter(django_filters.FilterSet):
         return queryset.filter(period=parse_period(value))
 
 
+@extend_schema_view(get=extend_schema(parameters=[OpenApiParameter("period", str, pattern=SCHEMA_PATTERN)]))
 class PayoutsApi(ListAPIView):
     """Ledger entries: finance sees all (filters: period, contributor, kind, currency, task);
     a contributor sees their own."""
@@ -104,7 +106,7 @@ def _period_file_schema(output: Any) -> Any:
     return extend_schema_view(
         get=extend_schema(
             parameters=[
-                OpenApiParameter("period", str, required=True),
+                OpenApiParameter("period", str, required=True, pattern=SCHEMA_PATTERN),
                 OpenApiParameter("format", enum=["json", "csv"]),
             ],
             responses={(200, "application/json"): output, (200, "text/csv"): OpenApiTypes.STR},
@@ -143,7 +145,7 @@ class PayoutControlsApi(PeriodFileApi):
         return controls.controls_csv(period)
 
 
-@extend_schema_view(get=extend_schema(parameters=[OpenApiParameter("period", str)]))
+@extend_schema_view(get=extend_schema(parameters=[OpenApiParameter("period", str, pattern=SCHEMA_PATTERN)]))
 class StatementsApi(ListAPIView):
     """Statements: finance sees all (filter ``period``), a contributor their own."""
 

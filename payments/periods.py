@@ -10,6 +10,8 @@ from marlin.kernel.errors import InvalidInput
 # Matched whole (``fullmatch``): ``$`` would also accept a trailing newline.
 PERIOD = re.compile(r"(\d{4})-W(\d{2})")
 FIRST_YEAR, LAST_YEAR = 2000, 2999
+# For the OpenAPI schema: the shape only (a year without a week 53 still refuses it).
+SCHEMA_PATTERN = r"^2[0-9]{3}-W(0[1-9]|[1-4][0-9]|5[0-3])$"
 
 
 def period_of(moment: datetime) -> str:

@@ -51,7 +51,9 @@ class PeopleApi(CommandApiView, ListAPIView):
         role = params.get("role")
         if role and role not in ALL_ROLES:
             raise InvalidInput(fields={"role": [f"must be one of {list(ALL_ROLES)}"]})
-        active = {"true": True, "false": False}.get(params.get("active", "").lower())
+        active = {"true": True, "false": False, "": None}.get(params.get("active", "").lower(), "?")
+        if active == "?":
+            raise InvalidInput(fields={"active": ["must be true or false"]})
         return selectors.people_list(role=role, active=active, search=params.get("search"))
 
     @extend_schema(request=PersonCreateInput, responses={201: PersonInvitedOutput})

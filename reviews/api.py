@@ -7,6 +7,7 @@ from uuid import UUID
 
 import django_filters
 from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
@@ -105,7 +106,10 @@ class PreferenceExportApi(APIView):
 
     permission_classes = [IsOps]
 
-    @extend_schema(parameters=[OpenApiParameter("project", UUID, required=True)], responses={200: str})
+    @extend_schema(
+        parameters=[OpenApiParameter("project", UUID, required=True)],
+        responses={(200, "application/x-ndjson"): OpenApiTypes.STR},
+    )
     def get(self, request: Request) -> StreamingHttpResponse:
         project = validated(ExportInput, request.query_params)["project"]
         project_for(request.user, project)  # 404 for an unknown project

@@ -106,7 +106,14 @@ class ProjectTaskImportApi(CommandApiView):
     parser_classes = [DecimalJSONParser, MultiPartParser]
 
     @extend_schema(
-        request={"application/json": {"type": "array", "items": {"type": "object"}}},
+        request={
+            "application/json": {"type": "array", "items": {"type": "object"}},
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+                "required": ["file"],
+            },
+        },
         responses={
             200: ImportResultOutput,
             413: OpenApiResponse(ErrorOutput, description="the body exceeds MARLIN_MAX_REQUEST_BYTES"),

@@ -192,6 +192,11 @@ class TaskOpsOutput(TaskOutput):
 
     class Meta(TaskOutput.Meta):
         fields = [*TaskOutput.Meta.fields, "model_a", "model_b"]
+        # Endpoints answer this shape or TaskOutput by who asks: the model names are optional.
+        extra_kwargs = {
+            name: {"required": False, "help_text": "Ops only: absent for anyone else."}
+            for name in ("model_a", "model_b")
+        }
 
 
 def sees_model_names(viewer: Any, task: Any = None) -> bool:
@@ -234,13 +239,18 @@ class JudgmentInput(serializers.Serializer):
     time_spent_minutes = serializers.IntegerField(min_value=1, max_value=1440)
 
 
+@extend_schema_field({"type": "integer", "nullable": True})
+class _ActorField(serializers.IntegerField):
+    """Absent for a contributor; for ops, null when the system acted (a claim expired...)."""
+
+
 class TaskEventOutput(serializers.Serializer):
     position = serializers.IntegerField()
     version = serializers.IntegerField()
     type = serializers.CharField()
     recorded_at = serializers.DateTimeField()
     data = serializers.DictField()
-    actor = serializers.IntegerField(required=False, help_text="Ops only: who acted (null: the system).")
+    actor = _ActorField(required=False, help_text="Ops only: who acted (null: the system).")
 
 
 TASK_STATUSES = [status.value for status in TaskStatus]

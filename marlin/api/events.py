@@ -9,6 +9,8 @@ from rest_framework import generics, serializers
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
+from marlin.api.filters import IntegerFilter
+from marlin.api.pagination import StrictPageSize
 from marlin.api.permissions import IsOps
 from marlin.eventstore.models import Event
 
@@ -33,14 +35,14 @@ class EventOutput(serializers.ModelSerializer):
 class EventFilter(django_filters.FilterSet):
     stream = django_filters.CharFilter()
     type = django_filters.CharFilter()
-    after = django_filters.NumberFilter(field_name="position", lookup_expr="gt", min_value=0)
+    after = IntegerFilter(field_name="position", lookup_expr="gt")
 
     class Meta:
         model = Event
         fields = ["stream", "type", "after"]
 
 
-class PositionCursorPagination(CursorPagination):
+class PositionCursorPagination(StrictPageSize, CursorPagination):
     """Stable under appends: a cursor is a position, so new events never shift a page."""
 
     ordering = "position"

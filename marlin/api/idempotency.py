@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -36,6 +37,8 @@ HEADER = "Idempotency-Key"
 LEASE = timedelta(minutes=2)
 STORED_STATUSES = frozenset({400, 403, 404, 422})
 MAX_KEY_LENGTH = 255
+# Printable ASCII, not starting or ending with a space (HTTP strips those): what the schema declares.
+KEY_PATTERN = rf"^[!-~]([ -~]{{0,{MAX_KEY_LENGTH - 2}}}[!-~])?$"
 
 
 @dataclass(frozen=True)
@@ -75,8 +78,8 @@ def key_of(request: Request) -> str | None:
     if key is None:
         return None
     key = key.strip()
-    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise InvalidIdempotencyKey(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable characters")
+    if not re.fullmatch(KEY_PATTERN, key):
+        raise InvalidIdempotencyKey(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable ASCII characters")
     return key
 
 
@@ -126,11 +129,12 @@ def begin(request: Request) -> IdempotencyKey | Replay | None:
 def finish(record: IdempotencyKey, response: Response) -> None:
     """Store the response to replay, or free the key when a retry might be answered otherwise."""
     status = response.status_code
-    if 200 <= status < 300 or status in STORED_STATUSES:
+    body = _body(response)
+    if (200 <= status < 300 or status in STORED_STATUSES) and _storable(body):
         IdempotencyKey.objects.filter(pk=record.pk).update(
             state=IdempotencyKey.State.DONE,
             response_status=status,
-            response_body=_body(response),
+            response_body=body,
             response_headers=_replayable_headers(response),
         )
     else:
@@ -147,6 +151,12 @@ def _body(response: Response) -> Any:
     if response.data is None:
         return None
     return json.loads(JSONRenderer().render(response.data))
+
+
+def _storable(body: Any) -> bool:
+    """PostgreSQL's jsonb holds no NUL character; an answer echoing one (an unknown form field
+    named with it, refused with 400) is not stored, and a retry is answered anew, the same way."""
+    return "\\u0000" not in json.dumps(body)
 
 
 def _replayable_headers(response: Response) -> dict[str, str]:
