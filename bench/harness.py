@@ -14,7 +14,8 @@ from bench import benchmarks
 from bench.measure import Result
 from marlin.kernel.safe_csv import csv_lines
 
-BENCH_DB = "marlin_bench"
+# BENCH_DB lets two runs on one server keep apart (a session and a helper, say).
+BENCH_DB = os.environ.get("BENCH_DB", "marlin_bench")
 NAMES = ["import", "claim", "task_list", "routing_latency", "report", "rebuild"]
 
 

@@ -17,10 +17,20 @@ class Result:
     ratio: float | None
     samples: int
     notes: str = ""
+    # The headline figure's name in bench/results/latest.json (the names issue 12 asks for).
+    name: str | None = None
 
 
 def result(
-    benchmark: str, metric: str, unit: str, marlin: float, raw: float | None, *, samples: int, notes: str = ""
+    benchmark: str,
+    metric: str,
+    unit: str,
+    marlin: float,
+    raw: float | None,
+    *,
+    samples: int,
+    notes: str = "",
+    name: str | None = None,
 ) -> Result:
     ratio = round(marlin / raw, 2) if raw else None
     return Result(
@@ -32,6 +42,7 @@ def result(
         ratio,
         samples,
         notes,
+        name,
     )
 
 
