@@ -1,5 +1,6 @@
-"""``python -m bench``: run the benchmarks on a fresh PostgreSQL database and write the results
-as JSON and CSV to ``bench/results/``.
+"""``python -m bench``: run the benchmarks on a fresh PostgreSQL database, print issue 12's table
+(the figures before the work beside this run's, the goal and whether it is met) and write the
+results as JSON and CSV to ``bench/results/`` (``latest.json``/``latest.csv``: the headlines).
 
 Each benchmark times Marlin doing a real job and the raw database doing the least equivalent
 work on the same run, and reports the ratio, so a result means the same on a faster machine.
@@ -23,11 +24,11 @@ def main() -> int:
     args = parser.parse_args()
     base_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/marlin")
     broker = os.environ.get("TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
-    results = harness.run(base_url=base_url, broker_url=broker, only=args.only, quick=args.quick)
-    json_path, csv_path = harness.write(results, Path(args.out))
-    harness.print_table(results)
-    print(f"\nwrote {json_path} and {csv_path}")
-    return 0
+    run = harness.run(base_url=base_url, broker_url=broker, only=args.only, quick=args.quick)
+    paths = harness.write(run, Path(args.out))
+    harness.print_table(run)
+    print("\nwrote " + ", ".join(str(path) for path in paths))
+    return 1 if run.failed else 0
 
 
 if __name__ == "__main__":
