@@ -1,0 +1,416 @@
+"""A workday over HTTP: Marlin served as README "Production" runs it, people driven from another
+process, and the money checked to the cent afterwards.
+
+- Server: ``gunicorn marlin.wsgi -w 4`` (with the access log deploy/ configures), ``celery -A
+  marlin worker -c 2`` and exactly one ``celery -A marlin beat``, against the bench database, with
+  a Redis broker and the shared Redis cache production names.
+- People: N contributors and M reviewers (40 and 12, issue 12's mix; fewer with --quick) in a
+  project of their own, driven by ``bench.workday_clients`` in a spawned process for a fixed time.
+- Under the same load, a probe submits a task every half second in a project with idle reviewers
+  of its own: commit of the submission to commit of its assignment is routing latency when someone
+  can take the review, which is what issue 12's "p99 <= 150 ms under the workday load" asks.
+- Afterwards: no 5xx (else the step fails), the reactors drained, approved tasks' accruals summed
+  against approvals x 280.00, ``manage.py reconcile`` and ``verify_events --skip-projections``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from decimal import Decimal
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import httpx
+from tqdm import tqdm
+
+from bench.measure import Result, percentile, result
+from bench.workday_clients import ENDPOINTS, WRITES, Config, Log
+
+ROOT = Path(__file__).resolve().parent.parent
+PORT = int(os.environ.get("BENCH_PORT", "8741"))
+PASSWORD = "bench-workday-passphrase"
+RATE = Decimal("280.00")  # SPEC's default project rate, which the workday's project keeps
+PROBE_EVERY_S = 0.5
+
+
+@dataclass(frozen=True)
+class Plan:
+    contributors: int
+    reviewers: int
+    tasks: int
+    seconds: float
+
+
+FULL = Plan(contributors=40, reviewers=12, tasks=3000, seconds=60)
+QUICK = Plan(contributors=8, reviewers=3, tasks=300, seconds=12)
+
+
+class WorkdayFailed(AssertionError):
+    """A 5xx, a request with no answer, or money that does not add up: the run is wrong."""
+
+
+@dataclass(frozen=True)
+class Seeded:
+    project: Any
+    contributors: list[Any]
+    reviewers: list[Any]
+    probe_project: Any
+    probe_contributor: Any
+    probe_reviewers: list[Any]
+
+
+def bench_workday(url: str, broker_url: str, quick: bool) -> list[Result]:
+    import redis
+
+    plan = QUICK if quick else FULL
+    redis.Redis.from_url(broker_url).flushdb()
+    seeded = _seed(plan)
+    logs = Path(tempfile.mkdtemp(prefix="marlin-bench-workday-"))
+    try:
+        with _served(url, broker_url, logs):
+            probe = _Probe(seeded)
+            probe.start()
+            try:
+                log = _drive(seeded, plan)
+            finally:
+                probe.stop()
+            _decide_probes(seeded)
+            _drain(seeded)
+        return _judge(seeded, plan, log, probe, logs)
+    finally:
+        _retire(seeded)
+
+
+# --- the data ------------------------------------------------------------------------------------
+
+
+def _seed(plan: Plan) -> Seeded:
+    """Two projects, each with a required skill only its own people have, so routing never mixes
+    them (nor the people other steps register)."""
+    from bench.benchmarks import _task_rows
+    from people.commands import person_register
+    from tasks.commands import project_create
+    from tasks.importing import task_import
+
+    tag = uuid.uuid4().hex[:6]
+
+    def people(role: str, n: int, skill: str, **fields: Any) -> list[Any]:
+        return [
+            person_register(
+                actor_id=None, username=f"{skill}-{role}-{i}", password=PASSWORD,
+                email=f"wd-{role}{i}@bench.example", name=f"Workday {role} {i}", roles=[role],
+                skills=[skill], **fields,
+            )
+            for i in range(n)
+        ]  # fmt: skip
+
+    skill, probe_skill = f"workday-{tag}", f"probe-{tag}"
+    project = project_create(actor_id=None, fields={"name": f"Workday {tag}", "required_skills": [skill]})
+    with tqdm(total=plan.tasks, desc="workday import", unit="task", file=sys.stderr) as bar:
+        task_import(
+            actor_id=None, project_id=project.id, rows=_task_rows(plan.tasks, 4000, f"wd-{tag}"),
+            progress=bar.update,
+        )  # fmt: skip
+    probe_project = project_create(
+        actor_id=None,
+        fields={"name": f"Probe {tag}", "required_skills": [probe_skill], "review_layers": 1},
+    )
+    probes = int(plan.seconds / PROBE_EVERY_S) + 20
+    task_import(actor_id=None, project_id=probe_project.id, rows=_task_rows(probes, 1000, f"pr-{tag}"))
+    return Seeded(
+        project=project,
+        contributors=people("contributor", plan.contributors, skill),
+        # Level 2: every reviewer may take either of the project's two layers.
+        reviewers=people("reviewer", plan.reviewers, skill, reviewer_level=2),
+        probe_project=probe_project,
+        probe_contributor=people("contributor", 1, probe_skill)[0],
+        probe_reviewers=people("reviewer", 4, probe_skill, capacity=100),
+    )
+
+
+def _retire(seeded: Seeded) -> None:
+    """Deactivate the workday's people, so later steps' routing never picks them."""
+    from people.commands import person_update
+
+    everyone = [*seeded.contributors, *seeded.reviewers, seeded.probe_contributor, *seeded.probe_reviewers]
+    for person in everyone:
+        person_update(actor_id=None, user_id=person.pk, fields={"active": False})
+
+
+# --- the server ----------------------------------------------------------------------------------
+
+
+def _service_env(url: str, broker_url: str) -> dict[str, str]:
+    """Production's settings, pointed at the bench database and broker. Two departures: every
+    client comes from one address and the driver never pauses, so the throttles are raised (a
+    limit would measure itself); and passwords hash fast (only sign-in, outside the window)."""
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "CELERY_BROKER_URL": broker_url,
+        "CACHE_URL": broker_url,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DEBUG": "0",
+        "LOG_LEVEL": "INFO",
+        "MARLIN_THROTTLE_USER": "1000000/minute",
+        "MARLIN_THROTTLE_ANON": "1000000/minute",
+        "MARLIN_FAST_PASSWORD_HASHING": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def _commands(logs: Path) -> dict[str, list[str]]:
+    """README "Production" (and deploy/compose.yaml's access log), word for word but the address."""
+    bin_dir = Path(sys.executable).parent
+    return {
+        "gunicorn": [
+            str(bin_dir / "gunicorn"), "marlin.wsgi", "-w", "4", "-b", f"127.0.0.1:{PORT}",
+            "--access-logfile", "-",
+            "--access-logformat", '%(h)s "%(r)s" %(s)s %(b)s %(M)sms [%({x-request-id}o)s]',
+        ],
+        "worker": [str(bin_dir / "celery"), "-A", "marlin", "worker", "-c", "2", "--loglevel", "INFO",
+                   f"--hostname=workday-{uuid.uuid4().hex[:6]}@%h"],
+        "beat": [str(bin_dir / "celery"), "-A", "marlin", "beat", "--loglevel", "INFO",
+                 "-s", str(logs / "celerybeat-schedule")],
+    }  # fmt: skip
+
+
+@contextmanager
+def _served(url: str, broker_url: str, logs: Path) -> Iterator[None]:
+    env = _service_env(url, broker_url)
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        for name, command in _commands(logs).items():
+            with (logs / f"{name}.log").open("wb") as out:
+                processes[name] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
+        _wait_ready(processes, logs)
+        yield
+    finally:
+        for process in processes.values():
+            process.terminate()
+        for process in processes.values():
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)
+
+
+def _wait_ready(processes: dict[str, subprocess.Popen[bytes]], logs: Path) -> None:
+    deadline = time.monotonic() + 90
+    while True:
+        for name, process in processes.items():
+            if process.poll() is not None:
+                raise WorkdayFailed(f"{name} exited:\n{(logs / f'{name}.log').read_text()[-3000:]}")
+        healthy = False
+        with suppress(httpx.HTTPError):
+            healthy = httpx.get(f"http://127.0.0.1:{PORT}/healthz", timeout=5).status_code == 200
+        if healthy and b"ready." in (logs / "worker.log").read_bytes():
+            return
+        if time.monotonic() > deadline:
+            raise WorkdayFailed(f"the workday's server did not come up; logs in {logs}")
+        time.sleep(0.2)
+
+
+# --- the people and the probe --------------------------------------------------------------------
+
+
+def _drive(seeded: Seeded, plan: Plan) -> Log:
+    """Run the clients in a spawned process (no Django there, no shared interpreter with the
+    harness) and show the writes so far."""
+    from bench import workday_clients
+
+    config = Config(
+        base_url=f"http://127.0.0.1:{PORT}/api/v1",
+        project=str(seeded.project.id),
+        criteria=tuple(seeded.project.criteria),
+        contributors=tuple(p.username for p in seeded.contributors),
+        reviewers=tuple(p.username for p in seeded.reviewers),
+        password=PASSWORD,
+        seconds=plan.seconds,
+    )
+    context = multiprocessing.get_context("spawn")
+    writes, started = context.Value("l", 0), context.Event()
+    receive, send = context.Pipe(duplex=False)
+    driver = context.Process(target=workday_clients.main, args=(config, writes, started, send), daemon=True)
+    driver.start()
+    started.wait(120)
+    with tqdm(total=int(plan.seconds), desc="workday", unit="s", file=sys.stderr) as bar:
+        for _ in range(int(plan.seconds)):
+            time.sleep(1)
+            bar.set_postfix(writes=writes.value)
+            bar.update(1)
+    if not receive.poll(plan.seconds + 120):
+        driver.kill()
+        raise WorkdayFailed("the workday's clients did not finish")
+    status, payload = receive.recv()
+    driver.join(30)
+    if status != "ok":
+        raise WorkdayFailed(f"the workday's clients failed: {payload}")
+    return payload
+
+
+class _Probe(threading.Thread):
+    """A submission every ``PROBE_EVERY_S`` through the commands, in the probe's own project."""
+
+    def __init__(self, seeded: Seeded) -> None:
+        super().__init__(daemon=True)
+        self.seeded = seeded
+        self.halt = threading.Event()
+        self.task_ids: list[Any] = []
+
+    def run(self) -> None:
+        from django.db import connection
+
+        from tasks.commands import task_claim, task_submit
+
+        contributor = self.seeded.probe_contributor
+        judgment = {
+            "preference": "A", "strength": 2, "rationale": "x" * 60, "time_spent_minutes": 5,
+            "scores": {c: {"a": 4, "b": 2} for c in self.seeded.probe_project.criteria},
+        }  # fmt: skip
+        try:
+            while not self.halt.wait(PROBE_EVERY_S):
+                task = task_claim(contributor_id=contributor.pk, project_id=self.seeded.probe_project.id)
+                if task is None:
+                    return
+                task_submit(contributor_id=contributor.pk, task_id=task.id, judgment=judgment)
+                self.task_ids.append(task.id)
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.halt.set()
+        self.join(30)
+
+
+def _decide_probes(seeded: Seeded) -> None:
+    """The probe's reviewers approve what they were given, leaving nothing waiting for later steps."""
+    from reviews.commands import review_decide
+    from reviews.models import ReviewAssignment
+
+    pending = ReviewAssignment.objects.filter(task__project=seeded.probe_project, status="pending")
+    for assignment in list(pending):
+        review_decide(reviewer_id=assignment.reviewer_id, assignment_id=assignment.id, decision="approve")
+
+
+def _drain(seeded: Seeded, timeout: float = 120) -> None:
+    """Wait for the worker to accrue every approval (the beat sweep catches any lost wake-up)."""
+    from marlin.eventstore.models import Event
+    from payments.models import PayoutEntry
+
+    projects = [str(seeded.project.id), str(seeded.probe_project.id)]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        approved = Event.objects.filter(type="TaskApproved", data__project_id__in=projects).count()
+        accrued = PayoutEntry.objects.filter(kind="accrual", task__project_id__in=projects).count()
+        if accrued >= approved:
+            return
+        time.sleep(0.5)
+    raise WorkdayFailed(f"payouts did not catch up in {timeout:.0f} s: {accrued} of {approved} accrued")
+
+
+# --- the verdict ---------------------------------------------------------------------------------
+
+
+def _routing_latencies(task_ids: list[Any]) -> list[float]:
+    """Per task, commit of its first submission to commit of its first assignment, in ms."""
+    from marlin.eventstore.models import Event
+    from tasks.domain.events import task_stream
+
+    first: dict[tuple[str, str], Any] = {}
+    rows = Event.objects.filter(
+        stream__in=[task_stream(t) for t in task_ids], type__in=["JudgmentSubmitted", "ReviewAssigned"]
+    ).values_list("stream", "type", "recorded_at")
+    for stream, kind, at in rows.order_by("position"):
+        first.setdefault((stream, kind), at)
+    return [
+        (first[(stream, "ReviewAssigned")] - at).total_seconds() * 1000
+        for (stream, kind), at in first.items()
+        if kind == "JudgmentSubmitted" and (stream, "ReviewAssigned") in first
+    ]
+
+
+def _check_money(seeded: Seeded, logs: Path) -> tuple[int, Decimal]:
+    from django.core.management import call_command
+    from django.db.models import Sum
+
+    from marlin.eventstore.models import Event
+    from payments.models import PayoutEntry
+
+    approvals = Event.objects.filter(type="TaskApproved", data__project_id=str(seeded.project.id)).count()
+    cents = PayoutEntry.objects.filter(kind="accrual", task__project=seeded.project).aggregate(
+        total=Sum("amount_cents")
+    )["total"]
+    accrued = Decimal(cents or 0) / 100
+    if accrued != approvals * RATE:
+        raise WorkdayFailed(f"money: {accrued} accrued for {approvals} approvals x {RATE}")
+    for command, args in (("reconcile", []), ("verify_events", ["--skip-projections", "--no-progress"])):
+        out = StringIO()
+        try:
+            call_command(command, *args, stdout=out, stderr=out)
+        except Exception as error:
+            raise WorkdayFailed(f"manage.py {command} failed: {error}\n{out.getvalue()}") from error
+    return approvals, accrued
+
+
+def _judge(seeded: Seeded, plan: Plan, log: Log, probe: _Probe, logs: Path) -> list[Result]:
+    seconds = log.finished - log.started
+    by_endpoint: dict[str, list[float]] = defaultdict(list)
+    statuses: Counter[tuple[str, int]] = Counter()
+    for endpoint, status, ms in log.requests:
+        by_endpoint[endpoint].append(ms)
+        statuses[(endpoint, status)] += 1
+    broken = {key: n for key, n in statuses.items() if key[1] >= 500 or key[1] == 0}
+    if broken:
+        raise WorkdayFailed(f"server errors or no answer {broken}; gunicorn log: {logs / 'gunicorn.log'}")
+    approvals, accrued = _check_money(seeded, logs)
+    writes = sum(n for key, n in statuses.items() if key in WRITES)
+    mix = f"{plan.contributors} contributors, {plan.reviewers} reviewers, {seconds:.0f} s over HTTP"
+    results = [
+        result("workday", "approved tasks per second", "task/s", approvals / seconds, None,
+               samples=approvals, notes=f"{mix}; gunicorn -w 4, celery worker -c 2, beat",
+               name="workday_approved_tasks_per_s"),
+        result("workday", "writes per second", "write/s", writes / seconds, None, samples=writes,
+               notes="claims 201, submissions 201, decisions 200"),
+        result("workday", "requests answered 5xx", "requests", 0, None, samples=len(log.requests),
+               notes=", ".join(f"{e} {s}: {n}" for (e, s), n in sorted(statuses.items()))),
+        result("workday", "accrued (= approvals x 280.00)", "USD", float(accrued), None,
+               samples=approvals, notes="exact; reconcile and verify_events --skip-projections pass"),
+    ]  # fmt: skip
+    for endpoint in ENDPOINTS:
+        times = by_endpoint.get(endpoint)
+        if not times:
+            continue
+        results += [
+            result("workday", f"{endpoint} p50", "ms", statistics.median(times), None, samples=len(times)),
+            result("workday", f"{endpoint} p99", "ms", percentile(times, 99), None, samples=len(times)),
+        ]
+    probed = _routing_latencies(probe.task_ids)
+    if probed:
+        results += [
+            result("workday", "routing latency p50 (probe)", "ms", percentile(probed, 50), None,
+                   samples=len(probed), notes="submission commit to assignment commit, idle reviewers"),
+            result("workday", "routing latency p99 (probe)", "ms", percentile(probed, 99), None,
+                   samples=len(probed), name="routing_latency_workday_p99_ms"),
+        ]  # fmt: skip
+    waits = _routing_latencies(list(seeded.project.tasks.exclude(status="open").values_list("id", flat=True)))
+    if waits:
+        results.append(
+            result("workday", "submission to assignment p99", "ms", percentile(waits, 99), None,
+                   samples=len(waits), notes="the workday's own tasks: includes waiting for capacity")
+        )  # fmt: skip
+    return results
