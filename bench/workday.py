@@ -172,20 +172,28 @@ def _service_env(url: str, broker_url: str) -> dict[str, str]:
     }
 
 
+# README "Production", word for word; the options after them are where, how to log, which schedule.
+PRODUCTION = {
+    "gunicorn": "gunicorn marlin.wsgi -w 4",
+    "worker": "celery -A marlin worker -c 2",
+    "beat": "celery -A marlin beat",
+}
+
+
 def _commands(logs: Path) -> dict[str, list[str]]:
-    """README "Production" (and deploy/compose.yaml's access log), word for word but the address."""
+    """The production commands from the virtualenv, on the bench's port, with deploy/'s logging."""
     bin_dir = Path(sys.executable).parent
-    return {
-        "gunicorn": [
-            str(bin_dir / "gunicorn"), "marlin.wsgi", "-w", "4", "-b", f"127.0.0.1:{PORT}",
-            "--access-logfile", "-",
-            "--access-logformat", '%(h)s "%(r)s" %(s)s %(b)s %(M)sms [%({x-request-id}o)s]',
-        ],
-        "worker": [str(bin_dir / "celery"), "-A", "marlin", "worker", "-c", "2", "--loglevel", "INFO",
-                   f"--hostname=workday-{uuid.uuid4().hex[:6]}@%h"],
-        "beat": [str(bin_dir / "celery"), "-A", "marlin", "beat", "--loglevel", "INFO",
-                 "-s", str(logs / "celerybeat-schedule")],
+    options = {
+        "gunicorn": ["-b", f"127.0.0.1:{PORT}", "--access-logfile", "-",
+                     "--access-logformat", '%(h)s "%(r)s" %(s)s %(b)s %(M)sms [%({x-request-id}o)s]'],
+        "worker": ["--loglevel", "INFO", f"--hostname=workday-{uuid.uuid4().hex[:6]}@%h"],
+        "beat": ["--loglevel", "INFO", "-s", str(logs / "celerybeat-schedule")],
     }  # fmt: skip
+    commands = {}
+    for name, line in PRODUCTION.items():
+        program, *arguments = line.split()
+        commands[name] = [str(bin_dir / program), *arguments, *options[name]]
+    return commands
 
 
 @contextmanager

@@ -1,0 +1,127 @@
+"""The bench harness's outputs: ``latest.json`` has issue 12's shape and names, the table compares
+each figure with its goal, a step not on the branch is skipped rather than filled in, and the
+workday runs the server as README "Production" does. No timing is asserted: the results here are
+made by hand, as the benchmarks make them."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from bench import harness
+from bench.goals import BASELINE, HEADLINES, LATEST_NAMES
+from bench.measure import result
+from bench.workday import PRODUCTION, _commands
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Issue 12's "Done when", in its order.
+ISSUE_NAMES = [
+    "commands_per_s_2proc", "commands_per_s_8proc", "round_trips_claim", "round_trips_submission",
+    "round_trips_decision", "routing_queries_when_full", "routing_events_per_s", "payout_events_per_s",
+    "claim_after_import_p99_ms", "rebuild_ratio", "import_ratio", "routing_latency_p99_ms",
+    "workday_approved_tasks_per_s",
+]  # fmt: skip
+
+
+def some_results() -> list:
+    return [
+        result("import", "10000 tasks, seconds", "s", 4.0, 2.0, samples=10_000, name="import_ratio"),
+        result("import", "tasks per second", "task/s", 2500, 5000, samples=10_000),
+        result("routing_latency", "p99", "ms", 120.0, 1.4, samples=300, name="routing_latency_p99_ms"),
+        result("workday", "approved tasks per second", "task/s", 9.0, None, samples=540,
+               name="workday_approved_tasks_per_s"),
+        result("workday", "routing latency p99 (probe)", "ms", 140.0, None, samples=120,
+               name="routing_latency_workday_p99_ms"),
+    ]  # fmt: skip
+
+
+def test_the_headlines_are_the_issues_names_each_with_its_before_figure_and_a_step() -> None:
+    assert sorted(LATEST_NAMES) == sorted(ISSUE_NAMES)
+    assert set(BASELINE) == {h.name for h in HEADLINES}
+    produced = [name for step in harness.STEPS for name in step.headlines]
+    assert sorted(produced) == sorted(h.name for h in HEADLINES)
+
+
+def test_latest_json_lists_every_name_with_exactly_the_five_fields(tmp_path: Path) -> None:
+    run = harness.Run(results=some_results(), skipped={"commands": harness.NOT_BUILT})
+    harness.write(run, tmp_path)
+
+    rows = json.loads((tmp_path / "latest.json").read_text())
+    assert [row["name"] for row in rows] == list(LATEST_NAMES)
+    assert all(set(row) == {"name", "marlin", "raw", "unit", "ratio"} for row in rows)
+    by_name = {row["name"]: row for row in rows}
+    assert by_name["import_ratio"] == {
+        "name": "import_ratio",
+        "marlin": 4.0,
+        "raw": 2.0,
+        "unit": "s",
+        "ratio": 2.0,
+    }
+    # No raw counterpart: raw and ratio are null.
+    workday = by_name["workday_approved_tasks_per_s"]
+    assert (workday["marlin"], workday["raw"], workday["ratio"]) == (9.0, None, None)
+    # Not measured (a step not built yet): null, never a number.
+    assert by_name["commands_per_s_2proc"]["marlin"] is None
+    # Figures only the table shows stay out of latest.json.
+    assert "routing_latency_workday_p99_ms" not in by_name
+
+    with (tmp_path / "latest.csv").open() as latest_csv:
+        table = list(csv.DictReader(latest_csv))
+    assert [row["name"] for row in table] == list(LATEST_NAMES)
+    assert list(table[0]) == ["name", "marlin", "raw", "unit", "ratio"]
+    stamped = sorted(tmp_path.glob("bench-*.json"))
+    assert len(stamped) == 1
+    assert len(sorted(tmp_path.glob("bench-*.csv"))) == 1
+    assert len(json.loads(stamped[0].read_text())["results"]) == len(run.results)
+
+
+def test_the_table_compares_each_figure_with_its_goal() -> None:
+    run = harness.Run(results=some_results(), skipped={"commands": harness.NOT_BUILT})
+    rows = {row["name"]: row for row in harness.table_rows(run)}
+
+    assert rows["import_ratio"]["now"] == 2.0  # a ratio headline is judged on the ratio
+    assert rows["import_ratio"]["met"] == "yes"
+    assert rows["import_ratio"]["before"] == "5.9"
+    assert rows["routing_latency_p99_ms"]["met"] == "yes"
+    assert rows["workday_approved_tasks_per_s"]["met"] == "NO"  # 9.0 < 3 x 3.5
+    assert rows["commands_per_s_2proc"]["before"] == "180-207"
+    assert (rows["commands_per_s_2proc"]["now"], rows["commands_per_s_2proc"]["status"]) == (
+        None,
+        harness.NOT_BUILT,
+    )
+    assert rows["rebuild_ratio"]["status"] == "not run"
+
+
+def test_the_printed_table_shows_before_and_now_side_by_side(capsys: pytest.CaptureFixture[str]) -> None:
+    harness.print_table(harness.Run(results=some_results(), skipped={"commands": harness.NOT_BUILT}))
+    printed = capsys.readouterr().out
+    assert re.search(r"import 10k tasks / raw executemany\s+5\.9x\s+2x\s+<= 2\.5\s+yes", printed)
+    assert re.search(
+        r"commands/s, claim \+ submit, 2 processes, no HTTP\s+180-207\s+-.*not built yet", printed
+    )
+
+
+def test_a_name_given_twice_is_refused() -> None:
+    twice = [result("a", "m", "ms", 1, None, samples=1, name="import_ratio")] * 2
+    with pytest.raises(ValueError, match="import_ratio"):
+        harness.headline_results(twice)
+
+
+def test_a_step_not_on_the_branch_is_found_missing_not_faked() -> None:
+    assert harness.find(harness.Step("x", "bench.no_such_module", "bench_x")) is None
+    assert harness.find(harness.Step("x", "bench.benchmarks", "bench_no_such_function")) is None
+    assert harness.find(harness.Step("x", "bench.benchmarks", "bench_claim")) is not None
+
+
+def test_the_workday_runs_the_server_as_the_readme_production_section_does(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text()
+    production = readme[readme.index("### Production") :].replace(".venv/bin/", "")
+    commands = _commands(tmp_path)
+    for name, line in PRODUCTION.items():
+        assert line in production, line
+        assert " ".join([Path(commands[name][0]).name, *commands[name][1:]]).startswith(line)
