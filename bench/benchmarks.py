@@ -122,20 +122,20 @@ _CLIENT: Any = None
 def _client_for(user: Any) -> Any:
     """One in-process client (its handler and middleware load once, as in a server), acting as
     ``user`` from now on."""
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
     global _CLIENT  # noqa: PLW0603 - one handler per process, as a server has
     if _CLIENT is None:
         _CLIENT = APIClient()
-    _CLIENT.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    _CLIENT.credentials(HTTP_AUTHORIZATION=f"Token {_tokens([user])[0]}")
     return _CLIENT
 
 
 def _tokens(users: list[Any]) -> list[str]:
-    from rest_framework.authtoken.models import Token
+    """A real API token each, made as ``POST auth/token/`` makes them (only the digest is kept)."""
+    from knox.models import AuthToken
 
-    return [Token.objects.get_or_create(user=user)[0].key for user in users]
+    return [AuthToken.objects.create(user)[1] for user in users]
 
 
 def bench_claim(url: str, quick: bool) -> list[Result]:
@@ -314,9 +314,12 @@ def _start_worker(url: str, broker_url: str) -> subprocess.Popen[bytes]:
     """A real worker; its log goes to a file (a pipe nobody reads would block it when full)."""
     env = {**os.environ, "DATABASE_URL": url, "CELERY_BROKER_URL": broker_url, "LOG_LEVEL": "WARNING"}
     log_path = Path(tempfile.mkstemp(prefix="marlin-bench-worker-", suffix=".log")[1])
+    # With beat (-B), as production runs one: a wake-up that goes missing is picked up by the 2 s
+    # reactor sweep and shows in the latencies, rather than never being assigned.
     command = [
         sys.executable, "-m", "celery", "-A", "marlin", "worker", "--loglevel=INFO", "--concurrency=2",
         "--without-gossip", "--without-mingle", f"--hostname=bench-{uuid.uuid4().hex[:6]}@%h",
+        "-B", "-s", str(log_path.with_suffix(".beat-schedule")),
     ]  # fmt: skip
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
