@@ -70,6 +70,9 @@ test-sqlite: install
 	DATABASE_URL=sqlite:///$(CURDIR)/data/test-main.sqlite3 SQLITE_TEST_NAME=$(CURDIR)/data/test.sqlite3 \
 		$(BIN)/pytest -m "not postgres_only and not worker" -q $(PYTEST_ARGS)
 
+# Issue 12's table in one run (under 10 minutes): a fresh database named BENCH_DB (marlin_bench) on
+# the server DATABASE_URL names, the Redis broker TEST_BROKER_URL names, and for the workday gunicorn
+# on BENCH_PORT (8741). BENCH_ARGS="--quick" is a smaller smoke run; "--only workday" runs one step.
 bench: install
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} TEST_BROKER_URL=$${TEST_BROKER_URL:-$(TEST_BROKER_URL)} \
 		$(BIN)/python -m bench $(BENCH_ARGS)

@@ -288,6 +288,7 @@ def print_table(run: Run, out: Any = None) -> None:
         print(
             f"{row['measure']:<50} {before:>9} {now:>9}  {row['goal']:<8} {row['met']:<6} {detail}", file=out
         )
+    _print_workday(run.results, out)
     _print_all(run.results, out)
     verdict = "under" if run.elapsed_s < TIME_BUDGET_S else "OVER"
     print(f"\nran in {run.elapsed_s:.0f} s ({verdict} the {TIME_BUDGET_S} s budget)"
@@ -304,3 +305,19 @@ def _print_all(results: list[Result], out: Any) -> None:
         raw = "" if r.raw is None else f"{r.raw:>10.2f}"
         ratio = "" if r.ratio is None else f"{r.ratio:>7.1f}"
         print(f"{r.benchmark:<18} {r.metric:<40} {r.marlin:>10.2f} {raw:>10} {ratio:>7}  {r.unit}", file=out)
+
+
+def _print_workday(results: list[Result], out: Any) -> None:
+    """The workday's endpoints, one line each (its results carry "<endpoint> p50" and "... p99")."""
+    times: dict[str, dict[str, Result]] = {}
+    for r in results:
+        if r.benchmark == "workday" and r.metric.startswith(("GET ", "POST ")):
+            times.setdefault(r.metric[:-4], {})[r.metric[-3:]] = r
+    if not times:
+        return
+    print(f"\n{'workday endpoint':<40} {'requests':>9} {'p50 ms':>9} {'p99 ms':>9}", file=out)
+    for endpoint, by in times.items():
+        print(
+            f"{endpoint:<40} {by['p50'].samples:>9} {by['p50'].marlin:>9.1f} {by['p99'].marlin:>9.1f}",
+            file=out,
+        )

@@ -146,7 +146,7 @@ def _retire(seeded: Seeded) -> None:
     from people.commands import person_update
 
     everyone = [*seeded.contributors, *seeded.reviewers, seeded.probe_contributor, *seeded.probe_reviewers]
-    for person in everyone:
+    for person in tqdm(everyone, desc="workday retire", unit="person", file=sys.stderr):
         person_update(actor_id=None, user_id=person.pk, fields={"active": False})
 
 
@@ -322,12 +322,15 @@ def _drain(seeded: Seeded, timeout: float = 120) -> None:
 
     projects = [str(seeded.project.id), str(seeded.probe_project.id)]
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        approved = Event.objects.filter(type="TaskApproved", data__project_id__in=projects).count()
-        accrued = PayoutEntry.objects.filter(kind="accrual", task__project_id__in=projects).count()
-        if accrued >= approved:
-            return
-        time.sleep(0.5)
+    with tqdm(desc="workday drain", unit="accrual", file=sys.stderr) as bar:
+        while time.monotonic() < deadline:
+            approved = Event.objects.filter(type="TaskApproved", data__project_id__in=projects).count()
+            accrued = PayoutEntry.objects.filter(kind="accrual", task__project_id__in=projects).count()
+            bar.total = approved
+            bar.update(accrued - bar.n)
+            if accrued >= approved:
+                return
+            time.sleep(0.5)
     raise WorkdayFailed(f"payouts did not catch up in {timeout:.0f} s: {accrued} of {approved} accrued")
 
 
