@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -267,8 +268,7 @@ def bench_routing_latency(url: str, broker_url: str, quick: bool) -> list[Result
         while ours.filter(type="ReviewAssigned").count() < n and time.monotonic() < deadline:
             time.sleep(0.1)
     finally:
-        worker.terminate()
-        worker.wait(20)
+        _stop(worker)
     submitted = dict(ours.filter(type="JudgmentSubmitted").values_list("data__task_id", "recorded_at"))
     assigned = dict(ours.filter(type="ReviewAssigned").values_list("data__task_id", "recorded_at"))
     latencies = [(assigned[t] - submitted[t]).total_seconds() * 1000 for t in submitted if t in assigned]
@@ -310,6 +310,16 @@ def bench_routing_latency(url: str, broker_url: str, quick: bool) -> list[Result
     ]
 
 
+def _stop(worker: subprocess.Popen[bytes]) -> None:
+    """Warm shutdown lets the pump in hand finish; one stuck behind a backlog is killed."""
+    worker.terminate()
+    try:
+        worker.wait(60)
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.pid, signal.SIGKILL)  # its pool and beat too: the group it leads
+        worker.wait(10)
+
+
 def _start_worker(url: str, broker_url: str) -> subprocess.Popen[bytes]:
     """A real worker; its log goes to a file (a pipe nobody reads would block it when full)."""
     env = {**os.environ, "DATABASE_URL": url, "CELERY_BROKER_URL": broker_url, "LOG_LEVEL": "WARNING"}
@@ -322,7 +332,9 @@ def _start_worker(url: str, broker_url: str) -> subprocess.Popen[bytes]:
         "-B", "-s", str(log_path.with_suffix(".beat-schedule")),
     ]  # fmt: skip
     with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     deadline = time.monotonic() + 60
     while b"ready." not in log_path.read_bytes():
         if process.poll() is not None or time.monotonic() > deadline:

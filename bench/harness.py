@@ -210,7 +210,11 @@ def table_rows(run: Run) -> list[dict[str, Any]]:
             status = ""
         else:
             now, met = None, "-"
-            status = run.skipped.get(step) or ("failed" if step in run.failed else "not run")
+            status = run.skipped.get(step) or (
+                "failed" if step in run.failed
+                else f"ran, but named no result {headline.name}" if step in run.seconds
+                else "not run"
+            )  # fmt: skip
         rows.append(
             {
                 "name": headline.name,

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -79,6 +81,7 @@ def bench_workday(url: str, broker_url: str, quick: bool) -> list[Result]:
     redis.Redis.from_url(broker_url).flushdb()
     seeded = _seed(plan)
     logs = Path(tempfile.mkdtemp(prefix="marlin-bench-workday-"))
+    retired = False
     try:
         with _served(url, broker_url, logs):
             probe = _Probe(seeded)
@@ -87,11 +90,17 @@ def bench_workday(url: str, broker_url: str, quick: bool) -> list[Result]:
                 log = _drive(seeded, plan)
             finally:
                 probe.stop()
+            # Leave nothing behind for the steps after: no review pending or waiting, nobody
+            # active, and every reactor caught up (a backlog would be the next step's to clear).
             _decide_probes(seeded)
-            _drain(seeded)
+            _cancel_unfinished(seeded)
+            _retire(seeded)
+            retired = True
+            _drain()
         return _judge(seeded, plan, log, probe, logs)
     finally:
-        _retire(seeded)
+        if not retired:
+            _retire(seeded)
 
 
 # --- the data ------------------------------------------------------------------------------------
@@ -198,12 +207,17 @@ def _commands(logs: Path) -> dict[str, list[str]]:
 
 @contextmanager
 def _served(url: str, broker_url: str, logs: Path) -> Iterator[None]:
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", PORT)) == 0:
+            raise WorkdayFailed(f"port {PORT} is taken (a server left running?): set BENCH_PORT")
     env = _service_env(url, broker_url)
     processes: dict[str, subprocess.Popen[bytes]] = {}
     try:
         for name, command in _commands(logs).items():
             with (logs / f"{name}.log").open("wb") as out:
-                processes[name] = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
+                processes[name] = subprocess.Popen(
+                    command, cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True
+                )
         _wait_ready(processes, logs)
         yield
     finally:
@@ -213,7 +227,7 @@ def _served(url: str, broker_url: str, logs: Path) -> Iterator[None]:
             try:
                 process.wait(30)
             except subprocess.TimeoutExpired:
-                process.kill()
+                os.killpg(process.pid, signal.SIGKILL)  # with its workers: the group it leads
                 process.wait(10)
 
 
@@ -315,23 +329,54 @@ def _decide_probes(seeded: Seeded) -> None:
         review_decide(reviewer_id=assignment.reviewer_id, assignment_id=assignment.id, decision="approve")
 
 
-def _drain(seeded: Seeded, timeout: float = 120) -> None:
-    """Wait for the worker to accrue every approval (the beat sweep catches any lost wake-up)."""
-    from marlin.eventstore.models import Event
-    from payments.models import PayoutEntry
+def _cancel_unfinished(seeded: Seeded) -> None:
+    """Cancel (as ops may) the workday's tasks still claimed or in review when the clock stopped."""
+    from marlin.kernel.errors import ConcurrencyConflict
+    from tasks.commands import task_cancel
 
-    projects = [str(seeded.project.id), str(seeded.probe_project.id)]
+    unfinished = list(
+        seeded.project.tasks.filter(status__in=["claimed", "in_review", "changes_requested"]).values_list(
+            "id", flat=True
+        )
+    )
+    for task_id in tqdm(unfinished, desc="workday cancel unfinished", unit="task", file=sys.stderr):
+        for attempt in range(5):
+            try:
+                task_cancel(actor_id=None, task_id=task_id, reason="The bench's workday is over.")
+                break
+            except ConcurrencyConflict:  # routing assigned it meanwhile: as a client would, again
+                if attempt == 4:
+                    raise
+
+
+def _backlog() -> int:
+    """Events some reactor partition has still to handle."""
+    from marlin import reactors
+    from marlin.eventstore.models import Event, ReactorCheckpoint
+
+    checkpoints = {(c.reactor, c.partition): c.position for c in ReactorCheckpoint.objects.all()}
+    return sum(
+        Event.objects.filter(
+            position__gt=checkpoints.get((reactor.name, partition), 0),
+            type__in=reactor.event_types,
+            bucket__in=reactor.buckets(partition),
+        ).count()
+        for reactor in reactors.registered()
+        for partition in range(reactor.partitions)
+    )
+
+
+def _drain(timeout: float = 180) -> None:
+    """Wait for the worker to handle every event (the beat sweep catches any lost wake-up), so
+    every approval is accrued before the money is checked."""
     deadline = time.monotonic() + timeout
-    with tqdm(desc="workday drain", unit="accrual", file=sys.stderr) as bar:
-        while time.monotonic() < deadline:
-            approved = Event.objects.filter(type="TaskApproved", data__project_id__in=projects).count()
-            accrued = PayoutEntry.objects.filter(kind="accrual", task__project_id__in=projects).count()
-            bar.total = approved
-            bar.update(accrued - bar.n)
-            if accrued >= approved:
-                return
+    with tqdm(desc="workday drain (events left)", file=sys.stderr) as bar:
+        while (left := _backlog()) and time.monotonic() < deadline:
+            bar.set_postfix(left=left)
+            bar.update(0)
             time.sleep(0.5)
-    raise WorkdayFailed(f"payouts did not catch up in {timeout:.0f} s: {accrued} of {approved} accrued")
+    if left:
+        raise WorkdayFailed(f"the reactors did not catch up in {timeout:.0f} s: {left} events left")
 
 
 # --- the verdict ---------------------------------------------------------------------------------

@@ -125,3 +125,12 @@ def test_the_workday_runs_the_server_as_the_readme_production_section_does(tmp_p
     for name, line in PRODUCTION.items():
         assert line in production, line
         assert " ".join([Path(commands[name][0]).name, *commands[name][1:]]).startswith(line)
+
+
+def test_a_step_that_ran_without_naming_its_figure_says_so() -> None:
+    unnamed = [result("import", "10000 tasks, seconds", "s", 4.0, 2.0, samples=10_000)]
+    rows = {
+        row["name"]: row for row in harness.table_rows(harness.Run(results=unnamed, seconds={"import": 5.0}))
+    }
+    assert rows["import_ratio"]["now"] is None
+    assert rows["import_ratio"]["status"] == "ran, but named no result import_ratio"
