@@ -135,7 +135,12 @@ def run(*, base_url: str, broker_url: str, only: list[str] | None, quick: bool) 
     outcome = Run(quick=quick)
     chosen = [step for step in STEPS if not only or step.key in only]
     for number, step in enumerate(chosen, 1):
-        function = find(step)
+        try:
+            function = find(step)
+        except Exception:  # noqa: BLE001 - a module that fails to import fails its step only
+            outcome.failed[step.key] = traceback.format_exc()
+            print(f"!! {step.key} FAILED to import:\n{outcome.failed[step.key]}", file=sys.stderr)
+            continue
         if function is None:
             outcome.skipped[step.key] = NOT_BUILT
             print(f"== [{number}/{len(chosen)}] {step.key}: {NOT_BUILT} ({step.module}.{step.function})",
@@ -149,7 +154,13 @@ def run(*, base_url: str, broker_url: str, only: list[str] | None, quick: bool) 
             outcome.failed[step.key] = traceback.format_exc()
             print(f"!! {step.key} FAILED:\n{outcome.failed[step.key]}", file=sys.stderr, flush=True)
         else:
-            outcome.results += results
+            try:
+                headline_results(outcome.results + results)  # a name given twice is refused here
+            except ValueError as twice:
+                outcome.failed[step.key] = str(twice)
+                print(f"!! {step.key} FAILED: {twice}", file=sys.stderr, flush=True)
+            else:
+                outcome.results += results
         outcome.seconds[step.key] = round(time.monotonic() - step_started, 1)
         print(f"   {step.key}: {outcome.seconds[step.key]:.0f} s", file=sys.stderr, flush=True)
     outcome.elapsed_s = round(time.monotonic() - started, 1)

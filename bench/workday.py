@@ -16,33 +16,25 @@ process, and the money checked to the cent afterwards.
 from __future__ import annotations
 
 import multiprocessing
-import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 from typing import Any
 
-import httpx
 from tqdm import tqdm
 
 from bench.measure import Result, percentile, result
+from bench.served import PORT, served
 from bench.workday_clients import ENDPOINTS, WRITES, Config, Log
 
-ROOT = Path(__file__).resolve().parent.parent
-PORT = int(os.environ.get("BENCH_PORT", "8741"))
 PASSWORD = "bench-workday-passphrase"
 RATE = Decimal("280.00")  # SPEC's default project rate, which the workday's project keeps
 PROBE_EVERY_S = 0.5
@@ -83,7 +75,7 @@ def bench_workday(url: str, broker_url: str, quick: bool) -> list[Result]:
     logs = Path(tempfile.mkdtemp(prefix="marlin-bench-workday-"))
     retired = False
     try:
-        with _served(url, broker_url, logs):
+        with served(url, broker_url, logs):
             probe = _Probe(seeded)
             probe.start()
             try:
@@ -157,94 +149,6 @@ def _retire(seeded: Seeded) -> None:
     everyone = [*seeded.contributors, *seeded.reviewers, seeded.probe_contributor, *seeded.probe_reviewers]
     for person in tqdm(everyone, desc="workday retire", unit="person", file=sys.stderr):
         person_update(actor_id=None, user_id=person.pk, fields={"active": False})
-
-
-# --- the server ----------------------------------------------------------------------------------
-
-
-def _service_env(url: str, broker_url: str) -> dict[str, str]:
-    """Production's settings, pointed at the bench database and broker. Two departures: every
-    client comes from one address and the driver never pauses, so the throttles are raised (a
-    limit would measure itself); and passwords hash fast (only sign-in, outside the window)."""
-    return {
-        **os.environ,
-        "DATABASE_URL": url,
-        "CELERY_BROKER_URL": broker_url,
-        "CACHE_URL": broker_url,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DEBUG": "0",
-        "LOG_LEVEL": "INFO",
-        "MARLIN_THROTTLE_USER": "1000000/minute",
-        "MARLIN_THROTTLE_ANON": "1000000/minute",
-        "MARLIN_FAST_PASSWORD_HASHING": "1",
-        "PYTHONUNBUFFERED": "1",
-    }
-
-
-# README "Production", word for word; the options after them are where, how to log, which schedule.
-PRODUCTION = {
-    "gunicorn": "gunicorn marlin.wsgi -w 4",
-    "worker": "celery -A marlin worker -c 2",
-    "beat": "celery -A marlin beat",
-}
-
-
-def _commands(logs: Path) -> dict[str, list[str]]:
-    """The production commands from the virtualenv, on the bench's port, with deploy/'s logging."""
-    bin_dir = Path(sys.executable).parent
-    options = {
-        "gunicorn": ["-b", f"127.0.0.1:{PORT}", "--access-logfile", "-",
-                     "--access-logformat", '%(h)s "%(r)s" %(s)s %(b)s %(M)sms [%({x-request-id}o)s]'],
-        "worker": ["--loglevel", "INFO", f"--hostname=workday-{uuid.uuid4().hex[:6]}@%h"],
-        "beat": ["--loglevel", "INFO", "-s", str(logs / "celerybeat-schedule")],
-    }  # fmt: skip
-    commands = {}
-    for name, line in PRODUCTION.items():
-        program, *arguments = line.split()
-        commands[name] = [str(bin_dir / program), *arguments, *options[name]]
-    return commands
-
-
-@contextmanager
-def _served(url: str, broker_url: str, logs: Path) -> Iterator[None]:
-    with socket.socket() as probe:
-        if probe.connect_ex(("127.0.0.1", PORT)) == 0:
-            raise WorkdayFailed(f"port {PORT} is taken (a server left running?): set BENCH_PORT")
-    env = _service_env(url, broker_url)
-    processes: dict[str, subprocess.Popen[bytes]] = {}
-    try:
-        for name, command in _commands(logs).items():
-            with (logs / f"{name}.log").open("wb") as out:
-                processes[name] = subprocess.Popen(
-                    command, cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True
-                )
-        _wait_ready(processes, logs)
-        yield
-    finally:
-        for process in processes.values():
-            process.terminate()
-        for process in processes.values():
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)  # with its workers: the group it leads
-                process.wait(10)
-
-
-def _wait_ready(processes: dict[str, subprocess.Popen[bytes]], logs: Path) -> None:
-    deadline = time.monotonic() + 90
-    while True:
-        for name, process in processes.items():
-            if process.poll() is not None:
-                raise WorkdayFailed(f"{name} exited:\n{(logs / f'{name}.log').read_text()[-3000:]}")
-        healthy = False
-        with suppress(httpx.HTTPError):
-            healthy = httpx.get(f"http://127.0.0.1:{PORT}/healthz", timeout=5).status_code == 200
-        if healthy and b"ready." in (logs / "worker.log").read_bytes():
-            return
-        if time.monotonic() > deadline:
-            raise WorkdayFailed(f"the workday's server did not come up; logs in {logs}")
-        time.sleep(0.2)
 
 
 # --- the people and the probe --------------------------------------------------------------------

@@ -15,7 +15,7 @@ import pytest
 from bench import harness
 from bench.goals import BASELINE, HEADLINES, LATEST_NAMES
 from bench.measure import result
-from bench.workday import PRODUCTION, _commands
+from bench.served import PRODUCTION, commands
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -121,10 +121,10 @@ def test_a_step_not_on_the_branch_is_found_missing_not_faked() -> None:
 def test_the_workday_runs_the_server_as_the_readme_production_section_does(tmp_path: Path) -> None:
     readme = (ROOT / "README.md").read_text()
     production = readme[readme.index("### Production") :].replace(".venv/bin/", "")
-    commands = _commands(tmp_path)
+    started = commands(tmp_path)
     for name, line in PRODUCTION.items():
         assert line in production, line
-        assert " ".join([Path(commands[name][0]).name, *commands[name][1:]]).startswith(line)
+        assert " ".join([Path(started[name][0]).name, *started[name][1:]]).startswith(line)
 
 
 def test_a_step_that_ran_without_naming_its_figure_says_so() -> None:
