@@ -132,8 +132,14 @@ def find(step: Step) -> Callable[..., list[Result]] | None:
 def run(*, base_url: str, broker_url: str, only: list[str] | None, quick: bool) -> Run:
     started = time.monotonic()
     url = prepare(base_url, broker_url)
+    outcome = run_steps([step for step in STEPS if not only or step.key in only], url, broker_url, quick)
+    outcome.elapsed_s = round(time.monotonic() - started, 1)
+    return outcome
+
+
+def run_steps(chosen: list[Step], url: str, broker_url: str, quick: bool) -> Run:
+    """Each step in turn against the prepared database: its results, or why it has none."""
     outcome = Run(quick=quick)
-    chosen = [step for step in STEPS if not only or step.key in only]
     for number, step in enumerate(chosen, 1):
         try:
             function = find(step)
@@ -163,7 +169,6 @@ def run(*, base_url: str, broker_url: str, only: list[str] | None, quick: bool) 
                 outcome.results += results
         outcome.seconds[step.key] = round(time.monotonic() - step_started, 1)
         print(f"   {step.key}: {outcome.seconds[step.key]:.0f} s", file=sys.stderr, flush=True)
-    outcome.elapsed_s = round(time.monotonic() - started, 1)
     return outcome
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import csv
 import json
 import re
+import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -134,3 +136,45 @@ def test_a_step_that_ran_without_naming_its_figure_says_so() -> None:
     }
     assert rows["import_ratio"]["now"] is None
     assert rows["import_ratio"]["status"] == "ran, but named no result import_ratio"
+
+
+def test_steps_are_called_by_name_with_their_arguments_and_their_failures_kept_apart(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The wiring, with stand-in step functions (no figure here is a measurement): a module added
+    later is found by name and called as ``(url, quick)``, or ``(url, broker_url, quick)`` when it
+    needs the broker; a step that raises fails alone; a missing one is skipped."""
+    calls = []
+
+    def events(url: str, quick: bool) -> list:
+        calls.append(("events", url, quick))
+        return [
+            result("payout_events", "events/s", "event/s", 1.0, None, samples=1, name="payout_events_per_s")
+        ]
+
+    def broken(url: str, quick: bool) -> list:
+        raise RuntimeError("boom")
+
+    def latency(url: str, broker_url: str, quick: bool) -> list:
+        calls.append(("latency", url, broker_url, quick))
+        return []
+
+    stand_in = types.ModuleType("bench.stand_in")
+    stand_in.events, stand_in.broken, stand_in.latency = events, broken, latency  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "bench.stand_in", stand_in)
+    steps = [
+        harness.Step("payout_events", "bench.stand_in", "events", ("payout_events_per_s",)),
+        harness.Step("routing_events", "bench.stand_in", "broken", ("routing_events_per_s",)),
+        harness.Step("routing_latency", "bench.stand_in", "latency", needs_broker=True),
+        harness.Step("commands", "bench.not_here_yet", "bench_commands_per_s"),
+    ]
+
+    run = harness.run_steps(steps, "postgres://db/x", "redis://r/1", True)
+
+    assert calls == [("events", "postgres://db/x", True), ("latency", "postgres://db/x", "redis://r/1", True)]
+    assert [r.name for r in run.results] == ["payout_events_per_s"]
+    assert list(run.failed) == ["routing_events"]
+    assert "boom" in run.failed["routing_events"]
+    assert run.skipped == {"commands": harness.NOT_BUILT}
+    rows = {row["name"]: row for row in harness.table_rows(run)}
+    assert rows["routing_events_per_s"]["status"] == "failed"
