@@ -236,7 +236,8 @@ def table_rows(run: Run) -> list[dict[str, Any]]:
                 "name": headline.name,
                 "measure": headline.measure,
                 "unit": headline.unit,
-                "before": str(BASELINE[headline.name]),
+                # The issue measured routing latency without the workday: no before under load.
+                "before": str(BASELINE[headline.name]) if headline.name in BASELINE else "-",
                 "now": now,
                 "marlin": None if r is None else r.marlin,
                 "raw": None if r is None else r.raw,
@@ -296,7 +297,7 @@ def print_table(run: Run, out: Any = None) -> None:
     print("\nissue 12: before = the figures measured before the work (the issue's); now = this run", file=out)
     print(f"{'measure':<50} {'before':>9} {'now':>9}  {'goal':<8} {'met':<6} detail", file=out)
     for row in table_rows(run):
-        before = f"{row['before']}{'x' if row['unit'] == 'x' else ''}"
+        before = row["before"] + ("x" if row["unit"] == "x" and row["before"] != "-" else "")
         now = _number(row["now"]) + ("x" if row["unit"] == "x" and row["now"] is not None else "")
         if row["status"]:
             detail = row["status"]
