@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -312,6 +311,8 @@ def bench_routing_latency(url: str, broker_url: str, quick: bool) -> list[Result
 
 def _stop(worker: subprocess.Popen[bytes]) -> None:
     """Warm shutdown lets the pump in hand finish; one stuck behind a backlog is killed."""
+    import signal
+
     worker.terminate()
     try:
         worker.wait(60)
