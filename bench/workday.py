@@ -16,6 +16,7 @@ process, and the money checked to the cent afterwards.
 from __future__ import annotations
 
 import multiprocessing
+import shutil
 import statistics
 import sys
 import tempfile
@@ -92,7 +93,9 @@ def bench_workday(url: str, broker_url: str, quick: bool) -> list[Result]:
             _retire(seeded)
             retired = True
             _drain()
-        return _judge(seeded, plan, log, probe, logs)
+        results = _judge(seeded, plan, log, probe, logs)
+        shutil.rmtree(logs)  # kept only when something went wrong, for the server's side of it
+        return results
     finally:
         if not retired:
             _retire(seeded)
