@@ -18,6 +18,8 @@ from bench import harness
 from bench.goals import BASELINE, HEADLINES, LATEST_NAMES
 from bench.measure import result
 from bench.served import PRODUCTION, commands
+from bench.workday import QUICK, WorkdayFailed, _judge
+from bench.workday_clients import CLAIM, Log
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -178,3 +180,10 @@ def test_steps_are_called_by_name_with_their_arguments_and_their_failures_kept_a
     assert run.skipped == {"commands": harness.NOT_BUILT}
     rows = {row["name"]: row for row in harness.table_rows(run)}
     assert rows["routing_events_per_s"]["status"] == "failed"
+
+
+@pytest.mark.parametrize("status", [500, 503, 0])
+def test_the_workday_fails_loudly_on_any_5xx_or_unanswered_request(status: int, tmp_path: Path) -> None:
+    log = Log(requests=[(CLAIM, 201, 40.0), (CLAIM, status, 12.0)], started=0.0, finished=60.0)
+    with pytest.raises(WorkdayFailed, match="server errors or no answer"):
+        _judge(None, QUICK, log, None, tmp_path)  # type: ignore[arg-type] - refused before it reads them
