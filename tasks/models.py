@@ -97,7 +97,18 @@ class Task(models.Model):
             models.UniqueConstraint(fields=["project", "external_id"], name="task_project_external_id"),
         ]
         indexes = [
-            models.Index(fields=["status", "-priority", "created_at", "import_row"], name="task_claim_queue"),
+            # The open claim queue in claim order (tasks.selectors.claimable_tasks): a claim reads
+            # the first unlocked row of the index, never sorting the open set.
+            models.Index(
+                fields=["-priority", "created_at", "import_row", "id"],
+                condition=models.Q(status="open"),
+                name="task_open_queue",
+            ),
+            models.Index(
+                fields=["project", "-priority", "created_at", "import_row", "id"],
+                condition=models.Q(status="open"),
+                name="task_open_queue_by_project",
+            ),
             models.Index(fields=["contributor", "status"], name="task_by_contributor"),
             models.Index(fields=["status", "claim_expires_at"], name="task_claim_expiry"),
             models.Index(fields=["project", "status", "layer"], name="task_by_project_state"),
