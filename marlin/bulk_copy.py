@@ -10,6 +10,8 @@ from typing import Any
 
 from django.db import connection, models
 
+COPY_FROM = 50  # rows: from this many, a bulk insert is a COPY on PostgreSQL
+
 
 def copy_rows(model: type[models.Model], rows: Iterable[Mapping[str, Any]]) -> None:
     """``COPY`` whole rows (every concrete column, by attribute name) into the model's table."""

@@ -24,10 +24,9 @@ from typing import Any
 from django.db import IntegrityError, connection, models
 from django.db.models import F
 
-from marlin.bulk_copy import copy_rows
+from marlin.bulk_copy import COPY_FROM, copy_rows
 
 Where = Mapping[str, Any]
-COPY_FROM = 50  # rows: from this many, a live insert_many is a COPY on PostgreSQL
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,6 @@ from django.conf import settings
 from django.db import connection
 
 from marlin.api.parsers import loads
-from marlin.eventstore.models import Event
 from marlin.eventstore.store import command_transaction
 from marlin.kernel.errors import ConcurrencyConflict, Conflict, InvalidInput
 from tasks.domain.events import task_stream
@@ -176,19 +175,25 @@ def task_import(
 
 
 def refresh_statistics() -> None:
-    """Refresh the planner's statistics of the tables an import fills.
+    """Refresh the planner's statistics of the claim queue's columns after a large import.
 
     Until autovacuum gets to them, the planner would still believe the open queue as small as it
     was, and the next claim could sort every open task instead of reading the queue's index.
-    ``ANALYZE`` samples a bounded number of rows, so this costs tens of milliseconds.
+    Only the columns the claim filters and orders on are sampled, never the large texts, so this
+    costs milliseconds.
     """
-    tables = [Task._meta.db_table, Event._meta.db_table]
+    table = connection.ops.quote_name(Task._meta.db_table)
+    columns = ", ".join(
+        connection.ops.quote_name(Task._meta.get_field(name).column) for name in CLAIM_COLUMNS
+    )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(table) for table in tables))
+            cursor.execute(f"ANALYZE {table} ({columns})")
         elif connection.vendor == "sqlite":
-            for table in tables:
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+            cursor.execute(f"ANALYZE {table}")
+
+
+CLAIM_COLUMNS = ("project", "status", "priority", "created_at", "import_row")
 
 
 def _clean(number: int, raw: Any, result: ImportResult) -> TaskRow | None:
