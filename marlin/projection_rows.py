@@ -174,6 +174,9 @@ class MemoryRows:
             row[name] = value
 
     def _matching(self, where: Where) -> list[Any]:
+        if len(where) == 1 and "pk" in where:  # the usual case: one row by its key
+            key = where["pk"]
+            return [key] if key in self.rows else []
         conditions = {_attname(self, name): value for name, value in where.items()}
         if "pk" in conditions:
             keys: Iterable[Any] = [conditions.pop("pk")]
