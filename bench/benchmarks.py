@@ -11,7 +11,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -113,6 +114,16 @@ def bench_import(url: str, quick: bool) -> list[Result]:
             notes="task_import vs executemany of rows + events",
         ),
         result("import", "tasks per second", "task/s", n / marlin, n / raw, samples=n),
+        result(
+            "import",
+            "import / raw executemany",
+            "x",
+            marlin / raw,
+            None,
+            samples=n,
+            notes="goal: <= 2.5",
+            name="import_ratio",
+        ),
     ]
 
 
@@ -345,21 +356,33 @@ def _start_worker(url: str, broker_url: str) -> subprocess.Popen[bytes]:
 
 
 def bench_rebuild(url: str, quick: bool) -> list[Result]:
-    """Replaying the whole log into fresh projections, against reading the log raw."""
+    """Replaying a simulated log (claims, releases, expiries, submissions, reviews, payouts) into
+    fresh projections, against reading the same log raw.
+
+    The log is made in a database of its own (``_simulated_log``), so it holds none of the
+    other benchmarks' batched imports."""
+    from django.db import connections
+
     from marlin import projections
     from marlin.eventstore.store import head_position
 
-    events = head_position()
-    started = time.perf_counter()
-    projections.rebuild()
-    marlin = time.perf_counter() - started
-    with raw_connection(url) as conn:
-        started = time.perf_counter()
-        with conn.cursor(name="scan") as cur:
-            cur.execute("SELECT * FROM eventstore_event ORDER BY position")
-            while cur.fetchmany(2000):
-                pass
-        raw = time.perf_counter() - started
+    target = 2_000 if quick else 20_000
+    with _own_database(url, "rebuild") as own_url:
+        with tqdm(total=target, desc="simulate", unit="event", file=sys.stderr) as bar:
+            _simulated_log(target, progress=lambda: bar.update(head_position() - bar.n))
+        events = head_position()
+        connections["default"].close()
+        with tqdm(total=events, desc="rebuild", unit="event", file=sys.stderr) as bar:
+            started = time.perf_counter()
+            projections.rebuild(progress=bar.update)
+            marlin = time.perf_counter() - started
+        with raw_connection(own_url) as conn:
+            started = time.perf_counter()
+            with conn.cursor(name="scan") as cur:
+                cur.execute("SELECT * FROM eventstore_event ORDER BY position")
+                while cur.fetchmany(2000):
+                    pass
+            raw = time.perf_counter() - started
     return [
         result(
             "rebuild",
@@ -368,7 +391,225 @@ def bench_rebuild(url: str, quick: bool) -> list[Result]:
             marlin,
             raw,
             samples=events,
-            notes="rebuild vs reading the log",
+            notes="rebuild_projections vs reading the log; a simulated log",
+        ),
+        result(
+            "rebuild",
+            "rebuild / raw read",
+            "x",
+            marlin / raw,
+            None,
+            samples=events,
+            notes="goal: <= 5",
+            name="rebuild_ratio",
+        ),
+    ]
+
+
+def _simulated_log(target: int, *, progress: Callable[[], None]) -> None:
+    """A log of at least ``target`` events with the mix of a working day: imports, claims (some
+    released and claimed again), submissions, review assignments (some expiring and going to
+    another reviewer), approvals, requests for changes and revisions, rejections, two review
+    layers, and the payouts reactor's accruals.
+
+    ``manage.py simulate`` makes such a log through the commands one by one (about 30 events a
+    second here, ten minutes for 20,000); this decides every task's history with the same
+    deciders the commands call, folds it in memory, and appends a hundred tasks' histories per
+    transaction, projected live."""
+    import random
+
+    from marlin import reactors
+    from marlin.eventstore.store import command_transaction, head_position
+    from marlin.kernel import clock
+    from tasks.commands import project_create
+    from tasks.domain import task as task_domain
+    from tasks.domain.events import task_stream
+    from tasks.importing import task_import
+    from tasks.selectors import load_task, project_policy
+
+    chance = random.Random(7)
+    contributors = [person.pk for person in _people("contributor", 40)]
+    reviewers = [person.pk for person in _people("reviewer", 12, reviewer_level=3, capacity=100)]
+    projects = [
+        project_create(
+            actor_id=None, fields={"name": f"Sim {layers} {uuid.uuid4().hex[:6]}", "review_layers": layers}
+        )
+        for layers in (1, 2)
+    ]
+    payouts = reactors.get("payouts")
+    batch = 0
+    while head_position() < target:
+        batch += 1
+        project = projects[batch % 2]
+        policy = project_policy(project.id)
+        rows = _task_rows(100, 300, f"sim{batch}")
+        task_import(actor_id=None, project_id=project.id, rows=rows)
+        now = clock.now()
+        with command_transaction() as uow:
+            appends = []
+            for _, row in rows:
+                task_id = task_domain.task_id_for(project.id, row["external_id"])
+                state, version = load_task(task_id)
+                contributor = chance.choice(contributors)
+                history = _task_history(
+                    state, policy, contributor=contributor, reviewers=reviewers, chance=chance, now=now
+                )
+                appends.append((task_stream(task_id), version, history))
+            uow.append_many(appends)
+        while sum(reactors.pump(payouts, p) for p in range(payouts.partitions)):
+            pass
+        progress()
+
+
+def _task_history(
+    state: Any, policy: Any, *, contributor: int, reviewers: list[int], chance: Any, now: datetime
+) -> list[Any]:
+    """One imported task's life, decided as the commands decide it, folded in memory."""
+    from datetime import timedelta
+
+    from reviews import domain as review_domain
+    from tasks.domain import task as task_domain
+    from tasks.domain.judgment import clean_judgment
+    from tasks.domain.review_round import Decision
+
+    history: list[Any] = []
+
+    def do(events: list[Any]) -> None:
+        nonlocal state
+        for event in events:
+            state = task_domain.evolve(state, event)
+        history.extend(events)
+
+    if chance.random() < 0.1:
+        do(task_domain.decide_claim(state, contributor_id=contributor, project=policy, now=now))
+        do(task_domain.decide_release(state, contributor_id=contributor))
+    do(task_domain.decide_claim(state, contributor_id=contributor, project=policy, now=now))
+    judgment = {
+        "preference": "A", "strength": 2, "time_spent_minutes": 30,
+        "rationale": "A handles the edge cases the prompt names and B does not.",
+        "scores": {c: {"a": 4, "b": 2} for c in policy.criteria},
+    }  # fmt: skip
+    submit = {"contributor_id": contributor, "judgment": clean_judgment(judgment, policy.criteria)}
+    do(task_domain.decide_submit(state, **submit, submission_id=uuid.uuid4(), now=now))
+    while state.status == task_domain.TaskStatus.IN_REVIEW and len(history) < 40:
+        taken = state.reviewers_at_other_layers(state.layer or 1)
+        reviewer = chance.choice([r for r in reviewers if r not in taken])
+        assignment = uuid.uuid4()
+        do(review_domain.decide_assign(
+            state, reviewer_id=reviewer, assignment_id=assignment, policy=policy, now=now
+        ))  # fmt: skip
+        if chance.random() < 0.08:
+            do(review_domain.decide_expire(state, assignment_id=assignment, now=now + timedelta(days=30)))
+            continue
+        roll = chance.random()
+        decision = review_domain.ReviewDecision(Decision.APPROVE)
+        if roll < 0.15 and state.revisions_requested < policy.max_revisions:
+            decision = review_domain.ReviewDecision(
+                Decision.REQUEST_CHANGES, "Justify the strength.", ("weak_rationale",)
+            )
+        elif roll < 0.22:
+            decision = review_domain.ReviewDecision(
+                Decision.REJECT, "Scores contradict the pick.", ("inconsistent_scores",)
+            )
+        do(review_domain.decide_review(
+            state, assignment_id=assignment, reviewer_id=reviewer, decision=decision,
+            policy=policy, now=now,
+        ))  # fmt: skip
+        if state.status == task_domain.TaskStatus.CHANGES_REQUESTED:
+            do(task_domain.decide_submit(state, **submit, submission_id=uuid.uuid4(), now=now))
+    return history
+
+
+@contextmanager
+def _own_database(url: str, suffix: str) -> Iterator[str]:
+    """A fresh, migrated database for one benchmark; Django's default connection uses it inside."""
+    from django.core.management import call_command
+    from django.db import connections
+
+    connection = connections["default"]
+    name = f"{connection.settings_dict['NAME']}_{suffix}"
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with raw_connection(admin) as conn:
+        conn.autocommit = True
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    saved = connection.settings_dict["NAME"]
+    connection.close()
+    connection.settings_dict["NAME"] = name
+    try:
+        call_command("migrate", verbosity=0)
+        yield url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        connection.close()
+        connection.settings_dict["NAME"] = saved
+        with raw_connection(admin) as conn:
+            conn.autocommit = True
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def bench_claim_after_import(url: str, quick: bool) -> list[Result]:
+    """Claims through the command right after a 10,000-task import (no manual ANALYZE: the import
+    refreshes statistics itself), against the raw SKIP LOCKED claim on a table of the same rows."""
+    from tasks.commands import project_create, task_claim
+    from tasks.importing import task_import
+
+    n, claims = (1000, 50) if quick else (10_000, 300)
+    contributors = _people("contributor", claims)
+    project = project_create(actor_id=None, fields={"name": f"Claim after import {uuid.uuid4().hex[:6]}"})
+    rows = _task_rows(n, 4000, "cai")
+    task_import(actor_id=None, project_id=project.id, rows=rows)
+    timings = []
+    for contributor in tqdm(contributors, desc="claim after import", unit="claim", file=sys.stderr):
+        started = time.perf_counter()
+        claimed = task_claim(contributor_id=contributor.pk, project_id=project.id)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert claimed is not None
+
+    raw_timings = []
+    with raw_connection(url) as conn:
+        conn.execute(
+            "CREATE TABLE raw_open_task (id serial PRIMARY KEY, status text, priority int, "
+            "created_at timestamptz DEFAULT now(), prompt text, response_a text, response_b text, holder int)"
+        )
+        conn.execute("CREATE INDEX ON raw_open_task (priority DESC, created_at, id) WHERE status = 'open'")
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO raw_open_task (status, priority, prompt, response_a, response_b) "
+                "VALUES ('open', %s, %s, %s, %s)",
+                [(r["priority"], r["prompt"], r["response_a"], r["response_b"]) for _, r in rows],
+            )
+        conn.commit()
+        for holder in range(claims):
+            started = time.perf_counter()
+            row = conn.execute(
+                "SELECT id FROM raw_open_task WHERE status = 'open' "
+                "ORDER BY priority DESC, created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
+            ).fetchone()
+            conn.execute(
+                "UPDATE raw_open_task SET status = 'claimed', holder = %s WHERE id = %s", [holder, row[0]]
+            )
+            conn.commit()
+            raw_timings.append((time.perf_counter() - started) * 1000)
+    notes = f"task_claim right after a {n}-task import vs SELECT ... FOR UPDATE SKIP LOCKED + UPDATE"
+    return [
+        result(
+            "claim_after_import",
+            "p50 per claim",
+            "ms",
+            percentile(timings, 50),
+            percentile(raw_timings, 50),
+            samples=claims,
+            notes=notes,
+        ),
+        result(
+            "claim_after_import",
+            "p99 per claim",
+            "ms",
+            percentile(timings, 99),
+            percentile(raw_timings, 99),
+            samples=claims,
+            notes="goal: <= 5 ms",
+            name="claim_after_import_p99_ms",
         ),
     ]
 
@@ -464,4 +705,5 @@ BENCHMARKS: dict[str, Callable[..., list[Result]]] = {
     "task_list": bench_task_list,
     "report": bench_report,
     "rebuild": bench_rebuild,
+    "claim_after_import": bench_claim_after_import,
 }

@@ -9,13 +9,16 @@ from marlin.eventstore.store import RecordedEvent
 from tasks.domain.events import JudgmentSubmitted, TaskCancelled
 from tasks.domain.review_round import ReviewDecided, TaskEnteredLayer
 
-layer_visits_projector = projections.register(projections.Projector("layer_visits", tables=[LayerVisit]))
+layer_visits_projector = projections.register(
+    projections.Projector("layer_visits", tables=[LayerVisit], in_memory=True)
+)
+rows = projections.rows
 CANCELLED = "cancelled"
 
 
 @layer_visits_projector.on(JudgmentSubmitted, TaskEnteredLayer)
 def _entered(event: JudgmentSubmitted | TaskEnteredLayer, recorded: RecordedEvent) -> None:
-    LayerVisit.objects.create(
+    rows(LayerVisit).insert(
         task_id=event.task_id,
         entered_version=recorded.version,
         layer=event.layer,
@@ -34,6 +37,6 @@ def _cancelled(event: TaskCancelled, recorded: RecordedEvent) -> None:
 
 
 def _leave(task_id: object, recorded: RecordedEvent, *, outcome: str) -> None:
-    LayerVisit.objects.filter(task_id=task_id, left_at__isnull=True).update(
-        left_at=recorded.recorded_at, outcome=outcome
+    rows(LayerVisit).update(
+        {"task_id": task_id, "left_at": None}, left_at=recorded.recorded_at, outcome=outcome
     )

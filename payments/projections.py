@@ -18,15 +18,16 @@ from payments.domain import (
 from payments.models import ClosedPeriod, PayoutEntry, Statement
 
 payments_projector = projections.register(
-    projections.Projector("payments", tables=[ClosedPeriod, Statement, PayoutEntry])
+    projections.Projector("payments", tables=[ClosedPeriod, Statement, PayoutEntry], in_memory=True)
 )
 on = payments_projector.on
+rows = projections.rows
 
 
 def _entry(
     event: PayoutAccrued | PayoutReversed, recorded: RecordedEvent, kind: EntryKind, **extra: Any
 ) -> None:
-    PayoutEntry.objects.create(
+    rows(PayoutEntry).insert(
         id=event.entry_id,
         task_id=event.task_id,
         contributor_id=event.contributor_id,
@@ -51,14 +52,14 @@ def _reversed(event: PayoutReversed, recorded: RecordedEvent) -> None:
 
 @on(PeriodClosed)
 def _period_closed(event: PeriodClosed, recorded: RecordedEvent) -> None:
-    ClosedPeriod.objects.create(
+    rows(ClosedPeriod).insert(
         period=event.period, closed_at=recorded.recorded_at, statements=event.statements
     )
 
 
 @on(StatementIssued)
 def _statement_issued(event: StatementIssued, recorded: RecordedEvent) -> None:
-    Statement.objects.create(
+    rows(Statement).insert(
         id=event.statement_id,
         period=event.period,
         contributor_id=event.contributor_id,
@@ -67,11 +68,11 @@ def _statement_issued(event: StatementIssued, recorded: RecordedEvent) -> None:
         lines=len(event.lines),
         issued_at=recorded.recorded_at,
     )
-    PayoutEntry.objects.filter(pk__in=[line.entry_id for line in event.lines]).update(
-        statement_id=event.statement_id
+    rows(PayoutEntry).update(
+        {"pk__in": [line.entry_id for line in event.lines]}, statement_id=event.statement_id
     )
 
 
 @on(StatementPaid)
 def _statement_paid(event: StatementPaid, recorded: Any) -> None:
-    Statement.objects.filter(pk=event.statement_id).update(paid_at=event.paid_at, reference=event.reference)
+    rows(Statement).update({"pk": event.statement_id}, paid_at=event.paid_at, reference=event.reference)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import F
-
 from marlin import projections
 from marlin.eventstore.store import RecordedEvent
 from people.domain import PersonRegistered
@@ -22,23 +20,24 @@ from tasks.domain.review_round import (
 )
 
 reviews_projector = projections.register(
-    projections.Projector("reviews", tables=[ReviewerLoad, AwaitingReview, ReviewAssignment, ReviewReason])
+    projections.Projector(
+        "reviews", tables=[ReviewerLoad, AwaitingReview, ReviewAssignment, ReviewReason], in_memory=True
+    )
 )
 on = reviews_projector.on
+rows = projections.rows
 
 
 @reviews_projector.on_many(PersonRegistered)
 def _people_registered(run: Sequence[tuple[PersonRegistered, RecordedEvent]]) -> None:
     # Users made outside Marlin and adopted later already have no row; every person gets one.
-    ReviewerLoad.objects.bulk_create(
-        [ReviewerLoad(reviewer_id=event.user_id) for event, _ in run], ignore_conflicts=True
+    rows(ReviewerLoad).insert_many(
+        ({"reviewer_id": event.user_id} for event, _ in run), ignore_conflicts=True
     )
 
 
 def _awaiting(task_id: Any, layer: int, recorded: RecordedEvent) -> None:
-    AwaitingReview.objects.update_or_create(
-        task_id=task_id, defaults={"layer": layer, "waiting_since": recorded.recorded_at}
-    )
+    rows(AwaitingReview).upsert(task_id=task_id, layer=layer, waiting_since=recorded.recorded_at)
 
 
 @on(JudgmentSubmitted)
@@ -53,7 +52,7 @@ def _entered_layer(event: TaskEnteredLayer, recorded: RecordedEvent) -> None:
 
 @on(ReviewAssigned)
 def _assigned(event: ReviewAssigned, recorded: RecordedEvent) -> None:
-    ReviewAssignment.objects.create(
+    rows(ReviewAssignment).insert(
         id=event.assignment_id,
         task_id=event.task_id,
         layer=event.layer,
@@ -63,22 +62,22 @@ def _assigned(event: ReviewAssigned, recorded: RecordedEvent) -> None:
         assigned_at=recorded.recorded_at,
         due_at=event.due_at,
     )
-    ReviewerLoad.objects.filter(reviewer_id=event.reviewer_id).update(
-        pending=F("pending") + 1, last_assigned_at=recorded.recorded_at
+    rows(ReviewerLoad).update(
+        {"pk": event.reviewer_id}, pending=projections.Increment(1), last_assigned_at=recorded.recorded_at
     )
-    AwaitingReview.objects.filter(task_id=event.task_id).delete()
+    rows(AwaitingReview).delete(pk=event.task_id)
 
 
 def _end(assignment_id: Any, reviewer_id: int, recorded: RecordedEvent, **fields: Any) -> None:
-    ReviewAssignment.objects.filter(pk=assignment_id).update(ended_at=recorded.recorded_at, **fields)
-    ReviewerLoad.objects.filter(reviewer_id=reviewer_id).update(pending=F("pending") - 1)
+    rows(ReviewAssignment).update({"pk": assignment_id}, ended_at=recorded.recorded_at, **fields)
+    rows(ReviewerLoad).update({"pk": reviewer_id}, pending=projections.Increment(-1))
 
 
 @on(ReviewExpired, ReviewReassigned)
 def _taken_back(event: ReviewExpired | ReviewReassigned, recorded: RecordedEvent) -> None:
     status = AssignmentStatus.EXPIRED if isinstance(event, ReviewExpired) else AssignmentStatus.REASSIGNED
     _end(event.assignment_id, event.reviewer_id, recorded, status=status)
-    layer = ReviewAssignment.objects.filter(pk=event.assignment_id).values_list("layer", flat=True).get()
+    ((layer,),) = rows(ReviewAssignment).values("layer", pk=event.assignment_id)
     _awaiting(event.task_id, layer, recorded)
 
 
@@ -94,14 +93,16 @@ def _decided(event: ReviewDecided, recorded: RecordedEvent) -> None:
         reasons=list(event.reasons),
         decided_at=recorded.recorded_at,
     )
-    ReviewReason.objects.bulk_create(
-        [ReviewReason(assignment_id=event.assignment_id, code=code) for code in event.reasons]
+    rows(ReviewReason).insert_many(
+        {"assignment_id": event.assignment_id, "code": code} for code in event.reasons
     )
 
 
 @on(TaskCancelled)
 def _cancelled(event: TaskCancelled, recorded: RecordedEvent) -> None:
-    pending = ReviewAssignment.objects.filter(task_id=event.task_id, status=AssignmentStatus.PENDING)
-    for assignment_id, reviewer_id in pending.values_list("pk", "reviewer_id"):
+    pending = rows(ReviewAssignment).values(
+        "id", "reviewer_id", task_id=event.task_id, status=AssignmentStatus.PENDING
+    )
+    for assignment_id, reviewer_id in pending:
         _end(assignment_id, reviewer_id, recorded, status=AssignmentStatus.CANCELLED)
-    AwaitingReview.objects.filter(task_id=event.task_id).delete()
+    rows(AwaitingReview).delete(pk=event.task_id)

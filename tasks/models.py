@@ -65,12 +65,14 @@ class Submission(models.Model):
 
 class Task(models.Model):
     id = models.UUIDField(primary_key=True)
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="tasks")
+    # No index of their own on these foreign keys: the composite and partial indexes below lead
+    # with them, and every index is paid for by every row an import writes.
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="tasks", db_index=False)
     external_id = models.CharField(max_length=200)
     status = models.CharField(max_length=20)
     layer = models.PositiveSmallIntegerField(null=True)
     contributor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", db_index=False
     )
     prompt = LargeTextField()
     context = LargeTextField(blank=True)
@@ -82,7 +84,9 @@ class Task(models.Model):
     priority = models.IntegerField(default=0)
     rate = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3)
-    current_submission = models.ForeignKey(Submission, on_delete=models.SET_NULL, null=True, related_name="+")
+    current_submission = models.ForeignKey(
+        Submission, on_delete=models.SET_NULL, null=True, related_name="+", db_index=False
+    )
     claimed_at = models.DateTimeField(null=True)
     claim_expires_at = models.DateTimeField(null=True)
     revisions = models.PositiveSmallIntegerField(default=0, help_text="Requests for changes so far.")
@@ -97,9 +101,33 @@ class Task(models.Model):
             models.UniqueConstraint(fields=["project", "external_id"], name="task_project_external_id"),
         ]
         indexes = [
-            models.Index(fields=["status", "-priority", "created_at", "import_row"], name="task_claim_queue"),
-            models.Index(fields=["contributor", "status"], name="task_by_contributor"),
-            models.Index(fields=["status", "claim_expires_at"], name="task_claim_expiry"),
+            # The open claim queue in claim order (tasks.selectors.claimable_tasks): a claim reads
+            # the first unlocked row of the index, never sorting the open set.
+            models.Index(
+                fields=["-priority", "created_at", "import_row", "id"],
+                condition=models.Q(status="open"),
+                name="task_open_queue",
+            ),
+            models.Index(
+                fields=["project", "-priority", "created_at", "import_row", "id"],
+                condition=models.Q(status="open"),
+                name="task_open_queue_by_project",
+            ),
+            # Partial: an open task (every imported one) has no contributor, no claim and no
+            # submission, so it enters none of these three.
+            models.Index(
+                fields=["contributor", "status"],
+                condition=models.Q(contributor__isnull=False),
+                name="task_by_contributor",
+            ),
+            models.Index(
+                fields=["claim_expires_at"], condition=models.Q(status="claimed"), name="task_claim_expiry"
+            ),
+            models.Index(
+                fields=["current_submission"],
+                condition=models.Q(current_submission__isnull=False),
+                name="task_current_submission",
+            ),
             models.Index(fields=["project", "status", "layer"], name="task_by_project_state"),
         ]
 

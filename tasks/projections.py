@@ -41,22 +41,21 @@ from tasks.domain.task import TaskStatus
 from tasks.models import Project, ProjectRequiredSkill, Submission, Task, TaskReviewer, TaskRound
 
 tasks_projector = projections.register(
-    projections.Projector("tasks", tables=[Project, ProjectRequiredSkill, Submission, Task])
+    projections.Projector("tasks", tables=[Project, ProjectRequiredSkill, Submission, Task], in_memory=True)
 )
 on = tasks_projector.on
+rows = projections.rows
 
 
 def _set_required_skills(project_id: Any, skills: Any) -> None:
-    ProjectRequiredSkill.objects.filter(project_id=project_id).delete()
-    ProjectRequiredSkill.objects.bulk_create(
-        [ProjectRequiredSkill(project_id=project_id, skill=skill) for skill in skills]
-    )
+    rows(ProjectRequiredSkill).delete(project_id=project_id)
+    rows(ProjectRequiredSkill).insert_many({"project_id": project_id, "skill": skill} for skill in skills)
 
 
 @on(ProjectCreated)
 def _project_created(event: ProjectCreated, recorded: RecordedEvent) -> None:
     s = event.settings
-    Project.objects.create(
+    rows(Project).insert(
         id=event.project_id,
         name=s.name,
         instructions=s.instructions,
@@ -81,7 +80,7 @@ def _project_updated(event: ProjectUpdated, recorded: RecordedEvent) -> None:
     changes = {
         k: list(v) if isinstance(v, tuple) else v for k, v in settings_from_json(event.changes).items()
     }
-    Project.objects.filter(pk=event.project_id).update(**changes, updated_at=recorded.recorded_at)
+    rows(Project).update({"pk": event.project_id}, **changes, updated_at=recorded.recorded_at)
     if "required_skills" in changes:
         _set_required_skills(event.project_id, changes["required_skills"])
 
@@ -93,16 +92,16 @@ def _project_status(event: Any, recorded: RecordedEvent) -> None:
         ProjectResumed: ProjectStatus.ACTIVE,
         ProjectArchived: ProjectStatus.ARCHIVED,
     }[type(event)]
-    Project.objects.filter(pk=event.project_id).update(status=status, updated_at=recorded.recorded_at)
+    rows(Project).update({"pk": event.project_id}, status=status, updated_at=recorded.recorded_at)
 
 
 @tasks_projector.on_many(TaskImported)
 def _tasks_imported(run: Sequence[tuple[TaskImported, RecordedEvent]]) -> None:
-    Task.objects.bulk_create([_imported_task(event, recorded) for event, recorded in run], batch_size=500)
+    rows(Task).insert_many(_imported_task(event, recorded) for event, recorded in run)
 
 
-def _imported_task(event: TaskImported, recorded: RecordedEvent) -> Task:
-    return Task(
+def _imported_task(event: TaskImported, recorded: RecordedEvent) -> dict[str, Any]:
+    return dict(
         id=event.task_id,
         project_id=event.project_id,
         external_id=event.external_id,
@@ -124,7 +123,7 @@ def _imported_task(event: TaskImported, recorded: RecordedEvent) -> Task:
 
 
 def _task(task_id: Any, recorded: RecordedEvent, **fields: Any) -> None:
-    Task.objects.filter(pk=task_id).update(**fields, updated_at=recorded.recorded_at)
+    rows(Task).update({"pk": task_id}, **fields, updated_at=recorded.recorded_at)
 
 
 @on(TaskClaimed)
@@ -153,7 +152,7 @@ def _claim_ended(event: TaskReleased | ClaimExpired, recorded: RecordedEvent) ->
 
 @on(JudgmentSubmitted)
 def _submitted(event: JudgmentSubmitted, recorded: RecordedEvent) -> None:
-    Submission.objects.create(
+    rows(Submission).insert(
         id=event.submission_id,
         task_id=event.task_id,
         contributor_id=event.contributor_id,
@@ -216,40 +215,42 @@ def _rejected(event: TaskRejected, recorded: RecordedEvent) -> None:
 # --- who may read a task as its reviewer -------------------------------------------------------------
 
 task_reviewers_projector = projections.register(
-    projections.Projector("task_reviewers", tables=[TaskReviewer])
+    projections.Projector("task_reviewers", tables=[TaskReviewer], in_memory=True)
 )
 
 
 @task_reviewers_projector.on(ReviewAssigned)
 def _review_assigned(event: ReviewAssigned, recorded: RecordedEvent) -> None:
-    TaskReviewer.objects.create(
+    rows(TaskReviewer).insert(
         assignment_id=event.assignment_id, task_id=event.task_id, reviewer_id=event.reviewer_id
     )
 
 
 @task_reviewers_projector.on(ReviewDecided)
 def _review_decided(event: ReviewDecided, recorded: RecordedEvent) -> None:
-    TaskReviewer.objects.filter(pk=event.assignment_id).update(decided=True)
+    rows(TaskReviewer).update({"pk": event.assignment_id}, decided=True)
 
 
 @task_reviewers_projector.on(ReviewExpired, ReviewReassigned)
 def _review_taken_back(event: ReviewExpired | ReviewReassigned, recorded: RecordedEvent) -> None:
-    TaskReviewer.objects.filter(pk=event.assignment_id).delete()
+    rows(TaskReviewer).delete(pk=event.assignment_id)
 
 
 @task_reviewers_projector.on(TaskCancelled)
 def _pending_reviews_cancelled(event: TaskCancelled, recorded: RecordedEvent) -> None:
-    TaskReviewer.objects.filter(task_id=event.task_id, decided=False).delete()
+    rows(TaskReviewer).delete(task_id=event.task_id, decided=False)
 
 
 # --- the decided review rounds a task's contributor reads --------------------------------------------
 
-task_rounds_projector = projections.register(projections.Projector("task_rounds", tables=[TaskRound]))
+task_rounds_projector = projections.register(
+    projections.Projector("task_rounds", tables=[TaskRound], in_memory=True)
+)
 
 
 @task_rounds_projector.on(ReviewDecided)
 def _round_decided(event: ReviewDecided, recorded: RecordedEvent) -> None:
-    TaskRound.objects.create(
+    rows(TaskRound).insert(
         assignment_id=event.assignment_id,
         task_id=event.task_id,
         layer=event.layer,

@@ -87,13 +87,23 @@ def project_for(user: Any, project_id: UUID) -> Project:
 
 
 def claimable_tasks(contributor: Any, *, project_id: UUID | None = None) -> QuerySet[Task]:
-    """The open queue for one contributor: active projects they qualify for, best first."""
+    """The open queue for one contributor: active projects they qualify for, best first.
+
+    Shaped for the partial indexes on the open queue (``task_open_queue`` and, for one project,
+    ``task_open_queue_by_project``, both in this order): the database walks the index and stops at
+    the first row it may lock, never sorting the open set, even before statistics exist. Only the
+    narrow columns a claim needs are selected, never the large texts."""
     projects = _qualified_projects(list(contributor.skills or [])).filter(status=ProjectStatus.ACTIVE)
     if project_id is not None:
-        projects = projects.filter(pk=project_id)
-    return Task.objects.filter(status=TaskStatus.OPEN, project__in=projects.values("pk")).order_by(
-        "-priority", "created_at", "import_row", "id"
-    )
+        # An equality on the task's own column (the index's first) and an uncorrelated check
+        # of the project, evaluated once.
+        queue = Task.objects.filter(project_id=project_id).filter(Exists(projects.filter(pk=project_id)))
+    else:
+        queue = Task.objects.filter(project__in=projects.values("pk"))
+    return queue.filter(status=TaskStatus.OPEN).order_by(*CLAIM_ORDER).only("id", "project_id")
+
+
+CLAIM_ORDER = ("-priority", "created_at", "import_row", "id")
 
 
 def _visibility(user: Any) -> Q | None:

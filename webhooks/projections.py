@@ -14,12 +14,13 @@ from webhooks.domain import (
 )
 from webhooks.models import WebhookEndpoint
 
-endpoints = projections.register(projections.Projector("webhooks", tables=[WebhookEndpoint]))
+endpoints = projections.register(projections.Projector("webhooks", tables=[WebhookEndpoint], in_memory=True))
+rows = projections.rows
 
 
 @endpoints.on(WebhookEndpointRegistered)
 def _registered(event: WebhookEndpointRegistered, recorded: Any) -> None:
-    WebhookEndpoint.objects.create(
+    rows(WebhookEndpoint).insert(
         id=event.endpoint_id,
         url=event.url,
         event_types=list(event.event_types),
@@ -31,19 +32,19 @@ def _registered(event: WebhookEndpointRegistered, recorded: Any) -> None:
 
 @endpoints.on(WebhookEndpointUpdated)
 def _updated(event: WebhookEndpointUpdated, recorded: Any) -> None:
-    WebhookEndpoint.objects.filter(pk=event.endpoint_id).update(**event.changes)
+    rows(WebhookEndpoint).update({"pk": event.endpoint_id}, **event.changes)
 
 
 @endpoints.on(WebhookEndpointDisabled)
 def _disabled(event: WebhookEndpointDisabled, recorded: Any) -> None:
-    WebhookEndpoint.objects.filter(pk=event.endpoint_id).update(active=False, disabled_reason=event.reason)
+    rows(WebhookEndpoint).update({"pk": event.endpoint_id}, active=False, disabled_reason=event.reason)
 
 
 @endpoints.on(WebhookEndpointEnabled)
 def _enabled(event: WebhookEndpointEnabled, recorded: Any) -> None:
-    WebhookEndpoint.objects.filter(pk=event.endpoint_id).update(active=True, disabled_reason="")
+    rows(WebhookEndpoint).update({"pk": event.endpoint_id}, active=True, disabled_reason="")
 
 
 @endpoints.on(WebhookEndpointDeleted)
 def _deleted(event: WebhookEndpointDeleted, recorded: Any) -> None:
-    WebhookEndpoint.objects.filter(pk=event.endpoint_id).delete()
+    rows(WebhookEndpoint).delete(pk=event.endpoint_id)

@@ -89,13 +89,54 @@ def decode(type_name: str, schema_version: int, data: JsonDict) -> DomainEvent:
             raise LookupError(f"no upcaster for {type_name} v{version}")
         data = upcast(dict(data))
         version += 1
-    hints = _hints(cls)
-    values = {
-        field.name: _from_json(hints[field.name], data[field.name])
-        for field in dataclasses.fields(cls)
-        if field.name in data
-    }
+    values = {}
+    for name, convert in _decoder(cls):
+        if name in data:
+            value = data[name]
+            values[name] = value if convert is None or value is None else convert(value)
     return cls(**values)
+
+
+Converter = Callable[[Any], Any]
+
+
+def _decoder(cls: type) -> tuple[tuple[str, Converter | None], ...]:
+    """Each field of an event class with the function that rebuilds it from JSON (None: the JSON
+    value as it is), worked out from the type hints once per class: decoding is on every read
+    of a stream and every replayed event."""
+    cached = cls.__dict__.get("_codec_decoder")
+    if cached is None:
+        hints = _hints(cls)
+        cached = tuple((field.name, _converter(hints[field.name])) for field in dataclasses.fields(cls))
+        cls._codec_decoder = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _converter(hint: Any) -> Converter | None:  # noqa: PLR0911 - a branch per supported type
+    """``_from_json`` for one hint, decided once; the result is called only on non-null values."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        if len(options) != 1:
+            return None
+        return _converter(options[0])
+    if origin in (tuple, list, frozenset):
+        args = typing.get_args(hint)
+        item = _converter(args[0]) if args else None
+        if item is None:
+            return origin
+        return lambda value: origin([None if entry is None else item(entry) for entry in value])
+    if origin in (dict, Mapping) or hint in (dict, Any):
+        return None
+    if isinstance(hint, type):
+        if issubclass(hint, enum.Enum):
+            return hint
+        simple = {UUID: UUID, Decimal: Decimal, datetime: datetime.fromisoformat, date: date.fromisoformat}
+        if hint in simple:
+            return simple[hint]
+        if dataclasses.is_dataclass(hint):
+            return lambda value: _from_json(hint, value)
+    return None
 
 
 def _hints(cls: type) -> dict[str, Any]:

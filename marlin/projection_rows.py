@@ -1,0 +1,269 @@
+"""Where projectors write: ``rows(Model)``, a small row store with two backings.
+
+Live, every call is one SQL statement in the command's transaction (an upsert is one
+``INSERT ... ON CONFLICT``, never a read then a write). During a rebuild the tables of the
+projectors that write only through this API start empty and are held in memory instead: rows in
+a dict keyed by primary key, with lazily built secondary indexes for the columns handlers filter
+on. The replay then costs a few dict operations per event, and each table is written once at the
+end (``COPY`` on PostgreSQL, ``bulk_create`` elsewhere).
+
+The two backings mean the same thing by every call: a filter is a conjunction of equalities
+(``None`` matches NULL) and ``<column>__in``; values are attribute names (``task_id``, not
+``task``). Handlers read only their own projector's tables, so holding rows until the end of the
+replay changes nothing they see.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, connection, models
+from django.db.models import F
+
+from marlin.bulk_copy import COPY_FROM, copy_rows
+
+Where = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Increment:
+    """``update(..., pending=Increment(1))``: add to the column's current value."""
+
+    by: int
+
+
+class SqlRows:
+    """The live backing: each call is one statement."""
+
+    def __init__(self, model: type[models.Model]) -> None:
+        self.model = model
+        self.manager = model._base_manager
+        self.pk_names = _pk_names(model)
+
+    def insert(self, **values: Any) -> None:
+        self.manager.bulk_create([self.model(**values)])
+
+    def insert_many(self, rows: Iterable[Mapping[str, Any]], *, ignore_conflicts: bool = False) -> None:
+        """Many rows at once: on PostgreSQL a run of them (a bulk import) is one ``COPY``, which
+        skips building and parsing a statement of every value."""
+        rows = list(rows)
+        if connection.vendor == "postgresql" and not ignore_conflicts and len(rows) >= COPY_FROM:
+            defaults = _defaults(self.model)
+            copy_rows(self.model, ({**defaults, **row} for row in rows))
+            return
+        objects = [self.model(**row) for row in rows]
+        if objects:
+            self.manager.bulk_create(objects, batch_size=500, ignore_conflicts=ignore_conflicts)
+
+    def upsert(self, **values: Any) -> None:
+        """Insert the row, or update every given column of the row with its primary key: one
+        ``INSERT ... ON CONFLICT (pk) DO UPDATE``."""
+        update = [name for name in values if name not in self.pk_names]
+        self.manager.bulk_create(
+            [self.model(**values)],
+            update_conflicts=True,
+            unique_fields=[_field_name(self.model, name) for name in self.pk_names],
+            update_fields=[_field_name(self.model, name) for name in update],
+        )
+
+    def update(self, where: Where, **values: Any) -> None:
+        changes = {
+            name: F(name) + value.by if isinstance(value, Increment) else value
+            for name, value in values.items()
+        }
+        self.manager.filter(**where).update(**changes)
+
+    def delete(self, **where: Any) -> None:
+        self.manager.filter(**where)._raw_delete(connection.alias)
+
+    def values(self, *names: str, **where: Any) -> list[tuple[Any, ...]]:
+        return list(self.manager.filter(**where).values_list(*names))
+
+
+class MemoryRows:
+    """The rebuild backing: the table's rows in a dict, written once by ``flush``."""
+
+    def __init__(self, model: type[models.Model]) -> None:
+        self.model = model
+        self.pk_names = _pk_names(model)
+        self.defaults = _defaults(model)
+        self.rows: dict[Any, dict[str, Any]] = {}
+        self.indexes: dict[str, dict[Any, set[Any]]] = {}
+
+    # --- writes ------------------------------------------------------------------------------------
+
+    def insert(self, **values: Any) -> None:
+        key = self._key(values)
+        if key in self.rows:
+            raise IntegrityError(f"{self.model._meta.db_table}: duplicate key {key!r}")
+        self._add(key, values)
+
+    def insert_many(self, rows: Iterable[Mapping[str, Any]], *, ignore_conflicts: bool = False) -> None:
+        for values in rows:
+            key = self._key(values)
+            if key in self.rows:
+                if ignore_conflicts:
+                    continue
+                raise IntegrityError(f"{self.model._meta.db_table}: duplicate key {key!r}")
+            self._add(key, values)
+
+    def upsert(self, **values: Any) -> None:
+        key = self._key(values)
+        if key in self.rows:
+            self._set(key, values)
+        else:
+            self._add(key, values)
+
+    def update(self, where: Where, **values: Any) -> None:
+        for key in self._matching(where):
+            row = self.rows[key]
+            self._set(
+                key,
+                {
+                    name: row[name] + value.by if isinstance(value, Increment) else value
+                    for name, value in values.items()
+                },
+            )
+
+    def delete(self, **where: Any) -> None:
+        for key in self._matching(where):
+            row = self.rows.pop(key)
+            for name, index in self.indexes.items():
+                index[row[name]].discard(key)
+
+    def values(self, *names: str, **where: Any) -> list[tuple[Any, ...]]:
+        return [
+            tuple(self.rows[key][_attname(self, name)] for name in names) for key in self._matching(where)
+        ]
+
+    # --- the end of the replay ------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Write every held row: ``COPY`` on PostgreSQL, ``bulk_create`` elsewhere."""
+        if not self.rows:
+            return
+        if connection.vendor == "postgresql":
+            copy_rows(self.model, self.rows.values())
+        else:
+            self.model._base_manager.bulk_create([self.model(**row) for row in self.rows.values()])
+
+    # --- inside ----------------------------------------------------------------------------------------
+
+    def _key(self, values: Mapping[str, Any]) -> Any:
+        if len(self.pk_names) == 1:
+            return values[self.pk_names[0]]
+        return tuple(values[name] for name in self.pk_names)
+
+    def _add(self, key: Any, values: Mapping[str, Any]) -> None:
+        row = {**self.defaults, **values}
+        self.rows[key] = row
+        for name, index in self.indexes.items():
+            index.setdefault(row[name], set()).add(key)
+
+    def _set(self, key: Any, values: Mapping[str, Any]) -> None:
+        row = self.rows[key]
+        for name, value in values.items():
+            index = self.indexes.get(name)
+            if index is not None and row[name] != value:
+                index[row[name]].discard(key)
+                index.setdefault(value, set()).add(key)
+            row[name] = value
+
+    def _matching(self, where: Where) -> list[Any]:
+        if len(where) == 1 and "pk" in where:  # the usual case: one row by its key
+            key = where["pk"]
+            return [key] if key in self.rows else []
+        conditions = {_attname(self, name): value for name, value in where.items()}
+        if "pk" in conditions:
+            keys: Iterable[Any] = [conditions.pop("pk")]
+        elif "pk__in" in conditions:
+            keys = conditions.pop("pk__in")
+        elif all(name in conditions for name in self.pk_names):
+            keys = [self._key(conditions)]
+        else:
+            name = next(name for name in conditions if not name.endswith("__in"))
+            keys = list(self._index(name).get(conditions.pop(name), ()))
+        return [key for key in keys if key in self.rows and _matches(self.rows[key], conditions)]
+
+    def _index(self, name: str) -> dict[Any, set[Any]]:
+        index = self.indexes.get(name)
+        if index is None:
+            index = {}
+            for key, row in self.rows.items():
+                index.setdefault(row[name], set()).add(key)
+            self.indexes[name] = index
+        return index
+
+
+def _matches(row: Mapping[str, Any], conditions: Mapping[str, Any]) -> bool:
+    for name, value in conditions.items():
+        if name.endswith("__in"):
+            if row[name[: -len("__in")]] not in value:
+                return False
+        elif row[name] != value:
+            return False
+    return True
+
+
+def _pk_names(model: type[models.Model]) -> tuple[str, ...]:
+    pk = model._meta.pk
+    if isinstance(pk, models.CompositePrimaryKey):
+        return tuple(field.attname for field in pk.fields)
+    return (pk.attname,)
+
+
+def _attname(table: MemoryRows, name: str) -> str:
+    if name == "pk" and len(table.pk_names) == 1:
+        return table.pk_names[0]
+    if name == "pk__in" and len(table.pk_names) == 1:
+        return "pk__in"
+    return name
+
+
+def _field_name(model: type[models.Model], attname: str) -> str:
+    for field in model._meta.concrete_fields:
+        if field.attname == attname:
+            return field.name
+    return attname
+
+
+def _defaults(model: type[models.Model]) -> dict[str, Any]:
+    """Every column's default, as the ORM would fill it in (the primary key has none)."""
+    pk_names = _pk_names(model)
+    return {
+        field.attname: field.get_default()
+        for field in model._meta.concrete_fields
+        if field.attname not in pk_names
+    }
+
+
+# --- which backing ---------------------------------------------------------------------------------
+
+_state = threading.local()
+_sql: dict[type[models.Model], SqlRows] = {}
+
+
+def rows(model: type[models.Model]) -> SqlRows | MemoryRows:
+    """The row store of ``model``: in memory while a rebuild folds it, SQL otherwise."""
+    memory = getattr(_state, "memory", None)
+    if memory is not None and model in memory:
+        return memory[model]
+    store = _sql.get(model)
+    if store is None:
+        store = _sql[model] = SqlRows(model)
+    return store
+
+
+@contextmanager
+def held_in_memory(models_: Sequence[type[models.Model]]) -> Iterator[dict[type[models.Model], MemoryRows]]:
+    """Hold these (emptied) tables in memory for the block; the caller flushes them."""
+    memory = {model: MemoryRows(model) for model in models_}
+    _state.memory = memory
+    try:
+        yield memory
+    finally:
+        _state.memory = None

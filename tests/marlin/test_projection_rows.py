@@ -1,0 +1,53 @@
+"""The row store's two backings mean the same thing: the same calls on SQL (live) and in memory
+(a rebuild, flushed at the end) leave the same rows."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import IntegrityError
+
+from marlin.kernel import clock
+from marlin.projection_rows import Increment, MemoryRows, SqlRows
+from marlin.projections import table_rows
+from tests.support.models import PingTally
+
+pytestmark = pytest.mark.django_db
+
+
+def exercise(store: SqlRows | MemoryRows) -> list[tuple]:
+    now = clock.now()
+    store.insert(name="alice", last_at=now)
+    store.insert_many([{"name": f"p{i}", "count": i, "last_at": now} for i in range(60)])  # a COPY live
+    store.upsert(name="bob", count=1, last_at=now)
+    store.upsert(name="bob", count=5, last_at=now + timedelta(minutes=1))
+    store.update({"pk": "alice"}, count=Increment(3))
+    store.update({"pk": "alice"}, count=Increment(-1))
+    store.update({"count": 5}, last_at=now + timedelta(minutes=2))  # p5 and bob
+    store.update({"pk__in": ["p1", "p2", "nobody"]}, count=Increment(10))
+    store.delete(count=0)  # p0
+    store.delete(pk="p3")
+    return sorted(store.values("name", "count", count=12))
+
+
+def test_the_sql_and_the_memory_backings_leave_the_same_rows() -> None:
+    with clock.pinned_at(clock.now()):
+        live_values = exercise(SqlRows(PingTally))
+        live = list(table_rows(PingTally))
+        PingTally.objects.all().delete()
+        memory = MemoryRows(PingTally)
+        memory_values = exercise(memory)
+        memory.flush()
+
+    assert list(table_rows(PingTally)) == live
+    assert memory_values == live_values == [("p12", 12), ("p2", 12)]
+    assert len(live) == 60
+
+
+def test_a_duplicate_key_is_refused_in_memory_as_in_sql() -> None:
+    memory = MemoryRows(PingTally)
+    memory.insert(name="alice", last_at=clock.now())
+
+    with pytest.raises(IntegrityError):
+        memory.insert(name="alice", last_at=clock.now())

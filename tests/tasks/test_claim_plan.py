@@ -1,0 +1,58 @@
+"""The claim picks the next task from an index in queue order: no Sort of the open set, and
+only narrow columns read to pick and lock it (never the task's large texts)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import connection
+
+from tasks.selectors import claimable_tasks
+from tests.factories import import_tasks, make_project, make_user
+
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres_only]
+
+
+def plan_of(queryset) -> dict:
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        (plan,) = cursor.fetchone()
+    return (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+
+
+def nodes(plan: dict) -> list[dict]:
+    found = [plan]
+    for child in plan.get("Plans", []):
+        found += nodes(child)
+    return found
+
+
+def claim_query(contributor, project_id=None):
+    return claimable_tasks(contributor, project_id=project_id).select_for_update(
+        skip_locked=True, of=("self",)
+    )[:1]
+
+
+@pytest.mark.parametrize("by_project", [True, False], ids=["one project", "any project"])
+def test_the_claim_reads_the_open_queue_index_in_order_without_sorting(by_project: bool) -> None:
+    project = make_project()
+    import_tasks(project, 1200, priority=3)  # past the size after which an import analyzes
+    contributor = make_user("contributor")
+
+    plan = plan_of(claim_query(contributor, project.id if by_project else None))
+
+    kinds = [node["Node Type"] for node in nodes(plan)]
+    assert not {"Sort", "Incremental Sort"} & set(kinds), kinds
+    task_scans = [node for node in nodes(plan) if node.get("Relation Name") == "tasks_task"]
+    assert len(task_scans) == 1, task_scans
+    assert task_scans[0].get("Index Name") in {"task_open_queue", "task_open_queue_by_project"}, task_scans
+
+
+def test_the_claim_selects_only_narrow_columns() -> None:
+    sql = str(claim_query(make_user("contributor")).query)
+
+    select_list = sql.split(" FROM ", 1)[0]
+    for large in ("prompt", "response_a", "response_b", "context"):
+        assert large not in select_list
