@@ -3,10 +3,18 @@
 A command runs inside ``command_transaction()``: it reads its stream, decides, and calls
 ``uow.append(stream, expected_version, events)``. Appending applies the inline projectors at once
 (so the command can read its own writes) and queues the rows; the last step before commit,
-``flush()``, takes the one-row position counter ``FOR UPDATE``, checks every stream's expected
-version, numbers and hashes the events and inserts them. Because the counter's lock is held until
-commit and command transactions never nest inside other transactions (``atomic(durable=True)``),
-positions commit in order and without gaps: a reader that follows positions never misses an event.
+``flush()``, takes the positions with one statement on the one-row counter
+(``UPDATE ... SET position = position + n RETURNING position, last_hash``), numbers and hashes the
+events and inserts them (on PostgreSQL the counter's new ``last_hash`` rides in the same
+statement). Because the counter's row lock is held until commit and command transactions never
+nest inside other transactions (``atomic(durable=True)``), positions commit in order and without
+gaps: a reader that follows positions never misses an event. The locked section is those two
+statements and the commit.
+
+Expected versions are checked without reading the stream again: a stale one collides with the
+unique (stream, version) constraint at the insert, which becomes ``ConcurrencyConflict``; one
+ahead of the stream is caught before the lock from the version the command read (or, for a
+stream the command did not read, one indexed lookup of the row it claims to follow).
 
 Lock order, always: projection rows, then the counter. Nothing takes a row lock after the counter.
 """
@@ -22,8 +30,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.db.models.sql import InsertQuery
 
 from marlin.eventstore import context
 from marlin.eventstore.integrity import GENESIS, event_hash
@@ -95,6 +104,7 @@ class UnitOfWork:
     command_id: uuid.UUID | None = None
     pending: list[_Pending] = field(default_factory=list)
     stream_versions: dict[str, int] = field(default_factory=dict)
+    read_versions: dict[str, int] = field(default_factory=dict)  # as ``load_aggregate`` saw them
     appended: list[RecordedEvent] = field(default_factory=list)
     _wake_registered: bool = False
 
@@ -147,19 +157,17 @@ class UnitOfWork:
         return [recorded for _, recorded in applied]
 
     def flush(self) -> list[RecordedEvent]:
-        """Number, hash and insert the queued events. Call only as the transaction's last step."""
+        """Number, hash and insert the queued events. Call only as the transaction's last step:
+        from the counter update on, the counter's row is locked until commit."""
         if not self.pending:
             return []
         pending, self.pending = self.pending, []
-        counter = _lock_counter()
-        _check_stream_versions(pending)
+        _check_not_ahead(pending, self.read_versions)
+        first, previous_hash = _take_positions(len(pending))
         if self.command_id is not None:
-            _record_command(self.command_id, counter.position + 1)
+            _record_command(self.command_id, first)
         rows = []
-        previous_hash = counter.last_hash or GENESIS
-        position = counter.position
-        for item in pending:
-            position += 1
+        for position, item in enumerate(pending, start=first):
             recorded = item.recorded
             digest = event_hash(
                 previous_hash=previous_hash,
@@ -190,10 +198,11 @@ class UnitOfWork:
             )
             previous_hash = digest
         try:
-            Event.objects.bulk_create(rows, batch_size=INSERT_BATCH)
+            _insert_events(rows, last_hash=previous_hash)
         except IntegrityError as error:
+            # The unique (stream, version) constraint: another command appended to a stream of
+            # ours after we read it (the event_id is a fresh uuid4, the position ours alone).
             raise ConcurrencyConflict("another command changed this stream first") from error
-        PositionCounter.objects.filter(pk=1).update(position=position, last_hash=previous_hash)
         flushed = [RecordedEvent.from_row(row) for row in rows]
         self.appended.extend(flushed)
         self._wake_reactors_on_commit()
@@ -209,32 +218,66 @@ class UnitOfWork:
         transaction.on_commit(lambda: reactors.wake_for(self.appended))
 
 
-def _lock_counter() -> PositionCounter:
-    # The row exists after migrate; a flushed test database needs it again. Creating it can race,
-    # so insert-or-ignore, then lock.
-    PositionCounter.objects.bulk_create([PositionCounter(pk=1)], ignore_conflicts=True)
-    return PositionCounter.objects.select_for_update().get(pk=1)
+def _take_positions(count: int) -> tuple[int, str]:
+    """Lock the counter and move it on by ``count``: the first position that is ours, and the
+    hash of the event before it. One statement; the row stays locked until commit."""
+    table = connection.ops.quote_name(PositionCounter._meta.db_table)
+    sql = f"UPDATE {table} SET position = position + %s WHERE id = 1 RETURNING position, last_hash"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [count])
+        row = cursor.fetchone()
+        if row is None:
+            # The row exists after migrate; a flushed test database needs it again.
+            PositionCounter.objects.bulk_create([PositionCounter(pk=1)], ignore_conflicts=True)
+            cursor.execute(sql, [count])
+            row = cursor.fetchone()
+    end, last_hash = row
+    return end - count + 1, last_hash or GENESIS
 
 
-def _check_stream_versions(pending: Sequence[_Pending]) -> None:
+def _insert_events(rows: Sequence[Event], *, last_hash: str) -> None:
+    """Insert the numbered rows and leave their last hash on the (locked) counter. On PostgreSQL
+    the counter's update is a data-modifying CTE of the insert: one round trip for both."""
+    counter = PositionCounter.objects.filter(pk=1)
+    if connection.vendor != "postgresql" or len(rows) > INSERT_BATCH:
+        Event.objects.bulk_create(rows, batch_size=INSERT_BATCH)
+        counter.update(last_hash=last_hash)
+        return
+    query = InsertQuery(Event)
+    query.insert_values(Event._meta.concrete_fields, rows)
+    [(insert_sql, insert_params)] = query.get_compiler(connection=connection).as_sql()
+    table = connection.ops.quote_name(PositionCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH counter AS (UPDATE {table} SET last_hash = %s WHERE id = 1) {insert_sql}",
+            [last_hash, *insert_params],
+        )
+
+
+def _check_not_ahead(pending: Sequence[_Pending], read_versions: dict[str, int]) -> None:
+    """Refuse an expected version beyond the stream's end (it would leave a gap in the stream).
+
+    A stale expected version needs no check here: the insert collides with the event already
+    at that version. A version the command read in this transaction is known to exist; any other
+    (a caller that did not read the stream) costs one indexed lookup for all such streams."""
     expected: dict[str, int] = {}
     for item in pending:
         expected.setdefault(item.recorded.stream, item.expected_before)
-    streams = list(expected)
-    current: dict[str, int] = {}
-    for start in range(0, len(streams), INSERT_BATCH):
-        chunk = streams[start : start + INSERT_BATCH]
-        rows = (
-            Event.objects.filter(stream__in=chunk)
-            .values("stream")
-            .annotate(version=Max("version"))
-            .values_list("stream", "version")
-        )
-        current.update(rows)
+    unread: list[tuple[str, int]] = []
     for stream, version in expected.items():
-        actual = current.get(stream, 0)
-        if actual != version:
-            raise ConcurrencyConflict(f"{stream} is at version {actual}, the command expected {version}")
+        seen = read_versions.get(stream)
+        if version == 0 or (seen is not None and version <= seen):
+            continue
+        unread.append((stream, version))
+    for start in range(0, len(unread), INSERT_BATCH):
+        chunk = unread[start : start + INSERT_BATCH]
+        condition = Q()
+        for stream, version in chunk:
+            condition |= Q(stream=stream, version=version)
+        found = set(Event.objects.filter(condition).values_list("stream", "version"))
+        for stream, version in chunk:
+            if (stream, version) not in found:
+                raise ConcurrencyConflict(f"{stream} has no version {version}, which the command expected")
 
 
 def _record_command(command_id: uuid.UUID, first_position: int) -> None:
@@ -323,6 +366,9 @@ def load_aggregate(stream: str, evolve: Callable[[S, DomainEvent], S], initial: 
     for recorded in read_stream(stream):
         state = evolve(state, recorded.event)
         version = recorded.version
+    uow = active_unit_of_work()
+    if uow is not None:
+        uow.read_versions[stream] = version  # the append then needs no check that it exists
     return state, version
 
 
