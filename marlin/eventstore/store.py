@@ -35,7 +35,7 @@ from django.db.models import Q
 from django.db.models.sql import InsertQuery
 
 from marlin.eventstore import context
-from marlin.eventstore.integrity import GENESIS, event_hash
+from marlin.eventstore.integrity import GENESIS, chain_hash, content_tail
 from marlin.eventstore.models import Event, PositionCounter, RecordedCommand
 from marlin.kernel import clock
 from marlin.kernel.errors import ConcurrencyConflict, Conflict
@@ -163,40 +163,15 @@ class UnitOfWork:
             return []
         pending, self.pending = self.pending, []
         _check_not_ahead(pending, self.read_versions)
+        # Everything that does not depend on the position is prepared before the lock.
+        rows = [_row_of(item.recorded) for item in pending]
+        tails = [_tail_of(item.recorded) for item in pending]
         first, previous_hash = _take_positions(len(pending))
         if self.command_id is not None:
             _record_command(self.command_id, first)
-        rows = []
-        for position, item in enumerate(pending, start=first):
-            recorded = item.recorded
-            digest = event_hash(
-                previous_hash=previous_hash,
-                position=position,
-                event_id=str(recorded.event_id),
-                stream=recorded.stream,
-                version=recorded.version,
-                type=recorded.type,
-                schema_version=recorded.schema_version,
-                data=recorded.data,
-                metadata=recorded.metadata,
-                recorded_at=recorded.recorded_at,
-            )
-            rows.append(
-                Event(
-                    position=position,
-                    event_id=recorded.event_id,
-                    stream=recorded.stream,
-                    version=recorded.version,
-                    type=recorded.type,
-                    schema_version=recorded.schema_version,
-                    data=recorded.data,
-                    metadata=recorded.metadata,
-                    recorded_at=recorded.recorded_at,
-                    bucket=bucket_of(recorded.stream),
-                    hash=digest,
-                )
-            )
-            previous_hash = digest
+        for position, (row, tail) in enumerate(zip(rows, tails, strict=True), start=first):
+            row.position = position
+            row.hash = previous_hash = chain_hash(previous_hash, position, tail)
         try:
             _insert_events(rows, last_hash=previous_hash)
         except IntegrityError as error:
@@ -216,6 +191,33 @@ class UnitOfWork:
         from marlin import reactors  # noqa: PLC0415
 
         transaction.on_commit(lambda: reactors.wake_for(self.appended))
+
+
+def _row_of(recorded: RecordedEvent) -> Event:
+    return Event(
+        event_id=recorded.event_id,
+        stream=recorded.stream,
+        version=recorded.version,
+        type=recorded.type,
+        schema_version=recorded.schema_version,
+        data=recorded.data,
+        metadata=recorded.metadata,
+        recorded_at=recorded.recorded_at,
+        bucket=bucket_of(recorded.stream),
+    )
+
+
+def _tail_of(recorded: RecordedEvent) -> str:
+    return content_tail(
+        event_id=str(recorded.event_id),
+        stream=recorded.stream,
+        version=recorded.version,
+        type=recorded.type,
+        schema_version=recorded.schema_version,
+        data=recorded.data,
+        metadata=recorded.metadata,
+        recorded_at=recorded.recorded_at,
+    )
 
 
 def _take_positions(count: int) -> tuple[int, str]:
