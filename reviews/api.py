@@ -66,6 +66,8 @@ class ReviewApi(APIView):
 class ReviewDecisionApi(CommandApiView):
     """Approve, request changes or reject (feedback and reason codes required for the last two)."""
 
+    one_command = True
+
     permission_classes = [IsReviewer]
 
     @extend_schema(request=DecisionInput, responses=AssignmentOutput)

@@ -173,6 +173,8 @@ class TaskClaimApi(CommandApiView):
     403 ``missing_skill`` (with ``details.missing_skills``) for a project whose skills you lack,
     404 for an unknown or inactive one, 409 ``claim_held`` (``details.task``) while you hold one."""
 
+    one_command = True
+
     permission_classes = [IsContributor]
 
     @extend_schema(
@@ -201,6 +203,8 @@ class TaskReleaseApi(CommandApiView):
 class TaskSubmissionsApi(CommandApiView):
     """Every version of the task's judgment (ops, its contributor, its reviewers); POST submits
     (or revises) yours, as a contributor."""
+
+    one_command = True
 
     def get_permissions(self) -> list[Any]:
         extra = [IsContributor()] if self.request.method == "POST" else []

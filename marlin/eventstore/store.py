@@ -106,6 +106,9 @@ class UnitOfWork:
     stream_versions: dict[str, int] = field(default_factory=dict)
     read_versions: dict[str, int] = field(default_factory=dict)  # as ``load_aggregate`` saw them
     appended: list[RecordedEvent] = field(default_factory=list)
+    # Opened by an API view around the one command it runs: that command joins without a
+    # savepoint (its refusal rolls the whole transaction back, nobody catches it in between).
+    hosts_one_command: bool = False
     _wake_registered: bool = False
 
     def append(
@@ -301,13 +304,15 @@ def active_unit_of_work() -> UnitOfWork | None:
 
 @contextmanager
 def command_transaction(
-    *, actor_id: int | None = None, command_id: uuid.UUID | None = None
+    *, actor_id: int | None = None, command_id: uuid.UUID | None = None, hosts_one_command: bool = False
 ) -> Iterator[UnitOfWork]:
     """Run a command: one durable transaction whose last step appends its events.
 
     Inside another command transaction (a reactor running a command) the block joins it under a
     savepoint, so the reactor's checkpoint and the command's events commit together, and a
-    refused command leaves nothing behind.
+    refused command leaves nothing behind. ``hosts_one_command``: the transaction of an API view
+    around its one command (which then stores its Idempotency-Key response in the same commit);
+    the first command to join it needs no savepoint.
     """
     outer = active_unit_of_work()
     if outer is not None:
@@ -317,7 +322,8 @@ def command_transaction(
     if command_id is not None and RecordedCommand.objects.filter(command_id=command_id).exists():
         raise CommandAlreadyRecorded(f"command {command_id} was already recorded")
     with transaction.atomic(durable=True):
-        uow = UnitOfWork(metadata=_metadata(actor_id, command_id), command_id=command_id)
+        metadata = _metadata(actor_id, command_id)
+        uow = UnitOfWork(metadata=metadata, command_id=command_id, hosts_one_command=hosts_one_command)
         _active.uow = uow
         try:
             yield uow
@@ -333,8 +339,13 @@ def _joined(uow: UnitOfWork, *, actor_id: int | None) -> Iterator[None]:
     saved_versions = dict(uow.stream_versions)
     if actor_id is not None:
         uow.metadata = {**saved_metadata, "actor": actor_id}
+    savepoint = not uow.hosts_one_command
+    uow.hosts_one_command = False
     try:
-        with transaction.atomic():
+        if savepoint:
+            with transaction.atomic():
+                yield
+        else:
             yield
     except BaseException:
         del uow.pending[saved_pending:]
