@@ -138,8 +138,11 @@ TEMPLATES = [
 # --- database ------------------------------------------------------------------------------------
 DATABASE_URL = env("DATABASE_URL", f"sqlite:///{DATA_DIR / 'marlin.sqlite3'}")
 # Persistent connections: a new connection per request made each request about 8x slower here.
+# No health check per request (a SELECT 1 before every write): a connection idle longer than
+# MARLIN_DB_IDLE_CHECK_SECONDS is checked when the next request starts (marlin.idle_connections).
 CONN_MAX_AGE = env_int("CONN_MAX_AGE", 600)
-_database = dj_database_url.parse(DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=True)
+MARLIN_DB_IDLE_CHECK_SECONDS = env_int("MARLIN_DB_IDLE_CHECK_SECONDS", 10)
+_database = dj_database_url.parse(DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=False)
 if _database["ENGINE"] == "django.db.backends.sqlite3":
     # Writers take the lock at BEGIN and wait up to 30 s for it, instead of failing with
     # "database is locked" halfway through a transaction; WAL lets readers go on meanwhile.
@@ -163,7 +166,7 @@ DATABASES = {"default": _database}
 DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = dj_database_url.parse(
-        DATABASE_REPLICA_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=True
+        DATABASE_REPLICA_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=False
     )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 MARLIN_REPORTS_DATABASE = "replica" if DATABASE_REPLICA_URL else "default"

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from marlin.api.base import CommandApiView
 from marlin.api.permissions import IsOps, IsReviewer
 from marlin.api.serializers import validated
+from marlin.kernel.roles import Role, has_role
 from reviews import commands, exports, queues, selectors
 from reviews.models import ReviewAssignment
 from reviews.serializers import (
@@ -65,13 +66,19 @@ class ReviewApi(APIView):
 class ReviewDecisionApi(CommandApiView):
     """Approve, request changes or reject (feedback and reason codes required for the last two)."""
 
+    one_command = True
+
     permission_classes = [IsReviewer]
 
     @extend_schema(request=DecisionInput, responses=AssignmentOutput)
     def post(self, request: Request, assignment_id: UUID) -> Response:
         data = validated(DecisionInput, request.data)
-        selectors.assignment_for(request.user, assignment_id)
-        assignment = commands.review_decide(reviewer_id=request.user.pk, assignment_id=assignment_id, **data)
+        assignment = commands.review_decide(
+            reviewer_id=request.user.pk,
+            assignment_id=assignment_id,
+            sees_every_review=has_role(request.user, Role.OPS),
+            **data,
+        )
         return Response(AssignmentOutput(assignment).data)
 
 

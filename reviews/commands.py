@@ -13,13 +13,21 @@ import uuid
 from collections.abc import Sequence
 from uuid import UUID
 
+from django.db.models import Subquery
+
 from marlin.eventstore.store import UnitOfWork, command_transaction
 from marlin.kernel import clock
 from marlin.kernel.errors import ConcurrencyConflict, InvalidInput, NotFound
 from marlin.reactors import sweep
 from reviews import domain
 from reviews.models import AwaitingReview, ReviewAssignment, ReviewerLoad
-from reviews.selectors import eligible_reviewers, loads_with_room, required_skills, reviewer_facts
+from reviews.selectors import (
+    REVIEWER_READS,
+    eligible_reviewers,
+    loads_with_room,
+    required_skills,
+    reviewer_facts,
+)
 from tasks.domain.events import task_stream
 from tasks.domain.review_round import Decision
 from tasks.domain.task import TaskState, evolve, known
@@ -109,15 +117,20 @@ def review_decide(
     decision: Decision | str,
     feedback: str | None = None,
     reasons: Sequence[str] | None = None,
+    sees_every_review: bool = True,
 ) -> ReviewAssignment:
     """The assigned reviewer approves, asks for changes or rejects (``decision`` a ``Decision`` or
-    its value, as the API's serializer has checked it)."""
+    its value, as the API's serializer has checked it). Without ``sees_every_review`` (the API
+    passes it for ops only) another reviewer's assignment is not there: 404, as its detail says."""
     chosen = domain.ReviewDecision(
         Decision(decision), (feedback or "").strip(), tuple(dict.fromkeys(reasons or ()))
     )
-    task_id = _task_of(assignment_id)
+    task_id = _task_of(assignment_id) if sees_every_review else None
     with command_transaction(actor_id=reviewer_id) as uow:
-        _lock_loads([reviewer_id])
+        if task_id is None:
+            task_id = _lock_own_load_for(reviewer_id, assignment_id)
+        else:
+            _lock_loads([reviewer_id])
         state, version = load_task(task_id)
         events = domain.decide_review(
             state,
@@ -199,6 +212,24 @@ def _task_of(assignment_id: UUID) -> UUID:
     if task_id is None:
         raise NotFound("no such review assignment")
     return task_id
+
+
+def _lock_own_load_for(reviewer_id: int, assignment_id: UUID) -> UUID:
+    """Lock the reviewer's load row and return the task of ``assignment_id``, one statement; 404
+    unless the assignment is the reviewer's own and one they may read (pending or decided)."""
+    own = ReviewAssignment.objects.filter(
+        pk=assignment_id, reviewer_id=reviewer_id, status__in=REVIEWER_READS
+    ).values("task_id")[:1]
+    task_id = (
+        ReviewerLoad.objects.select_for_update(of=("self",))
+        .filter(reviewer_id=reviewer_id)
+        .annotate(task_id=Subquery(own))
+        .values_list("task_id", flat=True)
+        .first()
+    )
+    if task_id is None:
+        raise NotFound("no such review assignment")
+    return task_id if isinstance(task_id, UUID) else UUID(str(task_id))  # SQLite: the hex text
 
 
 def _lock_loads(reviewer_ids: list[int]) -> None:

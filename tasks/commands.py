@@ -12,8 +12,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from uuid import UUID
 
+from django.db.models import Exists, Subquery
+
 from marlin.eventstore.store import command_transaction, load_aggregate
 from marlin.kernel import clock
+from marlin.kernel.errors import NotFound
 from marlin.kernel.events import DomainEvent
 from people.models import User
 from tasks.domain import project as project_domain
@@ -22,8 +25,14 @@ from tasks.domain.events import task_stream
 from tasks.domain.judgment import clean_judgment
 from tasks.domain.project import ProjectState, project_stream
 from tasks.domain.task import TaskState, TaskStatus
-from tasks.models import Project, Task
-from tasks.selectors import active_project, claimable_tasks, load_task, project_policy
+from tasks.models import Project, Task, TaskRound
+from tasks.selectors import (
+    active_project,
+    claimable_tasks,
+    load_task,
+    project_policy,
+    remember_project_policy,
+)
 
 # --- projects ----------------------------------------------------------------------------------------
 
@@ -35,7 +44,9 @@ def project_create(*, actor_id: int | None, fields: Mapping[str, Any]) -> Projec
             ProjectState(), project_id=project_id, settings=project_domain.new_settings(fields)
         )
         uow.append(project_stream(project_id), 0, events)
-    return Project.objects.get(pk=project_id)
+    project = Project.objects.get(pk=project_id)
+    remember_project_policy(project)  # committed: project commands never join an outer command
+    return project
 
 
 def project_update(*, actor_id: int | None, project_id: UUID, fields: Mapping[str, Any]) -> Project:
@@ -70,7 +81,9 @@ def _project_command(
         events = decide(state)
         if events:
             uow.append(stream, version, events)
-    return Project.objects.get(pk=project_id)
+    project = Project.objects.get(pk=project_id)
+    remember_project_policy(project)  # committed: project commands never join an outer command
+    return project
 
 
 # --- tasks -------------------------------------------------------------------------------------------
@@ -81,30 +94,40 @@ def task_claim(*, contributor_id: int, project_id: UUID | None = None) -> Task |
 
     On PostgreSQL the open queue is read ``FOR UPDATE SKIP LOCKED``: concurrent claimers take
     different tasks instead of queueing behind one another. The contributor's own row is locked
-    first, so one person's two simultaneous claims cannot both pass the one-claim check.
+    first (with the task they hold, in the same statement), so one person's two simultaneous
+    claims cannot both pass the one-claim check. Only the candidate's key is locked and sorted,
+    never its texts.
 
     With ``project_id``, that project must exist and be active (404 otherwise) and the
     contributor must hold every skill it requires (403 ``missing_skill``, naming them).
     """
     with command_transaction(actor_id=contributor_id) as uow:
-        contributor = User.objects.select_for_update().get(pk=contributor_id)
-        if project_id is not None:
-            task_domain.check_qualified(
-                required_skills=active_project(project_id).required_skills,
-                skills=list(contributor.skills or []),
-            )
-        task_domain.check_may_claim(
-            active=contributor.active,
-            held_task_id=Task.objects.filter(contributor_id=contributor_id, status=TaskStatus.CLAIMED)
-            .values_list("pk", flat=True)
-            .first(),
+        held = Task.objects.filter(contributor_id=contributor_id, status=TaskStatus.CLAIMED)
+        contributor = (
+            User.objects.select_for_update(of=("self",))
+            .only("id", "skills", "active")
+            .annotate(held_task_id=Subquery(held.values("pk")[:1]))
+            .get(pk=contributor_id)
         )
+        # The named project's checks come first, but cost a query only when they may refuse:
+        # the queue itself holds only active projects the contributor qualifies for.
+        if project_id is not None and (contributor.held_task_id is not None or not contributor.active):
+            _check_project_open_to(contributor, project_id)
+        task_domain.check_may_claim(active=contributor.active, held_task_id=contributor.held_task_id)
+        # The held task read with the person's lock may predate a claim of theirs that committed
+        # while this one waited (the locking statement's snapshot is older than its lock): the
+        # candidate's statement, which starts after the lock, asks again.
         candidate = (
             claimable_tasks(contributor, project_id=project_id)
+            .filter(~Exists(held))
+            .only("id", "project_id")
             .select_for_update(skip_locked=True, of=("self",))
             .first()
         )
         if candidate is None:
+            task_domain.check_may_claim(active=True, held_task_id=held.values_list("pk", flat=True).first())
+            if project_id is not None:
+                _check_project_open_to(contributor, project_id)
             return None
         state, version = load_task(candidate.id)
         events = task_domain.decide_claim(
@@ -114,8 +137,23 @@ def task_claim(*, contributor_id: int, project_id: UUID | None = None) -> Task |
             now=clock.now(),
         )
         uow.append(task_stream(candidate.id), version, events)
-        claimed_id = candidate.id
-    return Task.objects.get(pk=claimed_id)
+    return _task_as_written(candidate.id, state)
+
+
+def _check_project_open_to(contributor: User, project_id: UUID) -> None:
+    """404 for a project that is unknown or not active, 403 for one whose skills are lacking."""
+    task_domain.check_qualified(
+        required_skills=active_project(project_id).required_skills, skills=list(contributor.skills or [])
+    )
+
+
+def _task_as_written(task_id: UUID, state: TaskState) -> Task:
+    """The task row the command just wrote, for the response. A task never submitted has no
+    review rounds: they are not read."""
+    task = Task.objects.get(pk=task_id)
+    if state.submissions == 0:
+        task._prefetched_objects_cache = {"rounds": TaskRound.objects.none()}
+    return task
 
 
 def task_release(*, contributor_id: int, task_id: UUID, reason: str = "released") -> Task:
@@ -131,15 +169,22 @@ def task_expire_claim(*, task_id: UUID) -> None:
     _task_command(task_id, lambda state: task_domain.decide_expire_claim(state, now=clock.now()))
 
 
-def task_submit(*, contributor_id: int, task_id: UUID, judgment: Mapping[str, Any]) -> Task:
+def task_submit(
+    *, contributor_id: int, task_id: UUID, judgment: Mapping[str, Any], sees_every_task: bool = False
+) -> Task:
     """Submit a judgment, or a revision after changes were requested.
 
-    The judgment arrives as the client sent it. Whether the task takes a submission now is
-    answered first (403 or 409); then the body is checked against the project's criteria as they
-    are now, every offending field named at once (400), and the decider gets a ``Judgment``."""
+    A task the contributor may not see is not there (404, as its detail view says), unless
+    ``sees_every_task`` (ops). The judgment arrives as the client sent it. Whether the task takes
+    a submission now is answered first (403 or 409); then the body is checked against the
+    project's criteria as they are now, every offending field named at once (400), and the
+    decider gets a ``Judgment``. Returns the task with the new submission, without its texts."""
 
     def decide(state: TaskState) -> list[DomainEvent]:
         now = clock.now()
+        task_domain.known(state)
+        if not (sees_every_task or task_domain.may_see(state, contributor_id)):
+            raise NotFound("no such task")
         task_domain.check_submittable(state, contributor_id=contributor_id, now=now)
         criteria = project_policy(task_domain.known(state).project_id).criteria
         return task_domain.decide_submit(
@@ -151,7 +196,10 @@ def task_submit(*, contributor_id: int, task_id: UUID, judgment: Mapping[str, An
         )
 
     _task_command(task_id, decide, actor_id=contributor_id)
-    return Task.objects.get(pk=task_id)
+    return Task.objects.select_related("current_submission").defer(*TASK_TEXTS).get(pk=task_id)
+
+
+TASK_TEXTS = ("prompt", "context", "response_a", "response_b")
 
 
 def task_reverse_approval(*, actor_id: int | None, task_id: UUID, reason: str) -> Task:

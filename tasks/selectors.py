@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from marlin.eventstore.store import RecordedEvent, load_aggregate, read_stream
@@ -31,11 +32,55 @@ def load_task(task_id: UUID) -> tuple[TaskState, int]:
     return load_aggregate(task_stream(task_id), task_domain.evolve, TaskState())
 
 
+POLICY_CACHE_SECONDS = 300
+
+
+def _policy_key(project_id: UUID) -> str:
+    return f"marlin:project-policy:{project_id}"
+
+
 def project_policy(project_id: UUID) -> ProjectPolicy:
-    """The project's current settings, as the task and review rules need them."""
-    project = Project.objects.filter(pk=project_id).first()
+    """The project's current settings, as the task and review rules need them.
+
+    Read through the cache (shared when ``CACHE_URL`` is set): the project commands write the new
+    policy into it once their events commit (``remember_project_policy``), and a reader that
+    missed only *adds* what it read, so a policy read before a change cannot overwrite the one
+    written after it. The time limit bounds what an evicted entry could leave behind."""
+    key = _policy_key(project_id)
+    policy = cache.get(key)
+    if policy is None:
+        policy = _policy_of(_project_row(project_id))
+        cache.add(key, policy, POLICY_CACHE_SECONDS)
+    return policy
+
+
+def remember_project_policy(project: Project) -> None:
+    """Write a project's new policy to the cache; call after the change has committed."""
+    cache.set(_policy_key(project.id), _policy_of(project), POLICY_CACHE_SECONDS)
+
+
+POLICY_FIELDS = (
+    "id",
+    "status",
+    "criteria",
+    "claim_timeout_minutes",
+    "review_layers",
+    "max_revisions",
+    "review_timeout_minutes",
+    "reason_codes",
+    "rate",
+    "currency",
+)
+
+
+def _project_row(project_id: UUID) -> Project:
+    project = Project.objects.only(*POLICY_FIELDS).filter(pk=project_id).first()
     if project is None:
         raise NotFound("no such project")
+    return project
+
+
+def _policy_of(project: Project) -> ProjectPolicy:
     return ProjectPolicy(
         project_id=project.id,
         status=project.status,

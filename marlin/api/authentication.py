@@ -11,8 +11,10 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
+from django.utils import timezone
 from knox import auth as knox_auth
 from knox.models import AuthToken
+from knox.signals import token_expired
 from rest_framework import exceptions
 
 
@@ -32,6 +34,17 @@ class ActivePeopleBackend(ModelBackend):
 class TokenAuthentication(knox_auth.TokenAuthentication):
     """``Authorization: Token <key>``, checked against the stored digests; refuses the tokens of
     a deactivated person (deactivation also deletes them)."""
+
+    def _cleanup_token(self, auth_token: AuthToken) -> bool:
+        """Refuse (and delete) this token once expired. Knox also reads every other token of the
+        person on every request to delete their expired ones: a query per request that decides
+        nothing, since an expired token is refused, and deleted, when it is used."""
+        if auth_token.expiry is not None and auth_token.expiry < timezone.now():
+            username = auth_token.user.get_username()
+            auth_token.delete()
+            token_expired.send(sender=self.__class__, username=username, source="auth_token")
+            return True
+        return False
 
     def validate_user(self, auth_token: AuthToken) -> tuple[Any, AuthToken]:
         if not may_sign_in(auth_token.user):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rest_framework.request import Request
@@ -9,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marlin.api import idempotency
+from marlin.eventstore.store import command_transaction
 from marlin.models import IdempotencyKey
 
 
@@ -18,8 +20,14 @@ class _Replayed(Exception):
 
 
 class CommandApiView(APIView):
-    """A view whose POST changes state: honours ``Idempotency-Key`` (see ``idempotency``)."""
+    """A view whose POST changes state: honours ``Idempotency-Key`` (see ``idempotency``).
 
+    ``one_command``: the POST runs exactly one command and catches none of its refusals. With a
+    key, the view then runs inside the command's transaction and the response is stored in the
+    same commit as the events (one commit fewer, and no window in which the events are committed
+    but the response is not)."""
+
+    one_command: bool = False
     _idempotency_record: IdempotencyKey | None = None
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
@@ -30,6 +38,22 @@ class CommandApiView(APIView):
             if isinstance(started, idempotency.Replay):
                 raise _Replayed(started.response)
             self._idempotency_record = started
+            if started is not None and self.one_command:
+                self.post = self._stored_with_its_command(self.post)  # type: ignore[method-assign]
+
+    def _stored_with_its_command(self, handler: Callable[..., Response]) -> Callable[..., Response]:
+        def post(request: Request, *args: Any, **kwargs: Any) -> Response:
+            record = self._idempotency_record
+            assert record is not None
+            with command_transaction(actor_id=request.user.pk, hosts_one_command=True):
+                response = handler(request, *args, **kwargs)
+                idempotency.finish(record, response)
+            # Committed with the command. Had the transaction failed, the refusal would be
+            # stored (or the key freed) by ``finalize_response``, as for any other view.
+            self._idempotency_record = None
+            return response
+
+        return post
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, _Replayed):

@@ -33,23 +33,44 @@ def event_hash(
     metadata: Any,
     recorded_at: datetime,
 ) -> str:
-    payload = json.dumps(
-        [
-            previous_hash,
-            position,
-            str(event_id),
-            stream,
-            version,
-            type,
-            schema_version,
-            data,
-            metadata,
-            canonical_time(recorded_at),
-        ],
+    tail = content_tail(
+        event_id=event_id,
+        stream=stream,
+        version=version,
+        type=type,
+        schema_version=schema_version,
+        data=data,
+        metadata=metadata,
+        recorded_at=recorded_at,
+    )
+    return chain_hash(previous_hash, position, tail)
+
+
+def content_tail(
+    *,
+    event_id: str,
+    stream: str,
+    version: int,
+    type: str,
+    schema_version: int,
+    data: Any,
+    metadata: Any,
+    recorded_at: datetime,
+) -> str:
+    """The part of an event's hashed payload that does not depend on its place in the chain: the
+    store serialises it before it takes the position counter's lock."""
+    return json.dumps(
+        [str(event_id), stream, version, type, schema_version, data, metadata, canonical_time(recorded_at)],
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=True,
     )
+
+
+def chain_hash(previous_hash: str, position: int, tail: str) -> str:
+    """sha256 of the JSON list ``[previous_hash, position, *tail]``: byte for byte the payload the
+    chain has always hashed (a hex string and an integer serialise the same in any JSON)."""
+    payload = f"[{json.dumps(previous_hash)},{int(position)},{tail[1:]}"
     return hashlib.sha256(payload.encode()).hexdigest()
 
 

@@ -3,10 +3,18 @@
 A command runs inside ``command_transaction()``: it reads its stream, decides, and calls
 ``uow.append(stream, expected_version, events)``. Appending applies the inline projectors at once
 (so the command can read its own writes) and queues the rows; the last step before commit,
-``flush()``, takes the one-row position counter ``FOR UPDATE``, checks every stream's expected
-version, numbers and hashes the events and inserts them. Because the counter's lock is held until
-commit and command transactions never nest inside other transactions (``atomic(durable=True)``),
-positions commit in order and without gaps: a reader that follows positions never misses an event.
+``flush()``, takes the positions with one statement on the one-row counter
+(``UPDATE ... SET position = position + n RETURNING position, last_hash``), numbers and hashes the
+events and inserts them (on PostgreSQL the counter's new ``last_hash`` rides in the same
+statement). Because the counter's row lock is held until commit and command transactions never
+nest inside other transactions (``atomic(durable=True)``), positions commit in order and without
+gaps: a reader that follows positions never misses an event. The locked section is those two
+statements and the commit.
+
+Expected versions are checked without reading the stream again: a stale one collides with the
+unique (stream, version) constraint at the insert, which becomes ``ConcurrencyConflict``; one
+ahead of the stream is caught before the lock from the version the command read (or, for a
+stream the command did not read, one indexed lookup of the row it claims to follow).
 
 Lock order, always: projection rows, then the counter. Nothing takes a row lock after the counter.
 """
@@ -23,11 +31,12 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max
+from django.db.models import Q
+from django.db.models.sql import InsertQuery
 
 from marlin.bulk_copy import COPY_FROM, copy_rows
 from marlin.eventstore import context
-from marlin.eventstore.integrity import GENESIS, event_hash
+from marlin.eventstore.integrity import GENESIS, chain_hash, content_tail
 from marlin.eventstore.models import Event, PositionCounter, RecordedCommand
 from marlin.kernel import clock
 from marlin.kernel.errors import ConcurrencyConflict, Conflict
@@ -96,7 +105,11 @@ class UnitOfWork:
     command_id: uuid.UUID | None = None
     pending: list[_Pending] = field(default_factory=list)
     stream_versions: dict[str, int] = field(default_factory=dict)
+    read_versions: dict[str, int] = field(default_factory=dict)  # as ``load_aggregate`` saw them
     appended: list[RecordedEvent] = field(default_factory=list)
+    # Opened by an API view around the one command it runs: that command joins without a
+    # savepoint (its refusal rolls the whole transaction back, nobody catches it in between).
+    hosts_one_command: bool = False
     _wake_registered: bool = False
 
     def append(
@@ -148,56 +161,27 @@ class UnitOfWork:
         return [recorded for _, recorded in applied]
 
     def flush(self) -> list[RecordedEvent]:
-        """Number, hash and insert the queued events. Call only as the transaction's last step."""
+        """Number, hash and insert the queued events. Call only as the transaction's last step:
+        from the counter update on, the counter's row is locked until commit."""
         if not self.pending:
             return []
         pending, self.pending = self.pending, []
-        counter = _lock_counter()
-        _check_stream_versions(pending)
+        _check_not_ahead(pending, self.read_versions)
+        # Everything that does not depend on the position is prepared before the lock.
+        rows = [_row_of(item.recorded) for item in pending]
+        tails = [_tail_of(item.recorded) for item in pending]
+        first, previous_hash = _take_positions(len(pending))
         if self.command_id is not None:
-            _record_command(self.command_id, counter.position + 1)
-        rows = []
-        previous_hash = counter.last_hash or GENESIS
-        position = counter.position
-        for item in pending:
-            position += 1
-            recorded = item.recorded
-            digest = event_hash(
-                previous_hash=previous_hash,
-                position=position,
-                event_id=str(recorded.event_id),
-                stream=recorded.stream,
-                version=recorded.version,
-                type=recorded.type,
-                schema_version=recorded.schema_version,
-                data=recorded.data,
-                metadata=recorded.metadata,
-                recorded_at=recorded.recorded_at,
-            )
-            rows.append(
-                Event(
-                    position=position,
-                    event_id=recorded.event_id,
-                    stream=recorded.stream,
-                    version=recorded.version,
-                    type=recorded.type,
-                    schema_version=recorded.schema_version,
-                    data=recorded.data,
-                    metadata=recorded.metadata,
-                    recorded_at=recorded.recorded_at,
-                    bucket=bucket_of(recorded.stream),
-                    hash=digest,
-                )
-            )
-            previous_hash = digest
+            _record_command(self.command_id, first)
+        for position, (row, tail) in enumerate(zip(rows, tails, strict=True), start=first):
+            row.position = position
+            row.hash = previous_hash = chain_hash(previous_hash, position, tail)
         try:
-            if connection.vendor == "postgresql" and len(rows) >= COPY_FROM:
-                copy_rows(Event, (row.__dict__ for row in rows))  # a bulk import: one COPY
-            else:
-                Event.objects.bulk_create(rows, batch_size=INSERT_BATCH)
+            _insert_events(rows, last_hash=previous_hash)
         except IntegrityError as error:
+            # The unique (stream, version) constraint: another command appended to a stream of
+            # ours after we read it (the event_id is a fresh uuid4, the position ours alone).
             raise ConcurrencyConflict("another command changed this stream first") from error
-        PositionCounter.objects.filter(pk=1).update(position=position, last_hash=previous_hash)
         flushed = [RecordedEvent.from_row(row) for row in rows]
         self.appended.extend(flushed)
         self._wake_reactors_on_commit()
@@ -213,32 +197,97 @@ class UnitOfWork:
         transaction.on_commit(lambda: reactors.wake_for(self.appended))
 
 
-def _lock_counter() -> PositionCounter:
-    # The row exists after migrate; a flushed test database needs it again. Creating it can race,
-    # so insert-or-ignore, then lock.
-    PositionCounter.objects.bulk_create([PositionCounter(pk=1)], ignore_conflicts=True)
-    return PositionCounter.objects.select_for_update().get(pk=1)
+def _row_of(recorded: RecordedEvent) -> Event:
+    return Event(
+        event_id=recorded.event_id,
+        stream=recorded.stream,
+        version=recorded.version,
+        type=recorded.type,
+        schema_version=recorded.schema_version,
+        data=recorded.data,
+        metadata=recorded.metadata,
+        recorded_at=recorded.recorded_at,
+        bucket=bucket_of(recorded.stream),
+    )
 
 
-def _check_stream_versions(pending: Sequence[_Pending]) -> None:
+def _tail_of(recorded: RecordedEvent) -> str:
+    return content_tail(
+        event_id=str(recorded.event_id),
+        stream=recorded.stream,
+        version=recorded.version,
+        type=recorded.type,
+        schema_version=recorded.schema_version,
+        data=recorded.data,
+        metadata=recorded.metadata,
+        recorded_at=recorded.recorded_at,
+    )
+
+
+def _take_positions(count: int) -> tuple[int, str]:
+    """Lock the counter and move it on by ``count``: the first position that is ours, and the
+    hash of the event before it. One statement; the row stays locked until commit."""
+    table = connection.ops.quote_name(PositionCounter._meta.db_table)
+    sql = f"UPDATE {table} SET position = position + %s WHERE id = 1 RETURNING position, last_hash"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [count])
+        row = cursor.fetchone()
+        if row is None:
+            # The row exists after migrate; a flushed test database needs it again.
+            PositionCounter.objects.bulk_create([PositionCounter(pk=1)], ignore_conflicts=True)
+            cursor.execute(sql, [count])
+            row = cursor.fetchone()
+    end, last_hash = row
+    return end - count + 1, last_hash or GENESIS
+
+
+def _insert_events(rows: Sequence[Event], *, last_hash: str) -> None:
+    """Insert the numbered rows and leave their last hash on the (locked) counter. On PostgreSQL
+    the counter's update is a data-modifying CTE of the insert: one round trip for both."""
+    counter = PositionCounter.objects.filter(pk=1)
+    if connection.vendor == "postgresql" and len(rows) >= COPY_FROM:
+        copy_rows(Event, (row.__dict__ for row in rows))  # a bulk import: one COPY
+        counter.update(last_hash=last_hash)
+        return
+    if connection.vendor != "postgresql":
+        Event.objects.bulk_create(rows, batch_size=INSERT_BATCH)
+        counter.update(last_hash=last_hash)
+        return
+    query = InsertQuery(Event)
+    query.insert_values(Event._meta.concrete_fields, rows)
+    [(insert_sql, insert_params)] = query.get_compiler(connection=connection).as_sql()
+    table = connection.ops.quote_name(PositionCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH counter AS (UPDATE {table} SET last_hash = %s WHERE id = 1) {insert_sql}",
+            [last_hash, *insert_params],
+        )
+
+
+def _check_not_ahead(pending: Sequence[_Pending], read_versions: dict[str, int]) -> None:
+    """Refuse an expected version beyond the stream's end (it would leave a gap in the stream).
+
+    A stale expected version needs no check here: the insert collides with the event already
+    at that version. A version the command read in this transaction is known to exist; any other
+    (a caller that did not read the stream) costs one indexed lookup for all such streams."""
     expected: dict[str, int] = {}
     for item in pending:
         expected.setdefault(item.recorded.stream, item.expected_before)
-    streams = list(expected)
-    current: dict[str, int] = {}
-    for start in range(0, len(streams), INSERT_BATCH):
-        chunk = streams[start : start + INSERT_BATCH]
-        rows = (
-            Event.objects.filter(stream__in=chunk)
-            .values("stream")
-            .annotate(version=Max("version"))
-            .values_list("stream", "version")
-        )
-        current.update(rows)
+    unread: list[tuple[str, int]] = []
     for stream, version in expected.items():
-        actual = current.get(stream, 0)
-        if actual != version:
-            raise ConcurrencyConflict(f"{stream} is at version {actual}, the command expected {version}")
+        seen = read_versions.get(stream)
+        if version == 0 or (seen is not None and version <= seen):
+            continue
+        unread.append((stream, version))
+    for start in range(0, len(unread), INSERT_BATCH):
+        chunk = unread[start : start + INSERT_BATCH]
+        condition = Q()
+        for stream, version in chunk:
+            condition |= Q(stream=stream, version=version)
+        found = set(Event.objects.filter(condition).values_list("stream", "version"))
+        for stream, version in chunk:
+            if (stream, version) not in found:
+                raise ConcurrencyConflict(f"{stream} has no version {version}, which the command expected")
 
 
 def _record_command(command_id: uuid.UUID, first_position: int) -> None:
@@ -260,13 +309,15 @@ def active_unit_of_work() -> UnitOfWork | None:
 
 @contextmanager
 def command_transaction(
-    *, actor_id: int | None = None, command_id: uuid.UUID | None = None
+    *, actor_id: int | None = None, command_id: uuid.UUID | None = None, hosts_one_command: bool = False
 ) -> Iterator[UnitOfWork]:
     """Run a command: one durable transaction whose last step appends its events.
 
     Inside another command transaction (a reactor running a command) the block joins it under a
     savepoint, so the reactor's checkpoint and the command's events commit together, and a
-    refused command leaves nothing behind.
+    refused command leaves nothing behind. ``hosts_one_command``: the transaction of an API view
+    around its one command (which then stores its Idempotency-Key response in the same commit);
+    the first command to join it needs no savepoint.
     """
     outer = active_unit_of_work()
     if outer is not None:
@@ -276,7 +327,8 @@ def command_transaction(
     if command_id is not None and RecordedCommand.objects.filter(command_id=command_id).exists():
         raise CommandAlreadyRecorded(f"command {command_id} was already recorded")
     with transaction.atomic(durable=True):
-        uow = UnitOfWork(metadata=_metadata(actor_id, command_id), command_id=command_id)
+        metadata = _metadata(actor_id, command_id)
+        uow = UnitOfWork(metadata=metadata, command_id=command_id, hosts_one_command=hosts_one_command)
         _active.uow = uow
         try:
             yield uow
@@ -292,8 +344,13 @@ def _joined(uow: UnitOfWork, *, actor_id: int | None) -> Iterator[None]:
     saved_versions = dict(uow.stream_versions)
     if actor_id is not None:
         uow.metadata = {**saved_metadata, "actor": actor_id}
+    savepoint = not uow.hosts_one_command
+    uow.hosts_one_command = False
     try:
-        with transaction.atomic():
+        if savepoint:
+            with transaction.atomic():
+                yield
+        else:
             yield
     except BaseException:
         del uow.pending[saved_pending:]
@@ -327,6 +384,9 @@ def load_aggregate(stream: str, evolve: Callable[[S, DomainEvent], S], initial: 
     for recorded in read_stream(stream):
         state = evolve(state, recorded.event)
         version = recorded.version
+    uow = active_unit_of_work()
+    if uow is not None:
+        uow.read_versions[stream] = version  # the append then needs no check that it exists
     return state, version
 
 

@@ -141,6 +141,15 @@ def known(state: TaskState) -> KnownTask:
     return KnownTask(state.task_id, state.project_id, state.rate, state.currency)
 
 
+def may_see(state: TaskState, person_id: int) -> bool:
+    """Whether a contributor or reviewer may see the task (ops see every task): its contributor,
+    and whoever holds or decided one of its reviews, as the task list and detail views say."""
+    if state.contributor_id == person_id:
+        return True
+    kept = (AssignmentStatus.PENDING, AssignmentStatus.DECIDED)
+    return any(a.reviewer_id == person_id and a.status in kept for a in state.assignments)
+
+
 def contributor_of(state: TaskState) -> int:
     """The contributor of a claimed or submitted task (a Conflict for an open one)."""
     if state.contributor_id is None:

@@ -17,6 +17,7 @@ from marlin.eventstore.store import (
     CommandAlreadyRecorded,
     command_transaction,
     head_position,
+    load_aggregate,
     read_after,
     read_stream,
     read_streams,
@@ -224,6 +225,43 @@ def test_counter_holds_the_last_position_and_hash() -> None:
     last = Event.objects.order_by("-position").first()
 
     assert (counter.position, counter.last_hash) == (last.position, last.hash)
+
+
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT")
+
+
+def test_the_locked_section_is_one_counter_update_and_the_insert() -> None:
+    """Taking positions and the previous hash is one statement; no counter upsert, no version
+    read under the lock: a stale version is caught by the unique constraint at the insert."""
+    ping("a", stream="ping-s")
+    with CaptureQueriesContext(connection) as queries, command_transaction() as uow:
+        _state, version = load_aggregate("ping-s", lambda state, event: state, None)
+        uow.append("ping-s", version, [pinged("b")])
+        read = len(queries.captured_queries)
+
+    flushed = [
+        q["sql"] for q in queries.captured_queries[read:] if not q["sql"].startswith(TRANSACTION_CONTROL)
+    ]
+    assert len(flushed) == (2 if connection.vendor == "postgresql" else 3), flushed
+    assert flushed[0].startswith('UPDATE "eventstore_positioncounter" SET position = position +')
+    assert "MAX(" not in " ".join(flushed)
+    counter = PositionCounter.objects.get(pk=1)
+    assert (counter.position, counter.last_hash) == (2, Event.objects.get(position=2).hash)
+
+
+def test_a_version_read_by_the_command_is_not_looked_up_again_but_an_unread_one_is() -> None:
+    ping("a", stream="ping-s")
+    with CaptureQueriesContext(connection) as queries:
+        ping("b", stream="ping-s", expected_version=1)  # not read in the command: one lookup
+
+    assert sum('"eventstore_event"."version" = 1' in q["sql"] for q in queries.captured_queries) == 1
+
+
+def test_the_counter_row_is_made_again_when_missing() -> None:
+    PositionCounter.objects.all().delete()
+    ping("a")
+
+    assert PositionCounter.objects.get(pk=1).position == 1
 
 
 # --- concurrency (real transactions on PostgreSQL) --------------------------------------------------
