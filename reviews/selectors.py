@@ -4,16 +4,17 @@ ops see all; the restriction is in every query."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from marlin.kernel.errors import InvalidInput, NotFound
 from marlin.kernel.roles import Role, has_role
 from people.models import PersonSkill, User
 from reviews.domain import ReviewerFacts
-from reviews.models import ReviewAssignment, ReviewerLoad
+from reviews.models import AwaitingReview, ReviewAssignment, ReviewerLoad
 from tasks.domain.review_round import AssignmentStatus
 from tasks.models import ProjectRequiredSkill, Submission
 
@@ -73,6 +74,63 @@ def loads_with_room(reviewers: QuerySet[User]) -> QuerySet[ReviewerLoad]:
     """Load rows of those reviewers under capacity: fewest pending, longest idle, lowest id first."""
     return ReviewerLoad.objects.filter(reviewer__in=reviewers, pending__lt=F("reviewer__capacity")).order_by(
         "pending", F("last_assigned_at").asc(nulls_first=True), "reviewer_id"
+    )
+
+
+def waiting_work(
+    *, reviewer_id: int | None = None, after: tuple[datetime, UUID] | None = None, limit: int
+) -> list[tuple[UUID, datetime]]:
+    """The oldest waiting tasks (after the key ``after``) that a reviewer with room may take
+    (``reviewer_id``, or anyone): ``(task_id, waiting_since)``, oldest first.
+
+    One query, whatever the length of the queue: it returns nothing at once when nobody has room.
+    The eligibility rules are the routing command's (``eligible_reviewers``, ``excluded_reviewers``)
+    written as a filter, so a task nobody with room can take is never tried; the command checks
+    them again on the task it routes.
+    """
+    waiting = AwaitingReview.objects.filter(Exists(_takers_with_room(reviewer_id)))
+    if after is not None:
+        since, task_id = after
+        waiting = waiting.filter(Q(waiting_since__gt=since) | Q(waiting_since=since, task_id__gt=task_id))
+    rows = waiting.order_by("waiting_since", "task_id").values_list("task_id", "waiting_since")[:limit]
+    return list(rows)
+
+
+def someone_may_take(task_id: UUID) -> bool:
+    """Does the task wait for a reviewer, and may one with room take it? One query."""
+    return AwaitingReview.objects.filter(task_id=task_id).filter(Exists(_takers_with_room(None))).exists()
+
+
+def _takers_with_room(reviewer_id: int | None) -> QuerySet[User]:
+    """Reviewers with room who may take the outer ``AwaitingReview`` row's layer."""
+    their_skills = PersonSkill.objects.filter(user=OuterRef(OuterRef("pk"))).values("skill")
+    lacks_a_skill = ProjectRequiredSkill.objects.filter(
+        project_id=OuterRef(OuterRef("task__project_id"))
+    ).exclude(skill__in=their_skills)
+    reviewed_other_layer = ReviewAssignment.objects.filter(
+        task_id=OuterRef(OuterRef("task_id")), reviewer_id=OuterRef("pk"), status=AssignmentStatus.DECIDED
+    ).exclude(layer=OuterRef(OuterRef("layer")))
+    passed_over = ReviewAssignment.objects.filter(
+        task_id=OuterRef(OuterRef("task_id")),
+        reviewer_id=OuterRef("pk"),
+        layer=OuterRef(OuterRef("layer")),
+        submission_version=OuterRef(OuterRef("task__current_submission__version")),
+        status__in=[AssignmentStatus.EXPIRED, AssignmentStatus.REASSIGNED],
+    )
+    takers = User.objects.filter(
+        is_reviewer=True,
+        active=True,
+        is_active=True,
+        reviewer_level__gte=OuterRef("layer"),
+        review_load__pending__lt=F("capacity"),
+    )
+    if reviewer_id is not None:
+        takers = takers.filter(pk=reviewer_id)
+    return takers.filter(
+        ~Q(pk=OuterRef("task__contributor_id")),
+        ~Exists(lacks_a_skill),
+        ~Exists(reviewed_other_layer),
+        ~Exists(passed_over),
     )
 
 
