@@ -53,7 +53,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Any, RecordedEvent], None]
 READ_BATCH = 100  # events handled in one transaction, at most
 EVENTS_PER_WAKE = 1000  # then the pump wakes its partition again, so other messages get a turn
-BATCH_SECONDS = 0.1  # of handler time, after which a batch commits what it has done
+BATCH_SECONDS = 0.25  # of handler time, after which a batch commits what it has done
 CONFLICT_RETRIES = 3
 
 
@@ -370,6 +370,8 @@ def _send(targets: Sequence[tuple[str, int]], *, coalesce: bool) -> None:
             pump_reactor_job.apply_async(args=[name, partition], retry=False)
         except Exception:  # noqa: BLE001 - the broker is down; beat's sweep will pump later
             log.warning("broker unreachable: %s[%s] waits for the periodic pump", name, partition)
+            if coalesce:
+                wake_flags.lower_flag(name, partition)  # no message is queued after all
             return
 
 

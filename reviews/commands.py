@@ -20,11 +20,12 @@ from marlin.reactors import sweep
 from reviews import domain
 from reviews.models import AwaitingReview, ReviewAssignment, ReviewerLoad
 from reviews.selectors import (
+    anyone_has_room,
+    anyone_has_room_filter,
     eligible_reviewers,
     loads_with_room,
     required_skills,
     reviewer_facts,
-    someone_may_take,
     waiting_work,
 )
 from tasks.domain.events import task_stream
@@ -40,18 +41,17 @@ def review_route(*, task_id: UUID) -> UUID | None:
 
     Returns the new assignment's id, or None when the task needs no reviewer or nobody is
     eligible (it then waits in the unassigned queue until capacity frees or the sweep runs).
-    When nobody with room may take it, that is one query and nothing more.
+    When no reviewer has room, the first read finds nothing and that is all.
     """
-    if not someone_may_take(task_id):
-        return None
-    return _route(task_id)
-
-
-def _route(task_id: UUID) -> UUID | None:
     with command_transaction() as uow:
-        waiting = AwaitingReview.objects.select_for_update(skip_locked=True).filter(task_id=task_id).first()
+        waiting = (
+            AwaitingReview.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(task_id=task_id)
+            .filter(anyone_has_room_filter())
+            .first()
+        )
         if waiting is None:
-            return None  # assigned already, or another router holds it right now
+            return None  # assigned already, another router holds it right now, or nobody has room
         state, version = load_task(task_id)
         if not state.awaits_reviewer():
             return None
@@ -113,6 +113,8 @@ def review_route_waiting(*, reviewer_id: int | None = None, limit: int = 100) ->
     # A single reviewer fills up after a few tasks: read one candidate at a time, so a full
     # reviewer costs one query rather than a page of failing attempts.
     page_size = 1 if reviewer_id is not None else WAITING_PAGE
+    if reviewer_id is None and not anyone_has_room():
+        return 0  # the cheap check first: the sweep's candidate query takes longer to plan
     routed = tried = 0
     after = None
     while tried < limit:
@@ -121,7 +123,7 @@ def review_route_waiting(*, reviewer_id: int | None = None, limit: int = 100) ->
             tried += 1
             after = (since, task_id)
             try:
-                if _route(task_id) is not None:  # a candidate: someone may take it
+                if review_route(task_id=task_id) is not None:
                     routed += 1
             except ConcurrencyConflict:
                 log.info("routing %s lost a race; it stays queued for the next attempt", task_id)
