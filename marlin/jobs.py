@@ -11,14 +11,16 @@ from marlin.api import idempotency
 @shared_task(name="marlin.pump_reactor")
 def pump_reactor_job(reactor_name: str, partition: int) -> int:
     """Handle new events of one reactor partition (sent after a commit)."""
-    return reactors.pump(reactors.get(reactor_name), partition)
+    return reactors.pump_woken(reactors.get(reactor_name), partition)
 
 
 @shared_task(name="marlin.pump_all_reactors")
 def pump_all_reactors_job() -> None:
-    """The periodic sweep: wake every partition, so nothing waits on a lost message."""
+    """The periodic sweep: wake every partition, so nothing waits on a lost message (whose
+    coalescing flag may still be up, hence sent regardless)."""
     reactors.dispatch(
-        [(reactor.name, p) for reactor in reactors.registered() for p in range(reactor.partitions)]
+        [(reactor.name, p) for reactor in reactors.registered() for p in range(reactor.partitions)],
+        coalesce=False,
     )
 
 

@@ -2,33 +2,47 @@
 
 The event log is the outbox. After a command commits, ``wake_for`` sends one Celery message per
 reactor partition that has new work (or, without a broker, pumps in-process); Celery beat also
-pumps every few seconds, so a lost message only delays the work.
+pumps every few seconds, so a lost message only delays the work. Wake-ups coalesce: while a
+partition's message waits in the queue (a flag in the broker's Redis), commits send no other,
+since the pump that message starts will read their events too.
 
 A reactor's partitions split the log by stream (``Event.bucket``), so several workers can react in
-parallel while each stream's events are still handled in order. Each event is handled in its own
-transaction that locks the partition's checkpoint row (``SKIP LOCKED``: a second pump skips the
-partition rather than waiting), runs the handler (whose commands join the transaction), and moves
-the checkpoint. A redelivered message, two pumps at once, or a worker killed mid-batch therefore
-neither repeat nor skip an event.
+parallel while each stream's events are still handled in order. A pump first peeks, in one query,
+whether the partition has anything new. It then handles a batch of events (up to ``READ_BATCH``,
+or ``BATCH_SECONDS`` of handler time) in one transaction that locks the partition's checkpoint
+row (``SKIP LOCKED``: a second pump skips the partition rather than waiting), runs the handlers
+(whose commands join the transaction, each under its own savepoint) and moves the checkpoint once.
+If a handler fails, the batch rolls back and its events are handled one per transaction, so the
+events before a poison are kept, the poison stops the partition, and conflicts are retried as
+before. A redelivered message, two pumps at once, or a worker killed mid-batch therefore neither
+repeat nor skip an event.
+
+No lost wake-up: a pump that finds the partition held returns at once, and the holder peeks again
+after every commit, before it lets go: it sees whatever committed before the other pump gave up.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
+from django.db.models import OuterRef, Subquery
 
+from marlin import wake_flags
 from marlin.eventstore import context
-from marlin.eventstore.models import ReactorCheckpoint
+from marlin.eventstore.models import Event, ReactorCheckpoint
 from marlin.eventstore.store import (
     BUCKETS,
     RecordedEvent,
+    UnitOfWork,
     bucket_of,
     command_transaction,
-    head_position,
     read_after,
 )
 from marlin.kernel.errors import ConcurrencyConflict, DomainError
@@ -37,7 +51,9 @@ from marlin.kernel.events import DomainEvent
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Any, RecordedEvent], None]
-READ_BATCH = 100
+READ_BATCH = 100  # events handled in one transaction, at most
+EVENTS_PER_WAKE = 1000  # then the pump wakes its partition again, so other messages get a turn
+BATCH_SECONDS = 0.25  # of handler time, after which a batch commits what it has done
 CONFLICT_RETRIES = 3
 
 
@@ -94,28 +110,17 @@ def get(name: str) -> Reactor:
 def pump(reactor: Reactor, partition: int, *, max_events: int = 1000) -> int:
     """Handle the partition's new events, at most ``max_events``; return how many were handled.
 
-    Returns early when another pump holds the partition: that pump will see the same events.
+    Returns early when another pump holds the partition: that pump peeks again after its commit,
+    so it handles what this one found.
     """
-    _ensure_checkpoints(reactor)
-    head = head_position()
-    position = _checkpoint_position(reactor, partition)
     handled = 0
     while handled < max_events:
-        batch = read_after(
-            position,
-            limit=READ_BATCH,
-            types=reactor.event_types,
-            up_to=head,
-            buckets=reactor.buckets(partition),
-        )
-        if not batch:
-            _advance_idle_checkpoint(reactor, partition, head)
+        if not _has_new_events(reactor, partition):
             return handled
-        for recorded in batch:
-            if not _handle_with_retries(reactor, partition, recorded):
-                return handled
-            handled += 1
-            position = recorded.position or position
+        done = _handle_batch(reactor, partition, limit=min(READ_BATCH, max_events - handled))
+        if done is None:
+            return handled
+        handled += done
     return handled
 
 
@@ -124,6 +129,92 @@ def pump_all() -> int:
     return sum(
         pump(reactor, partition) for reactor in registered() for partition in range(reactor.partitions)
     )
+
+
+def _has_new_events(reactor: Reactor, partition: int) -> bool:
+    """Is there an event after the checkpoint for this partition? One query in the common case.
+
+    When there is none but the log has moved on (other reactors' or partitions' events), the
+    checkpoint moves to the head, so later reads start near it.
+    """
+    found = _peek(reactor, partition)
+    if found is None:
+        _ensure_checkpoints(reactor)
+        found = _peek(reactor, partition)
+        assert found is not None
+    position, next_position, head = found
+    if next_position is not None:
+        return True
+    if head is not None and position < head:
+        _advance_idle_checkpoint(reactor, partition, head)
+    return False
+
+
+def _peek(reactor: Reactor, partition: int) -> tuple[int, int | None, int | None] | None:
+    """(checkpoint, the next event's position or None, the head) in one statement; None when the
+    checkpoint row is missing. One snapshot: since positions commit in order, an event not seen
+    here committed after it."""
+    next_event = (
+        Event.objects.filter(
+            position__gt=OuterRef("position"),
+            type__in=reactor.event_types,
+            bucket__in=reactor.buckets(partition),
+        )
+        .order_by("position")
+        .values("position")[:1]
+    )
+    head = Event.objects.order_by("-position").values("position")[:1]
+    return (
+        ReactorCheckpoint.objects.filter(reactor=reactor.name, partition=partition)
+        .annotate(next_position=Subquery(next_event), head=Subquery(head))
+        .values_list("position", "next_position", "head")
+        .first()
+    )
+
+
+def _handle_batch(reactor: Reactor, partition: int, *, limit: int) -> int | None:
+    """Handle the next events in one transaction; None when another pump holds the partition.
+
+    On a handler's failure (a conflict, a bug) the batch rolls back and the same events are
+    handled one per transaction, which keeps the retry and poison semantics of a single event.
+    """
+    try:
+        return _handle_together(reactor, partition, limit=limit)
+    except Exception as error:  # noqa: BLE001 - handled again one by one, where it surfaces
+        log.info("%s[%s]: batch failed (%r); one event per transaction", reactor.name, partition, error)
+    return _handle_one_by_one(reactor, partition, limit=limit)
+
+
+def _handle_together(reactor: Reactor, partition: int, *, limit: int) -> int | None:
+    started = time.monotonic()
+    with command_transaction() as uow:
+        checkpoint = _lock_checkpoint(reactor, partition)
+        if checkpoint is None:
+            return None
+        batch = _read(reactor, partition, checkpoint.position, limit=limit)
+        handled = 0
+        base_metadata = uow.metadata
+        try:
+            for recorded in batch:
+                with _caused_by(uow, recorded, base_metadata):
+                    _run_handler(reactor, recorded)
+                handled += 1
+                if time.monotonic() - started > BATCH_SECONDS:
+                    break  # commit what is done: the effects show and the lock frees sooner
+        finally:
+            uow.metadata = base_metadata
+        if handled:
+            _move_checkpoint(checkpoint, batch[handled - 1].position)
+    return handled
+
+
+def _handle_one_by_one(reactor: Reactor, partition: int, *, limit: int) -> int | None:
+    handled = 0
+    for recorded in _read(reactor, partition, _checkpoint_position(reactor, partition), limit=limit):
+        if not _handle_with_retries(reactor, partition, recorded):
+            return handled or None
+        handled += 1
+    return handled
 
 
 def _handle_with_retries(reactor: Reactor, partition: int, recorded: RecordedEvent) -> bool:
@@ -137,24 +228,31 @@ def _handle_with_retries(reactor: Reactor, partition: int, recorded: RecordedEve
 
 def _handle_one(reactor: Reactor, partition: int, recorded: RecordedEvent) -> bool:
     """Handle one event in one transaction with its checkpoint. False: partition is busy."""
-    correlation = recorded.metadata.get("correlation_id")
-    with (
-        context.caused_by(correlation_id=correlation, causation_id=str(recorded.event_id)),
-        command_transaction(),
-    ):
-        checkpoint = (
-            ReactorCheckpoint.objects.select_for_update(skip_locked=True)
-            .filter(reactor=reactor.name, partition=partition)
-            .first()
-        )
+    with command_transaction() as uow:
+        checkpoint = _lock_checkpoint(reactor, partition)
         if checkpoint is None:
             return False
         if checkpoint.position >= (recorded.position or 0):
             return True  # another pump handled it already
-        _run_handler(reactor, recorded)
-        checkpoint.position = recorded.position
-        checkpoint.save(update_fields=["position"])
+        with _caused_by(uow, recorded, uow.metadata):
+            _run_handler(reactor, recorded)
+        _move_checkpoint(checkpoint, recorded.position)
     return True
+
+
+@contextmanager
+def _caused_by(uow: UnitOfWork, recorded: RecordedEvent, base: dict[str, Any]) -> Iterator[None]:
+    """The reaction's events name ``recorded`` as their cause and carry its correlation on: set
+    in the context (for anything that reads it) and on the batch's unit of work, whose metadata
+    was taken when the batch began."""
+    correlation = recorded.metadata.get("correlation_id") or base.get("correlation_id")
+    causation = str(recorded.event_id)
+    with context.caused_by(correlation_id=correlation, causation_id=causation):
+        uow.metadata = {**base, "correlation_id": correlation, "causation_id": causation}
+        try:
+            yield
+        finally:
+            uow.metadata = base
 
 
 def _run_handler(reactor: Reactor, recorded: RecordedEvent) -> None:
@@ -166,6 +264,23 @@ def _run_handler(reactor: Reactor, recorded: RecordedEvent) -> None:
     except DomainError as refusal:
         # A refusal is a decision about the current state; repeating it would refuse again.
         log.info("%s: #%s refused: %s", reactor.name, recorded.position, refusal.message)
+
+
+def _read(reactor: Reactor, partition: int, after: int, *, limit: int) -> list[RecordedEvent]:
+    return read_after(after, limit=limit, types=reactor.event_types, buckets=reactor.buckets(partition))
+
+
+def _lock_checkpoint(reactor: Reactor, partition: int) -> ReactorCheckpoint | None:
+    """The partition's checkpoint, locked until commit; None when another pump holds it."""
+    return (
+        ReactorCheckpoint.objects.select_for_update(skip_locked=True)
+        .filter(reactor=reactor.name, partition=partition)
+        .first()
+    )
+
+
+def _move_checkpoint(checkpoint: ReactorCheckpoint, position: int | None) -> None:
+    ReactorCheckpoint.objects.filter(pk=checkpoint.pk).update(position=position)
 
 
 def _ensure_checkpoints(reactor: Reactor) -> None:
@@ -184,16 +299,21 @@ def _checkpoint_position(reactor: Reactor, partition: int) -> int:
 
 
 def _advance_idle_checkpoint(reactor: Reactor, partition: int, head: int) -> None:
-    """Skip past events this partition does not handle, so the next read starts near the head."""
-    with command_transaction():
-        checkpoint = (
-            ReactorCheckpoint.objects.select_for_update(skip_locked=True)
-            .filter(reactor=reactor.name, partition=partition, position__lt=head)
-            .first()
+    """Skip past events this partition does not handle (none of its own up to ``head``, as the
+    peek saw), so the next read starts near the head. Never backwards; a held row is left to its
+    holder. One statement."""
+    if connection.vendor != "postgresql":
+        ReactorCheckpoint.objects.filter(reactor=reactor.name, partition=partition, position__lt=head).update(
+            position=head
         )
-        if checkpoint is not None:
-            checkpoint.position = head
-            checkpoint.save(update_fields=["position"])
+        return
+    table = connection.ops.quote_name(ReactorCheckpoint._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET position = %s WHERE id = (SELECT id FROM {table} "
+            "WHERE reactor = %s AND partition = %s AND position < %s FOR UPDATE SKIP LOCKED)",
+            [head, reactor.name, partition, head],
+        )
 
 
 # --- waking --------------------------------------------------------------------------------------
@@ -219,23 +339,39 @@ def _bucket(event: RecordedEvent) -> int:
     return bucket_of(event.stream)
 
 
-def dispatch(targets: Sequence[tuple[str, int]]) -> None:
-    """Send a pump message per target, or pump in-process when no broker is configured."""
+def dispatch(targets: Sequence[tuple[str, int]], *, coalesce: bool = True) -> None:
+    """Send a pump message per target (none for a target whose message is still queued, unless
+    ``coalesce`` is off), or pump in-process when no broker is configured."""
     if settings.CELERY_BROKER_URL:
-        _send(targets)
+        _send(targets, coalesce=coalesce)
     else:
         _pump_inline(targets)
 
 
-def _send(targets: Sequence[tuple[str, int]]) -> None:
+def pump_woken(reactor: Reactor, partition: int) -> int:
+    """The pump a wake-up message starts. It lowers the partition's flag before it reads, so any
+    later commit sends a new message; and if the backlog outlasts it, it wakes the partition again
+    rather than leave the rest to beat."""
+    wake_flags.lower_flag(reactor.name, partition)
+    handled = pump(reactor, partition, max_events=EVENTS_PER_WAKE)
+    if handled >= EVENTS_PER_WAKE:
+        dispatch([(reactor.name, partition)], coalesce=False)
+    return handled
+
+
+def _send(targets: Sequence[tuple[str, int]], *, coalesce: bool) -> None:
     # marlin.jobs registers the Celery tasks that call back into this module.
     from marlin.jobs import pump_reactor_job  # noqa: PLC0415
 
     for name, partition in targets:
+        if coalesce and not wake_flags.raise_flag(name, partition):
+            continue  # a queued message will start a pump that reads this commit's events too
         try:
             pump_reactor_job.apply_async(args=[name, partition], retry=False)
         except Exception:  # noqa: BLE001 - the broker is down; beat's sweep will pump later
             log.warning("broker unreachable: %s[%s] waits for the periodic pump", name, partition)
+            if coalesce:
+                wake_flags.lower_flag(name, partition)  # no message is queued after all
             return
 
 

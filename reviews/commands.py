@@ -23,10 +23,13 @@ from reviews import domain
 from reviews.models import AwaitingReview, ReviewAssignment, ReviewerLoad
 from reviews.selectors import (
     REVIEWER_READS,
+    anyone_has_room,
+    anyone_has_room_filter,
     eligible_reviewers,
     loads_with_room,
     required_skills,
     reviewer_facts,
+    waiting_work,
 )
 from tasks.domain.events import task_stream
 from tasks.domain.review_round import Decision
@@ -41,11 +44,17 @@ def review_route(*, task_id: UUID) -> UUID | None:
 
     Returns the new assignment's id, or None when the task needs no reviewer or nobody is
     eligible (it then waits in the unassigned queue until capacity frees or the sweep runs).
+    When no reviewer has room, the first read finds nothing and that is all.
     """
     with command_transaction() as uow:
-        waiting = AwaitingReview.objects.select_for_update(skip_locked=True).filter(task_id=task_id).first()
+        waiting = (
+            AwaitingReview.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(task_id=task_id)
+            .filter(anyone_has_room_filter())
+            .first()
+        )
         if waiting is None:
-            return None  # assigned already, or another router holds it right now
+            return None  # assigned already, another router holds it right now, or nobody has room
         state, version = load_task(task_id)
         if not state.awaits_reviewer():
             return None
@@ -92,21 +101,37 @@ def _pick_reviewer(state: TaskState, *, only: int | None = None) -> int | None:
     return load.reviewer_id if load is not None else None
 
 
-def review_route_waiting(*, limit: int = 100) -> int:
-    """Route tasks of the unassigned queue, oldest first; return how many were assigned.
+WAITING_PAGE = 20  # candidates read at once by the sweep; routing fills reviewers as it goes
 
-    Each task is routed in its own transaction, or, inside a reactor, joined to the reactor's.
+
+def review_route_waiting(*, reviewer_id: int | None = None, limit: int = 100) -> int:
+    """Route the oldest waiting tasks that a reviewer with room may take: ``reviewer_id`` (who just
+    freed or gained capacity), or anyone (the sweep). Returns how many were assigned.
+
+    Driven by room, not by the queue: one query when nobody has room, however many tasks wait;
+    otherwise it pages through the candidates (a keyset, so a task that could not be routed is
+    not tried again in this run), at most ``limit`` of them. Each task is routed in its own
+    transaction, or, inside a reactor, joined to the reactor's.
     """
-    routed = 0
-    task_ids = list(
-        AwaitingReview.objects.order_by("waiting_since").values_list("task_id", flat=True)[:limit]
-    )
-    for task_id in task_ids:
-        try:
-            if review_route(task_id=task_id) is not None:
-                routed += 1
-        except ConcurrencyConflict:
-            log.info("routing %s lost a race; it stays queued for the next attempt", task_id)
+    # A single reviewer fills up after a few tasks: read one candidate at a time, so a full
+    # reviewer costs one query rather than a page of failing attempts.
+    page_size = 1 if reviewer_id is not None else WAITING_PAGE
+    if reviewer_id is None and not anyone_has_room():
+        return 0  # the cheap check first: the sweep's candidate query takes longer to plan
+    routed = tried = 0
+    after = None
+    while tried < limit:
+        page = waiting_work(reviewer_id=reviewer_id, after=after, limit=min(page_size, limit - tried))
+        for task_id, since in page:
+            tried += 1
+            after = (since, task_id)
+            try:
+                if review_route(task_id=task_id) is not None:
+                    routed += 1
+            except ConcurrencyConflict:
+                log.info("routing %s lost a race; it stays queued for the next attempt", task_id)
+        if len(page) < page_size:
+            break
     return routed
 
 

@@ -25,5 +25,7 @@ def expire_overdue_reviews_job() -> int:
 
 @shared_task(name="reviews.route_waiting_reviews")
 def route_waiting_reviews_job() -> int:
-    """The periodic sweep of the unassigned queue, in case a freeing event was missed."""
+    """The periodic sweep, in case a freeing event was missed: each reviewer with room takes the
+    oldest waiting work they may take, a page of candidates at a time, at most ``BATCH`` tried per
+    run (the next run goes on); one query when nobody has room."""
     return commands.review_route_waiting(limit=BATCH)

@@ -1,5 +1,9 @@
-"""Routing in Celery: work entering a layer is routed; freed capacity routes waiting work;
-a deactivated reviewer's pending reviews go to others."""
+"""Routing in Celery: work entering a layer is routed; freed capacity goes to the reviewer who
+has it; a deactivated reviewer's pending reviews go to others.
+
+Routing follows room, not the queue: an event that frees or adds capacity routes waiting work
+to that reviewer only, so when everyone is full it costs a query whatever the queue's length.
+"""
 
 from __future__ import annotations
 
@@ -9,24 +13,53 @@ from marlin import reactors
 from marlin.eventstore.store import RecordedEvent
 from people.domain import PersonDeactivated, PersonReactivated, PersonRegistered, PersonUpdated
 from reviews import commands
+from reviews.models import ReviewAssignment
 from tasks.domain.events import JudgmentSubmitted, TaskCancelled
-from tasks.domain.review_round import ReviewDecided, ReviewExpired, ReviewReassigned, TaskEnteredLayer
-
-ROUTE_ON_FREED_CAPACITY = 20  # tasks routed inline per freeing event; the sweep takes the rest
+from tasks.domain.review_round import (
+    AssignmentStatus,
+    ReviewDecided,
+    ReviewExpired,
+    ReviewReassigned,
+    TaskEnteredLayer,
+)
 
 routing = reactors.register(reactors.Reactor("review-routing", partitions=4))
 
 
-@routing.on(JudgmentSubmitted, TaskEnteredLayer, ReviewExpired, ReviewReassigned)
+@routing.on(JudgmentSubmitted, TaskEnteredLayer)
 def route_task(event: Any, recorded: RecordedEvent) -> None:
     """A layer has no reviewer: find one."""
     commands.review_route(task_id=event.task_id)
 
 
-@routing.on(ReviewDecided, TaskCancelled, PersonRegistered, PersonReactivated, PersonUpdated)
-def route_waiting_work(event: Any, recorded: RecordedEvent) -> None:
-    """Capacity freed or a reviewer appeared or changed: route what waits, oldest first."""
-    commands.review_route_waiting(limit=ROUTE_ON_FREED_CAPACITY)
+@routing.on(ReviewExpired, ReviewReassigned)
+def route_taken_back(event: ReviewExpired | ReviewReassigned, recorded: RecordedEvent) -> None:
+    """The review goes to someone else, and the reviewer it was taken from has room again."""
+    commands.review_route(task_id=event.task_id)
+    commands.review_route_waiting(reviewer_id=event.reviewer_id)
+
+
+@routing.on(ReviewDecided)
+def route_to_decider(event: ReviewDecided, recorded: RecordedEvent) -> None:
+    """A decision frees its reviewer's place: route waiting work to them."""
+    commands.review_route_waiting(reviewer_id=event.reviewer_id)
+
+
+@routing.on(TaskCancelled)
+def route_to_freed_by_cancel(event: TaskCancelled, recorded: RecordedEvent) -> None:
+    """A task cancelled in review frees the place its pending review held."""
+    freed = ReviewAssignment.objects.filter(task_id=event.task_id, status=AssignmentStatus.CANCELLED)
+    for reviewer_id in freed.values_list("reviewer_id", flat=True):
+        commands.review_route_waiting(reviewer_id=reviewer_id)
+
+
+@routing.on(PersonRegistered, PersonReactivated, PersonUpdated)
+def route_to_person(
+    event: PersonRegistered | PersonReactivated | PersonUpdated, recorded: RecordedEvent
+) -> None:
+    """A reviewer appeared, came back or changed (capacity, level, skills): route what they may
+    take."""
+    commands.review_route_waiting(reviewer_id=event.user_id)
 
 
 @routing.on(PersonDeactivated)

@@ -4,16 +4,17 @@ ops see all; the restriction is in every query."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from marlin.kernel.errors import InvalidInput, NotFound
 from marlin.kernel.roles import Role, has_role
 from people.models import PersonSkill, User
 from reviews.domain import ReviewerFacts
-from reviews.models import ReviewAssignment, ReviewerLoad
+from reviews.models import AwaitingReview, ReviewAssignment, ReviewerLoad
 from tasks.domain.review_round import AssignmentStatus
 from tasks.models import ProjectRequiredSkill, Submission
 
@@ -73,6 +74,100 @@ def loads_with_room(reviewers: QuerySet[User]) -> QuerySet[ReviewerLoad]:
     """Load rows of those reviewers under capacity: fewest pending, longest idle, lowest id first."""
     return ReviewerLoad.objects.filter(reviewer__in=reviewers, pending__lt=F("reviewer__capacity")).order_by(
         "pending", F("last_assigned_at").asc(nulls_first=True), "reviewer_id"
+    )
+
+
+def anyone_has_room() -> bool:
+    """Has any active reviewer fewer pending reviews than their capacity? One cheap query: when
+    not, there is nothing routing could do."""
+    return _with_room(User.objects.all()).exists()
+
+
+def anyone_has_room_filter() -> Exists:
+    """``anyone_has_room`` as a condition, to add to another query (evaluated once per query)."""
+    return Exists(_with_room(User.objects.all()))
+
+
+def room_for(reviewer_id: int) -> int | None:
+    """The reviewer level of ``reviewer_id`` if they are an active reviewer with room, else None.
+    One query."""
+    return _with_room(User.objects.filter(pk=reviewer_id)).values_list("reviewer_level", flat=True).first()
+
+
+def _with_room(people: QuerySet[User]) -> QuerySet[User]:
+    return people.filter(
+        is_reviewer=True, active=True, is_active=True, review_load__pending__lt=F("capacity")
+    )
+
+
+def waiting_work(
+    *, reviewer_id: int | None = None, after: tuple[datetime, UUID] | None = None, limit: int
+) -> list[tuple[UUID, datetime]]:
+    """The oldest waiting tasks (after the key ``after``) that a reviewer with room may take
+    (``reviewer_id``, or anyone): ``(task_id, waiting_since)``, oldest first.
+
+    One query (two for one reviewer: first whether they have room), whatever the length of the
+    queue; nothing when nobody has room. The eligibility rules are the routing command's
+    (``eligible_reviewers``, ``excluded_reviewers``) written as a filter, so a task nobody with
+    room may take is never tried; the command checks them again on the task it routes.
+    """
+    if reviewer_id is None:
+        waiting = AwaitingReview.objects.filter(Exists(_takers_with_room()))
+    else:
+        level = room_for(reviewer_id)
+        if level is None:
+            return []
+        waiting = _may_take(AwaitingReview.objects.filter(layer__lte=level), reviewer_id)
+    if after is not None:
+        since, task_id = after
+        waiting = waiting.filter(Q(waiting_since__gt=since) | Q(waiting_since=since, task_id__gt=task_id))
+    rows = waiting.order_by("waiting_since", "task_id").values_list("task_id", "waiting_since")[:limit]
+    return list(rows)
+
+
+def _may_take(waiting: QuerySet[AwaitingReview], reviewer_id: int) -> QuerySet[AwaitingReview]:
+    """Those of the ``waiting`` rows whose layer ``reviewer_id`` (level and room checked) may take."""
+    their_skills = PersonSkill.objects.filter(user_id=reviewer_id).values("skill")
+    lacks_a_skill = ProjectRequiredSkill.objects.filter(project_id=OuterRef("task__project_id")).exclude(
+        skill__in=their_skills
+    )
+    theirs = ReviewAssignment.objects.filter(task_id=OuterRef("task_id"), reviewer_id=reviewer_id)
+    return waiting.filter(
+        ~Q(task__contributor_id=reviewer_id),
+        ~Exists(lacks_a_skill),
+        ~Exists(theirs.filter(status=AssignmentStatus.DECIDED).exclude(layer=OuterRef("layer"))),
+        ~Exists(
+            theirs.filter(
+                layer=OuterRef("layer"),
+                submission_version=OuterRef("task__current_submission__version"),
+                status__in=[AssignmentStatus.EXPIRED, AssignmentStatus.REASSIGNED],
+            )
+        ),
+    )
+
+
+def _takers_with_room() -> QuerySet[User]:
+    """Reviewers with room who may take the outer ``AwaitingReview`` row's layer (the sweep's
+    filter: its planning costs a few milliseconds, once a page)."""
+    their_skills = PersonSkill.objects.filter(user=OuterRef(OuterRef("pk"))).values("skill")
+    lacks_a_skill = ProjectRequiredSkill.objects.filter(
+        project_id=OuterRef(OuterRef("task__project_id"))
+    ).exclude(skill__in=their_skills)
+    reviewed_other_layer = ReviewAssignment.objects.filter(
+        task_id=OuterRef(OuterRef("task_id")), reviewer_id=OuterRef("pk"), status=AssignmentStatus.DECIDED
+    ).exclude(layer=OuterRef(OuterRef("layer")))
+    passed_over = ReviewAssignment.objects.filter(
+        task_id=OuterRef(OuterRef("task_id")),
+        reviewer_id=OuterRef("pk"),
+        layer=OuterRef(OuterRef("layer")),
+        submission_version=OuterRef(OuterRef("task__current_submission__version")),
+        status__in=[AssignmentStatus.EXPIRED, AssignmentStatus.REASSIGNED],
+    )
+    return _with_room(User.objects.filter(reviewer_level__gte=OuterRef("layer"))).filter(
+        ~Q(pk=OuterRef("task__contributor_id")),
+        ~Exists(lacks_a_skill),
+        ~Exists(reviewed_other_layer),
+        ~Exists(passed_over),
     )
 
 

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import threading
+import uuid
 from collections import Counter
 
 import pytest
-from django.db import connection
+import redis
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from marlin import reactors
 from marlin.eventstore.models import Event, ReactorCheckpoint
-from marlin.eventstore.store import head_position
+from marlin.eventstore.store import bucket_of, head_position
 from marlin.jobs import pump_reactor_job
-from tests.support import services
+from tests.support import echo, services
 from tests.support.echo import ping
 from tests.support.settle import settle
 
@@ -104,6 +108,121 @@ def test_pumps_running_at_once_handle_each_event_exactly_once(monkeypatch) -> No
 
     settle()
     assert_each_ping_echoed_once(ping_ids)
+
+
+def pings_on_one_stream(names: list[str]) -> tuple[list[uuid.UUID], int]:
+    """Pings in order on one stream, so one partition handles them; their ids and that partition."""
+    stream = f"ping-{uuid.uuid4()}"
+    ids = [ping(name, stream=stream, expected_version=i) for i, name in enumerate(names)]
+    return ids, echo.echo.partition_of(bucket_of(stream))
+
+
+def checkpoint_writes(queries: CaptureQueriesContext) -> int:
+    return sum(1 for q in queries if q["sql"].startswith("UPDATE") and "reactorcheckpoint" in q["sql"])
+
+
+@pytest.mark.django_db
+def test_a_backlog_is_handled_in_batches_with_one_checkpoint_write_each(monkeypatch) -> None:
+    monkeypatch.setattr(reactors, "BATCH_SECONDS", 60.0)  # a slow machine would close batches early
+    ping_ids = [ping(f"p{i}") for i in range(30)]
+
+    with CaptureQueriesContext(connection) as queries:
+        for partition in range(echo.echo.partitions):
+            reactors.pump(echo.echo, partition)
+
+    assert_each_ping_echoed_once(ping_ids)
+    # Per partition: one batch, and at most one move of the idle checkpoint past the other's events.
+    assert checkpoint_writes(queries) <= 2 * echo.echo.partitions
+
+
+@pytest.mark.django_db
+def test_a_pump_with_nothing_new_costs_one_query() -> None:
+    ping("p")
+    settle()
+
+    with CaptureQueriesContext(connection) as queries:
+        assert reactors.pump(echo.echo, 0) == 0
+        assert reactors.pump(echo.echo, 1) == 0
+
+    assert len(queries) == 2
+
+
+@pytest.mark.django_db
+def test_a_crashing_handler_mid_batch_keeps_the_reactions_before_it_and_stops_at_it(monkeypatch) -> None:
+    monkeypatch.setattr(echo, "CRASH_ON", {"bad"})
+    ping_ids, _ = pings_on_one_stream(["a", "b", "bad", "c"])
+
+    with pytest.raises(echo.EchoCrashed):
+        settle()
+    assert echo_counts() == Counter({str(ping_ids[0]): 1, str(ping_ids[1]): 1})
+
+    with pytest.raises(echo.EchoCrashed):  # a poison stays a poison: nothing after it runs
+        settle()
+    assert sum(echo_counts().values()) == 2
+
+    monkeypatch.setattr(echo, "CRASH_ON", set())  # fixed
+    settle()
+    assert_each_ping_echoed_once(ping_ids)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_pump_that_finds_its_partition_held_leaves_the_new_events_to_the_holder(monkeypatch) -> None:
+    monkeypatch.setenv("MARLIN_TEST_ECHO_DELAY", "1.0")  # wake-ups go to a broker no worker reads
+    [first], partition = pings_on_one_stream(["first"])
+    stream = Event.objects.get(type="Pinged").stream
+
+    def pump_and_close() -> None:
+        try:
+            reactors.pump(echo.echo, partition)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=pump_and_close)
+    holder.start()
+    services.wait_until(lambda: _checkpoint_held(partition), timeout=10, what="the holder's lock")
+    second = ping("second", stream=stream, expected_version=1)
+
+    assert reactors.pump(echo.echo, partition) == 0  # held: it returns at once
+    holder.join(30)
+
+    assert_each_ping_echoed_once([first, second])  # the holder saw the mark and went on
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_wake_ups_of_one_partition_coalesce_until_its_pump_starts(broker_url) -> None:
+    with services.broker_for_this_process(broker_url):
+        ping_ids, partition = pings_on_one_stream([f"p{i}" for i in range(10)])
+        assert _queued_echo_wake_ups(broker_url) == [partition]
+
+        pump_reactor_job.run("support-echo", partition)
+        assert_each_ping_echoed_once(ping_ids)
+        stream = Event.objects.filter(type="Pinged").first().stream
+        ping("later", stream=stream, expected_version=10)
+
+        assert _queued_echo_wake_ups(broker_url) == [partition, partition]
+
+
+def _checkpoint_held(partition: int) -> bool:
+    with transaction.atomic():
+        free = (
+            ReactorCheckpoint.objects.select_for_update(skip_locked=True)
+            .filter(reactor="support-echo", partition=partition)
+            .first()
+        )
+    return free is None and ReactorCheckpoint.objects.filter(reactor="support-echo").exists()
+
+
+def _queued_echo_wake_ups(broker_url: str) -> list[int]:
+    """The partitions of the support-echo wake-ups waiting in the broker's queue, oldest first."""
+    messages = redis.Redis.from_url(broker_url).lrange("celery", 0, -1)
+    partitions = []
+    for raw in reversed(messages):  # kombu pushes on the left
+        headers = json.loads(raw)["headers"]
+        if headers["task"] == "marlin.pump_reactor" and "support-echo" in headers["argsrepr"]:
+            partitions.append(int(headers["argsrepr"].strip("[]").split(",")[1]))
+    return partitions
 
 
 # --- with real Celery workers and Redis ---------------------------------------------------------------

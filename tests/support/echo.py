@@ -43,12 +43,21 @@ def _count(event: Pinged, recorded: RecordedEvent) -> None:
 
 echo = reactors.register(reactors.Reactor("support-echo", partitions=2))
 
+# Names whose echo crashes (a bug, not a refusal): tests put names here to poison a partition.
+CRASH_ON: set[str] = set()
+
+
+class EchoCrashed(RuntimeError):
+    """The echo handler's bug, as a test asked for it."""
+
 
 @echo.on(Pinged)
 def _echo(event: Pinged, recorded: RecordedEvent) -> None:
     delay = float(os.environ.get("MARLIN_TEST_ECHO_DELAY", "0"))
     if delay:
         time.sleep(delay)
+    if event.name in CRASH_ON:
+        raise EchoCrashed(f"echo of {event.name!r} crashed")
     with command_transaction() as uow:
         uow.append(f"echo-{uuid.uuid4()}", 0, [Echoed(ping_id=event.ping_id)])
         if event.name == "refused":

@@ -1,0 +1,61 @@
+"""Coalescing reactor wake-ups: one flag per partition in the broker's Redis says "a wake-up is
+queued for it", so a burst of commits sends one message, not one each.
+
+A sender raises the flag before sending and sends only if it was down; the pump that message
+starts lowers it before it reads, so a commit after that moment sends a new message, and a commit
+before it is read by that pump. A flag whose message was lost expires (and beat pumps every
+partition meanwhile), so the worst a lost message costs is a short delay.
+
+Without a Redis broker (another transport, or Redis unreachable) nothing coalesces: every wake-up
+is sent, which is only more messages.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import redis
+from django.conf import settings
+
+log = logging.getLogger(__name__)
+
+FLAG_SECONDS = 30
+_clients: dict[str, Any] = {}
+
+
+def raise_flag(reactor_name: str, partition: int) -> bool:
+    """Mark a wake-up queued for the partition. False when one is queued already (no need to
+    send); True when the caller should send (also when the flag cannot be read)."""
+    client = _client()
+    if client is None:
+        return True
+    try:
+        return bool(client.set(_key(reactor_name, partition), 1, nx=True, ex=FLAG_SECONDS))
+    except redis.RedisError:
+        return True
+
+
+def lower_flag(reactor_name: str, partition: int) -> None:
+    """A pump for the partition starts: commits from now on must wake it again."""
+    client = _client()
+    if client is None:
+        return
+    try:
+        client.delete(_key(reactor_name, partition))
+    except redis.RedisError:
+        log.info("wake flag of %s[%s] not lowered; it expires by itself", reactor_name, partition)
+
+
+def _key(reactor_name: str, partition: int) -> str:
+    return f"marlin:wake:{reactor_name}:{partition}"
+
+
+def _client() -> Any:
+    url = settings.CELERY_BROKER_URL
+    if not url or not url.startswith(("redis://", "rediss://")):
+        return None
+    client = _clients.get(url)
+    if client is None:
+        client = _clients[url] = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+    return client

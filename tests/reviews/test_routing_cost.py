@@ -1,0 +1,150 @@
+"""What routing costs: it follows freed capacity to the reviewer who has it, and when nobody has
+room it does nothing, in a few queries however long the unassigned queue is."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from marlin import reactors
+from marlin.eventstore.models import Event
+from marlin.eventstore.store import RecordedEvent, command_transaction
+from marlin.kernel import clock
+from people.commands import person_update
+from reviews import commands
+from reviews.jobs import expire_overdue_reviews_job, route_waiting_reviews_job
+from reviews.models import AwaitingReview, ReviewAssignment
+from tests.factories import import_tasks, make_project, make_user, pending_review, submitted_task
+from tests.support.settle import settle
+
+pytestmark = pytest.mark.django_db
+
+
+def routing_queries_for(event_type: str) -> int:
+    """The queries the routing reactor's handler runs for the latest event of ``event_type``,
+    inside a reactor's transaction as the pump runs it."""
+    recorded = RecordedEvent.from_row(Event.objects.filter(type=event_type).latest("position"))
+    handler = reactors.get("review-routing").handlers[recorded.type]
+    with command_transaction(), CaptureQueriesContext(connection) as queries:
+        handler(recorded.event, recorded)
+    return len(queries)
+
+
+def everyone_full_with_waiting(waiting: int) -> tuple[list[Any], Any]:
+    """Two reviewers of capacity 1, both holding a review, and ``waiting`` tasks queued."""
+    project = make_project(review_layers=1)
+    import_tasks(project, waiting + 3)
+    reviewers = [make_user("reviewer", capacity=1) for _ in range(2)]
+    for _ in range(waiting + 2):
+        submitted_task(project)
+    settle()
+    assert AwaitingReview.objects.count() == waiting
+    return reviewers, project
+
+
+def decide_then_lose_the_place(reviewer: Any) -> None:
+    """``reviewer`` approves; before the decision's routing runs, another router fills the place."""
+    review = ReviewAssignment.objects.get(reviewer=reviewer, status="pending")
+    commands.review_decide(reviewer_id=reviewer.pk, assignment_id=review.id, decision="approve")
+    oldest = AwaitingReview.objects.order_by("waiting_since", "task_id").values_list("task_id", flat=True)[0]
+    assert commands.review_route(task_id=oldest) is not None
+
+
+@pytest.mark.parametrize("waiting", [2, 25])
+def test_a_decision_while_every_reviewer_is_full_costs_at_most_3_queries_however_long_the_queue(
+    waiting: int,
+) -> None:
+    reviewers, _ = everyone_full_with_waiting(waiting)
+    decide_then_lose_the_place(reviewers[0])
+
+    assert routing_queries_for("ReviewDecided") <= 3
+    assert AwaitingReview.objects.count() == waiting - 1
+
+
+@pytest.mark.parametrize("waiting", [2, 25])
+def test_a_submission_while_every_reviewer_is_full_costs_at_most_3_queries(waiting: int) -> None:
+    everyone_full_with_waiting(waiting)
+
+    assert routing_queries_for("JudgmentSubmitted") <= 3
+    assert AwaitingReview.objects.count() == waiting
+
+
+def test_a_profile_change_of_a_full_reviewer_costs_at_most_3_queries() -> None:
+    reviewers, _ = everyone_full_with_waiting(25)
+    person_update(actor_id=None, user_id=reviewers[0].pk, fields={"name": "Renamed"})
+
+    assert routing_queries_for("PersonUpdated") <= 3
+
+
+def test_freed_capacity_goes_to_the_reviewer_who_freed_it_past_work_they_cannot_take() -> None:
+    # More tasks than one freeing event used to look at wait for a skill nobody has; the one
+    # task the freed reviewer can take is the newest.
+    rust = make_project(required_skills=["rust"], review_layers=1)
+    import_tasks(rust, 25, prefix="r")
+    python = make_project(review_layers=1)
+    import_tasks(python, 3, prefix="p")
+    freeing = make_user("reviewer", capacity=1)
+    held, _ = submitted_task(python)
+    settle()
+    for _ in range(25):
+        submitted_task(rust, make_user("contributor", skills=["rust"]))
+    newest, _ = submitted_task(python)
+    settle()
+    assert pending_review(newest) is None
+
+    review = pending_review(held)
+    commands.review_decide(reviewer_id=freeing.pk, assignment_id=review.id, decision="approve")
+    settle()
+
+    assert pending_review(newest).reviewer_id == freeing.pk
+
+
+def test_an_expired_review_frees_its_reviewer_for_other_waiting_work() -> None:
+    project = make_project(review_layers=1)
+    import_tasks(project, 3)
+    slow = make_user("reviewer", capacity=1)
+    first, _ = submitted_task(project)
+    settle()
+    second, _ = submitted_task(project)
+    settle()
+    assert pending_review(second) is None
+
+    with clock.pinned_at(clock.now() + timedelta(days=1, minutes=1)):
+        assert expire_overdue_reviews_job() == 1
+    settle()
+
+    # The expired task may not go back to ``slow``; the other waiting one may, at once.
+    assert pending_review(second).reviewer_id == slow.pk
+    assert pending_review(first) is None
+
+
+def test_the_sweep_costs_one_query_when_nobody_has_room_however_long_the_queue() -> None:
+    everyone_full_with_waiting(25)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert route_waiting_reviews_job() == 0
+
+    assert len(queries) <= 1
+
+
+def test_the_sweep_gives_each_reviewer_with_room_the_oldest_work_they_may_take() -> None:
+    rust = make_project(required_skills=["rust"], review_layers=1)
+    import_tasks(rust, 3, prefix="r")
+    python = make_project(review_layers=1)
+    import_tasks(python, 3, prefix="p")
+    rust_tasks = [submitted_task(rust, make_user("contributor", skills=["rust"]))[0] for _ in range(3)]
+    python_tasks = [submitted_task(python)[0] for _ in range(3)]
+    settle()
+    pythonista = make_user("reviewer", capacity=2)
+    rustacean = make_user("reviewer", capacity=1, skills=["rust"])
+
+    # Skip the reactors: only the sweep sees the new reviewers.
+    assert route_waiting_reviews_job() == 3
+
+    assert [pending_review(t).reviewer_id for t in python_tasks[:2]] == [pythonista.pk] * 2
+    assert pending_review(rust_tasks[0]).reviewer_id == rustacean.pk
+    assert AwaitingReview.objects.filter(task_id__in=[*rust_tasks[1:], python_tasks[2]]).count() == 3
