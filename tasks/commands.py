@@ -12,24 +12,26 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Exists, Subquery
+from django.db import connection
 
 from marlin.eventstore.store import command_transaction, load_aggregate
 from marlin.kernel import clock
 from marlin.kernel.errors import NotFound
 from marlin.kernel.events import DomainEvent
-from people.models import User
 from tasks.domain import project as project_domain
 from tasks.domain import task as task_domain
 from tasks.domain.events import task_stream
 from tasks.domain.judgment import clean_judgment
 from tasks.domain.project import ProjectState, project_stream
-from tasks.domain.task import TaskState, TaskStatus
+from tasks.domain.task import TaskState
 from tasks.models import Project, Task, TaskRound
 from tasks.selectors import (
+    Claimant,
     active_project,
-    claimable_tasks,
+    claim_candidate,
+    held_task,
     load_task,
+    lock_claimant,
     project_policy,
     remember_project_policy,
 )
@@ -102,55 +104,45 @@ def task_claim(*, contributor_id: int, project_id: UUID | None = None) -> Task |
     contributor must hold every skill it requires (403 ``missing_skill``, naming them).
     """
     with command_transaction(actor_id=contributor_id) as uow:
-        held = Task.objects.filter(contributor_id=contributor_id, status=TaskStatus.CLAIMED)
-        contributor = (
-            User.objects.select_for_update(of=("self",))
-            .only("id", "skills", "active")
-            .annotate(held_task_id=Subquery(held.values("pk")[:1]))
-            .get(pk=contributor_id)
-        )
+        contributor = lock_claimant(contributor_id)
         # The named project's checks come first, but cost a query only when they may refuse:
         # the queue itself holds only active projects the contributor qualifies for.
         if project_id is not None and (contributor.held_task_id is not None or not contributor.active):
             _check_project_open_to(contributor, project_id)
         task_domain.check_may_claim(active=contributor.active, held_task_id=contributor.held_task_id)
-        # The held task read with the person's lock may predate a claim of theirs that committed
-        # while this one waited (the locking statement's snapshot is older than its lock): the
-        # candidate's statement, which starts after the lock, asks again.
-        candidate = (
-            claimable_tasks(contributor, project_id=project_id)
-            .filter(~Exists(held))
-            .only("id", "project_id")
-            .select_for_update(skip_locked=True, of=("self",))
-            .first()
-        )
+        candidate = claim_candidate(contributor, project_id=project_id)
         if candidate is None:
-            task_domain.check_may_claim(active=True, held_task_id=held.values_list("pk", flat=True).first())
+            task_domain.check_may_claim(active=True, held_task_id=held_task(contributor_id))
             if project_id is not None:
                 _check_project_open_to(contributor, project_id)
             return None
-        state, version = load_task(candidate.id)
+        task_id, task_project_id = candidate
+        state, version = load_task(task_id)
         events = task_domain.decide_claim(
             state,
             contributor_id=contributor_id,
-            project=project_policy(candidate.project_id),
+            project=project_policy(task_project_id),
             now=clock.now(),
         )
-        uow.append(task_stream(candidate.id), version, events)
-    return _task_as_written(candidate.id, state)
+        uow.append(task_stream(task_id), version, events)
+    return _task_as_written(task_id, state)
 
 
-def _check_project_open_to(contributor: User, project_id: UUID) -> None:
+def _check_project_open_to(contributor: Claimant, project_id: UUID) -> None:
     """404 for a project that is unknown or not active, 403 for one whose skills are lacking."""
     task_domain.check_qualified(
-        required_skills=active_project(project_id).required_skills, skills=list(contributor.skills or [])
+        required_skills=active_project(project_id).required_skills, skills=contributor.skills
     )
 
 
 def _task_as_written(task_id: UUID, state: TaskState) -> Task:
     """The task row the command just wrote, for the response. A task never submitted has no
-    review rounds: they are not read."""
-    task = Task.objects.get(pk=task_id)
+    review rounds: they are not read. The statement is written out (a raw query still yields the
+    model, with every field converted) because building it through the ORM cost more than
+    running it, on every claim."""
+    table = connection.ops.quote_name(Task._meta.db_table)
+    key = Task._meta.pk.get_db_prep_value(task_id, connection)
+    [task] = Task.objects.raw(f"SELECT * FROM {table} WHERE id = %s", [key])
     if state.submissions == 0:
         task._prefetched_objects_cache = {"rounds": TaskRound.objects.none()}
     return task

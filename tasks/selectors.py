@@ -9,15 +9,19 @@ commands decide on."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from marlin.eventstore.store import RecordedEvent, load_aggregate, read_stream
 from marlin.kernel.errors import NotFound
 from marlin.kernel.roles import Role, has_role
+from people.models import User
 from tasks.domain import task as task_domain
 from tasks.domain.events import task_stream
 from tasks.domain.project import ProjectStatus
@@ -149,6 +153,98 @@ def claimable_tasks(contributor: Any, *, project_id: UUID | None = None) -> Quer
 
 
 CLAIM_ORDER = ("-priority", "created_at", "import_row", "id")
+
+
+@dataclass(frozen=True)
+class Claimant:
+    """A contributor as the claim command sees them, their row locked."""
+
+    id: int
+    skills: tuple[str, ...]
+    active: bool
+    held_task_id: UUID | None
+
+
+# On PostgreSQL the claim's two statements are written out rather than built by the ORM: they run
+# on every claim, and building them cost more than running them. The statuses are literals, not
+# parameters, so that even a generic plan of the prepared statement (psycopg prepares a statement
+# after a few runs; PostgreSQL may then plan it once for any parameters) can prove the partial
+# open-queue index applies. With a parameter it cannot, and a generic plan scans and sorts the
+# whole open set (23 ms on 10,000 tasks against 0.05 ms).
+_LOCK_CLAIMANT = """
+SELECT u.skills, u.active,
+       (SELECT t.id FROM tasks_task t WHERE t.contributor_id = u.id AND t.status = 'claimed' LIMIT 1)
+FROM people_user u WHERE u.id = %(me)s FOR UPDATE OF u
+"""
+_QUALIFIED = """
+    p.status = 'active' AND NOT EXISTS (
+        SELECT FROM tasks_projectrequiredskill s WHERE s.project_id = p.id AND s.skill <> ALL (%(skills)s)
+    )"""
+_NOT_HOLDING = (
+    "NOT EXISTS (SELECT FROM tasks_task h WHERE h.contributor_id = %(me)s AND h.status = 'claimed')"
+)
+_CLAIM_TAIL = "ORDER BY t.priority DESC, t.created_at, t.import_row, t.id LIMIT 1 FOR UPDATE OF t SKIP LOCKED"
+_CANDIDATE_IN_PROJECT = f"""
+SELECT t.id, t.project_id FROM tasks_task t
+WHERE t.project_id = %(project)s AND t.status = 'open'
+  AND EXISTS (SELECT FROM tasks_project p WHERE p.id = %(project)s AND {_QUALIFIED})
+  AND {_NOT_HOLDING}
+{_CLAIM_TAIL}"""
+_CANDIDATE_ANYWHERE = f"""
+SELECT t.id, t.project_id FROM tasks_task t
+WHERE t.status = 'open' AND t.project_id IN (SELECT p.id FROM tasks_project p WHERE {_QUALIFIED})
+  AND {_NOT_HOLDING}
+{_CLAIM_TAIL}"""
+
+
+def lock_claimant(contributor_id: int) -> Claimant:
+    """Lock the contributor's row; with it, the task they hold (if any), in one statement."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_LOCK_CLAIMANT, {"me": contributor_id})
+            row = cursor.fetchone()
+        if row is None:
+            raise NotFound("no such person")
+        skills, active, held_task_id = row
+        return Claimant(contributor_id, tuple(json.loads(skills) if skills else ()), active, held_task_id)
+    held = Task.objects.filter(contributor_id=contributor_id, status=TaskStatus.CLAIMED)
+    person = (
+        User.objects.select_for_update(of=("self",))
+        .only("id", "skills", "active")
+        .annotate(held_task_id=Subquery(held.values("pk")[:1]))
+        .filter(pk=contributor_id)
+        .first()
+    )
+    if person is None:
+        raise NotFound("no such person")
+    return Claimant(contributor_id, tuple(person.skills or ()), person.active, person.held_task_id)
+
+
+def claim_candidate(claimant: Claimant, *, project_id: UUID | None = None) -> tuple[UUID, UUID] | None:
+    """The next open task (its id and project) the claimant may take, locked ``SKIP LOCKED``, or
+    None. It asks again whether the claimant holds a task: this statement starts after their
+    row's lock was granted, so it sees a claim of theirs that committed while they waited."""
+    if connection.vendor == "postgresql":
+        sql = _CANDIDATE_ANYWHERE if project_id is None else _CANDIDATE_IN_PROJECT
+        with connection.cursor() as cursor:
+            cursor.execute(sql, {"me": claimant.id, "skills": list(claimant.skills), "project": project_id})
+            return cursor.fetchone()
+    held = Task.objects.filter(contributor_id=claimant.id, status=TaskStatus.CLAIMED)
+    return (
+        claimable_tasks(claimant, project_id=project_id)
+        .filter(~Exists(held))
+        .select_for_update(skip_locked=True, of=("self",))
+        .values_list("id", "project_id")
+        .first()
+    )
+
+
+def held_task(contributor_id: int) -> UUID | None:
+    return (
+        Task.objects.filter(contributor_id=contributor_id, status=TaskStatus.CLAIMED)
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 def _visibility(user: Any) -> Q | None:

@@ -67,6 +67,33 @@ def content_tail(
     )
 
 
+_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode
+
+
+def canonical_json(value: Any) -> str:
+    """``value`` as the chain serialises it (sorted keys, no spaces, ASCII): the store sends an
+    event's data and metadata to the database in this form too, so each is encoded once."""
+    return _canonical(value)
+
+
+def content_tail_of_json(  # noqa: PLR0917 - the hashed fields, in the chain's order
+    event_id: str,
+    stream: str,
+    version: int,
+    type: str,
+    schema_version: int,
+    data_json: str,
+    metadata_json: str,
+    recorded_at: datetime,
+) -> str:
+    """``content_tail`` from data and metadata already encoded by ``canonical_json``: byte for byte
+    the same string (a JSON list is its items' encodings joined by commas)."""
+    return (
+        f"[{_canonical(str(event_id))},{_canonical(stream)},{int(version)},{_canonical(type)},"
+        f"{int(schema_version)},{data_json},{metadata_json},{_canonical(canonical_time(recorded_at))}]"
+    )
+
+
 def chain_hash(previous_hash: str, position: int, tail: str) -> str:
     """sha256 of the JSON list ``[previous_hash, position, *tail]``: byte for byte the payload the
     chain has always hashed (a hex string and an integer serialise the same in any JSON)."""

@@ -21,22 +21,22 @@ Lock order, always: projection rows, then the counter. Nothing takes a row lock 
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
-from django.db.models.sql import InsertQuery
 
 from marlin.bulk_copy import COPY_FROM, copy_rows
 from marlin.eventstore import context
-from marlin.eventstore.integrity import GENESIS, chain_hash, content_tail
+from marlin.eventstore.integrity import GENESIS, canonical_json, chain_hash, content_tail_of_json
 from marlin.eventstore.models import Event, PositionCounter, RecordedCommand
 from marlin.kernel import clock
 from marlin.kernel.errors import ConcurrencyConflict, Conflict
@@ -146,7 +146,7 @@ class UnitOfWork:
                     type=domain_event.type_name,
                     schema_version=domain_event.schema_version,
                     data=encode(domain_event),
-                    metadata=dict(self.metadata),
+                    metadata=self.metadata,  # shared, never changed: joined commands replace it
                     recorded_at=recorded_at,
                 )
                 self.pending.append(_Pending(recorded, expected_before=version - 1))
@@ -167,22 +167,24 @@ class UnitOfWork:
             return []
         pending, self.pending = self.pending, []
         _check_not_ahead(pending, self.read_versions)
-        # Everything that does not depend on the position is prepared before the lock.
-        rows = [_row_of(item.recorded) for item in pending]
-        tails = [_tail_of(item.recorded) for item in pending]
+        # Everything that does not depend on the position is prepared before the lock: each
+        # event's data and metadata are encoded once, for the hash and for the insert alike.
+        recorded = [item.recorded for item in pending]
+        encoded = _encoded(recorded)
         first, previous_hash = _take_positions(len(pending))
         if self.command_id is not None:
             _record_command(self.command_id, first)
-        for position, (row, tail) in enumerate(zip(rows, tails, strict=True), start=first):
-            row.position = position
-            row.hash = previous_hash = chain_hash(previous_hash, position, tail)
+        hashes = []
+        for position, (_, _, tail) in enumerate(encoded, start=first):
+            previous_hash = chain_hash(previous_hash, position, tail)
+            hashes.append(previous_hash)
         try:
-            _insert_events(rows, last_hash=previous_hash)
+            _insert_events(recorded, encoded, first=first, hashes=hashes)
         except IntegrityError as error:
             # The unique (stream, version) constraint: another command appended to a stream of
             # ours after we read it (the event_id is a fresh uuid4, the position ours alone).
             raise ConcurrencyConflict("another command changed this stream first") from error
-        flushed = [RecordedEvent.from_row(row) for row in rows]
+        flushed = [replace(event, position=position) for position, event in enumerate(recorded, start=first)]
         self.appended.extend(flushed)
         self._wake_reactors_on_commit()
         return flushed
@@ -197,8 +199,33 @@ class UnitOfWork:
         transaction.on_commit(lambda: reactors.wake_for(self.appended))
 
 
-def _row_of(recorded: RecordedEvent) -> Event:
+def _encoded(recorded: Sequence[RecordedEvent]) -> list[tuple[str, str, str]]:
+    """Per event: its data and metadata as canonical JSON, and the hashed content that does not
+    depend on its position. Events of one command share their metadata: encoded once."""
+    encoded = []
+    metadata_of: dict[int, str] = {}
+    for event in recorded:
+        metadata_json = metadata_of.get(id(event.metadata))
+        if metadata_json is None:
+            metadata_json = metadata_of[id(event.metadata)] = canonical_json(event.metadata)
+        data_json = canonical_json(event.data)
+        tail = content_tail_of_json(
+            str(event.event_id),
+            event.stream,
+            event.version,
+            event.type,
+            event.schema_version,
+            data_json,
+            metadata_json,
+            event.recorded_at,
+        )
+        encoded.append((data_json, metadata_json, tail))
+    return encoded
+
+
+def _row_of(recorded: RecordedEvent, *, position: int, hash: str) -> Event:
     return Event(
+        position=position,
         event_id=recorded.event_id,
         stream=recorded.stream,
         version=recorded.version,
@@ -208,19 +235,7 @@ def _row_of(recorded: RecordedEvent) -> Event:
         metadata=recorded.metadata,
         recorded_at=recorded.recorded_at,
         bucket=bucket_of(recorded.stream),
-    )
-
-
-def _tail_of(recorded: RecordedEvent) -> str:
-    return content_tail(
-        event_id=str(recorded.event_id),
-        stream=recorded.stream,
-        version=recorded.version,
-        type=recorded.type,
-        schema_version=recorded.schema_version,
-        data=recorded.data,
-        metadata=recorded.metadata,
-        recorded_at=recorded.recorded_at,
+        hash=hash,
     )
 
 
@@ -241,26 +256,70 @@ def _take_positions(count: int) -> tuple[int, str]:
     return end - count + 1, last_hash or GENESIS
 
 
-def _insert_events(rows: Sequence[Event], *, last_hash: str) -> None:
-    """Insert the numbered rows and leave their last hash on the (locked) counter. On PostgreSQL
-    the counter's update is a data-modifying CTE of the insert: one round trip for both."""
+_EVENT_COLUMNS = (
+    "position",
+    "event_id",
+    "stream",
+    "version",
+    "type",
+    "schema_version",
+    "data",
+    "metadata",
+    "recorded_at",
+    "bucket",
+    "hash",
+)
+_EVENT_PLACEHOLDERS = "(%s, %s, %s, %s, %s, %s, %s::jsonb, %s::jsonb, %s, %s, %s)"
+
+
+def _insert_events(
+    recorded: Sequence[RecordedEvent],
+    encoded: Sequence[tuple[str, str, str]],
+    *,
+    first: int,
+    hashes: list[str],
+) -> None:
+    """Insert the numbered events and leave their last hash on the (locked) counter. On PostgreSQL
+    the counter's update is a data-modifying CTE of the insert: one round trip for both, whose
+    JSON columns take the text already encoded for the hash."""
     counter = PositionCounter.objects.filter(pk=1)
-    if connection.vendor == "postgresql" and len(rows) >= COPY_FROM:
-        copy_rows(Event, (row.__dict__ for row in rows))  # a bulk import: one COPY
+    last_hash = hashes[-1]
+    if connection.vendor != "postgresql" or len(recorded) >= COPY_FROM:
+        rows = [
+            _row_of(event, position=position, hash=hash_)
+            for position, (event, hash_) in enumerate(zip(recorded, hashes, strict=True), start=first)
+        ]
+        if connection.vendor == "postgresql":
+            copy_rows(Event, (row.__dict__ for row in rows))  # a bulk import: one COPY
+        else:
+            Event.objects.bulk_create(rows, batch_size=INSERT_BATCH)
         counter.update(last_hash=last_hash)
         return
-    if connection.vendor != "postgresql":
-        Event.objects.bulk_create(rows, batch_size=INSERT_BATCH)
-        counter.update(last_hash=last_hash)
-        return
-    query = InsertQuery(Event)
-    query.insert_values(Event._meta.concrete_fields, rows)
-    [(insert_sql, insert_params)] = query.get_compiler(connection=connection).as_sql()
-    table = connection.ops.quote_name(PositionCounter._meta.db_table)
+    params: list[Any] = [last_hash]
+    for position, (event, (data_json, metadata_json, _), hash_) in enumerate(
+        zip(recorded, encoded, hashes, strict=True), start=first
+    ):
+        params += (
+            position,
+            event.event_id,
+            event.stream,
+            event.version,
+            event.type,
+            event.schema_version,
+            data_json,
+            metadata_json,
+            event.recorded_at,
+            bucket_of(event.stream),
+            hash_,
+        )
+    counter_table = connection.ops.quote_name(PositionCounter._meta.db_table)
+    event_table = connection.ops.quote_name(Event._meta.db_table)
+    values = ", ".join([_EVENT_PLACEHOLDERS] * len(recorded))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH counter AS (UPDATE {table} SET last_hash = %s WHERE id = 1) {insert_sql}",
-            [last_hash, *insert_params],
+            f"WITH counter AS (UPDATE {counter_table} SET last_hash = %s WHERE id = 1) "
+            f"INSERT INTO {event_table} ({', '.join(_EVENT_COLUMNS)}) VALUES {values}",
+            params,
         )
 
 
@@ -391,8 +450,35 @@ def load_aggregate(stream: str, evolve: Callable[[S, DomainEvent], S], initial: 
 
 
 def read_stream(stream: str) -> list[RecordedEvent]:
-    """Every event of one stream, oldest first."""
-    return [RecordedEvent.from_row(row) for row in Event.objects.filter(stream=stream).order_by("version")]
+    """Every event of one stream, oldest first. Every command reads its stream: on PostgreSQL
+    the statement is written once, not built by the ORM each time, and no model is made."""
+    if connection.vendor != "postgresql":
+        return [
+            RecordedEvent.from_row(row) for row in Event.objects.filter(stream=stream).order_by("version")
+        ]
+    table = connection.ops.quote_name(Event._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT event_id, stream, version, type, schema_version, data, metadata, recorded_at, position "
+            f"FROM {table} WHERE stream = %s ORDER BY version",
+            [stream],
+        )
+        rows = cursor.fetchall()
+    # Django reads jsonb as text (its JSONField decodes it): so does this.
+    return [
+        RecordedEvent(
+            event_id=event_id,
+            stream=stream_,
+            version=version,
+            type=type_,
+            schema_version=schema_version,
+            data=json.loads(data),
+            metadata=json.loads(metadata),
+            recorded_at=recorded_at,
+            position=position,
+        )
+        for event_id, stream_, version, type_, schema_version, data, metadata, recorded_at, position in rows
+    ]
 
 
 def read_streams(
