@@ -23,6 +23,9 @@ from typing import Any
 
 from django.db import IntegrityError, connection, models
 from django.db.models import F
+from django.db.models.constants import OnConflict
+from django.db.models.fields import AutoFieldMixin
+from django.db.models.sql import DeleteQuery, InsertQuery, UpdateQuery
 
 from marlin.bulk_copy import COPY_FROM, copy_rows
 
@@ -37,7 +40,8 @@ class Increment:
 
 
 class SqlRows:
-    """The live backing: each call is one statement."""
+    """The live backing: each call is one statement; inside ``writes_together`` on PostgreSQL the
+    writes of different tables are held and sent as one statement (see there)."""
 
     def __init__(self, model: type[models.Model]) -> None:
         self.model = model
@@ -45,30 +49,38 @@ class SqlRows:
         self.pk_names = _pk_names(model)
 
     def insert(self, **values: Any) -> None:
-        self.manager.bulk_create([self.model(**values)])
+        if _held() is None:
+            self.manager.bulk_create([self.model(**values)])
+            return
+        self._hold(_insert_sql(self.model, values))
 
     def insert_many(self, rows: Iterable[Mapping[str, Any]], *, ignore_conflicts: bool = False) -> None:
         """Many rows at once: on PostgreSQL a run of them (a bulk import) is one ``COPY``, which
         skips building and parsing a statement of every value."""
         rows = list(rows)
+        if not rows:
+            return
+        _send_held()
         if connection.vendor == "postgresql" and not ignore_conflicts and len(rows) >= COPY_FROM:
             defaults = _defaults(self.model)
             copy_rows(self.model, ({**defaults, **row} for row in rows))
             return
         objects = [self.model(**row) for row in rows]
-        if objects:
-            self.manager.bulk_create(objects, batch_size=500, ignore_conflicts=ignore_conflicts)
+        self.manager.bulk_create(objects, batch_size=500, ignore_conflicts=ignore_conflicts)
 
     def upsert(self, **values: Any) -> None:
         """Insert the row, or update every given column of the row with its primary key: one
         ``INSERT ... ON CONFLICT (pk) DO UPDATE``."""
         update = [name for name in values if name not in self.pk_names]
-        self.manager.bulk_create(
-            [self.model(**values)],
-            update_conflicts=True,
-            unique_fields=[_field_name(self.model, name) for name in self.pk_names],
-            update_fields=[_field_name(self.model, name) for name in update],
-        )
+        if _held() is None:
+            self.manager.bulk_create(
+                [self.model(**values)],
+                update_conflicts=True,
+                unique_fields=[_field_name(self.model, name) for name in self.pk_names],
+                update_fields=[_field_name(self.model, name) for name in update],
+            )
+            return
+        self._hold(_insert_sql(self.model, values, conflict_update=update, conflict_on=self.pk_names))
 
     def update(self, where: Where, **values: Any) -> None:
         if connection.vendor == "postgresql" and self._plain_update(where, values):
@@ -77,7 +89,13 @@ class SqlRows:
             name: F(name) + value.by if isinstance(value, Increment) else value
             for name, value in values.items()
         }
-        self.manager.filter(**where).update(**changes)
+        if _held() is None:
+            self.manager.filter(**where).update(**changes)
+            return
+        query = self.manager.filter(**where).query.chain(UpdateQuery)
+        query.add_update_values(changes)
+        query.annotations = {}
+        self._hold(query.get_compiler(connection.alias).as_sql())
 
     def _plain_update(self, where: Where, values: Mapping[str, Any]) -> bool:
         """The UPDATE written out (projectors run one on most events; the ORM took longer to build
@@ -115,10 +133,97 @@ class SqlRows:
         return True
 
     def delete(self, **where: Any) -> None:
-        self.manager.filter(**where)._raw_delete(connection.alias)
+        if _held() is None:
+            self.manager.filter(**where)._raw_delete(connection.alias)
+            return
+        query = self.manager.filter(**where).query.clone()
+        query.__class__ = DeleteQuery
+        self._hold(query.get_compiler(connection.alias).as_sql())
 
     def values(self, *names: str, **where: Any) -> list[tuple[Any, ...]]:
+        _send_held()  # a read sees every write before it
         return list(self.manager.filter(**where).values_list(*names))
+
+    def _hold(self, statement: tuple[str, Sequence[Any]]) -> None:
+        held = _held()
+        assert held is not None
+        table = self.model._meta.db_table
+        if table in held.tables:
+            _send_held()  # two writes of one table never share a statement (the same row twice)
+        held.tables.add(table)
+        held.statements.append(statement)
+
+
+@dataclass
+class _Held:
+    tables: set[str]
+    statements: list[tuple[str, Sequence[Any]]]
+
+
+def _held() -> _Held | None:
+    return getattr(_state, "held", None)
+
+
+@contextmanager
+def writes_together() -> Iterator[None]:
+    """Hold the live writes made in the block and send them as few statements as it can: on
+    PostgreSQL, writes to different tables become one statement (each a data-modifying CTE of
+    the last), which is one round trip where there were several.
+
+    Safe because a projector's writes are independent of each other within a table set: each
+    filters on its own table by equalities, and a CTE's parts run on one snapshot, so no part
+    needs another's effect. A second write to a table already held sends the held ones first
+    (a statement may not change one row twice), and so does any read (``values``), so reads
+    always see every write made before them. Errors (a unique violation) surface at the
+    block's end, still inside the caller's handling. Elsewhere (SQLite) every call is sent at
+    once, as outside the block.
+    """
+    if connection.vendor != "postgresql" or _held() is not None:
+        yield
+        return
+    _state.held = _Held(set(), [])
+    try:
+        yield
+        _send_held()
+    finally:
+        _state.held = None
+
+
+def _send_held() -> None:
+    held = _held()
+    if held is None or not held.statements:
+        return
+    statements, held.statements = held.statements, []
+    held.tables.clear()
+    *parts, (last_sql, last_params) = statements
+    sql = ", ".join(f"w{index} AS ({part_sql})" for index, (part_sql, _) in enumerate(parts))
+    params = [param for _, part_params in parts for param in part_params]
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {sql} {last_sql}" if parts else last_sql, [*params, *last_params])
+
+
+def _insert_sql(
+    model: type[models.Model],
+    values: Mapping[str, Any],
+    *,
+    conflict_update: Sequence[str] = (),
+    conflict_on: Sequence[str] = (),
+) -> tuple[str, Sequence[Any]]:
+    """One row's ``INSERT`` (``ON CONFLICT (pk) DO UPDATE`` of ``conflict_update``), as Django
+    builds it for ``bulk_create``: the fields it would send and no ``RETURNING``."""
+    obj = model(**values)
+    fields = [field for field in model._meta.concrete_fields if not field.generated]
+    if obj.pk is None:
+        fields = [field for field in fields if not isinstance(field, AutoFieldMixin)]
+    query = InsertQuery(
+        model,
+        on_conflict=OnConflict.UPDATE if conflict_update else None,
+        update_fields=[model._meta.get_field(_field_name(model, name)) for name in conflict_update],
+        unique_fields=[model._meta.get_field(_field_name(model, name)) for name in conflict_on],
+    )
+    query.insert_values(fields, [obj])
+    [(sql, params)] = query.get_compiler(connection=connection).as_sql()
+    return sql, params
 
 
 class MemoryRows:

@@ -151,7 +151,7 @@ def invitation_accept(*, token: str, password: str) -> User:
         ).update(used_at=clock.now())
         if not claimed:
             raise refused  # redeemed or replaced at the same moment by another request
-        user = User.objects.select_for_update().get(pk=user.pk)
+        user = User.objects.select_for_update(no_key=True).get(pk=user.pk)
         user.set_password(password)
         user.save(update_fields=["password"])
         state, version = load_aggregate(person_stream(user.pk), evolve, PersonState())
@@ -181,8 +181,14 @@ def _register(
 
 
 def _managed(actor_id: int | None, user_id: int, *, roles_after: Any) -> User:
-    """The person's row, locked, once the actor may manage them (and give them those roles)."""
-    user = User.objects.select_for_update().filter(pk=user_id).first()
+    """The person's row, locked, once the actor may manage them (and give them those roles).
+
+    ``FOR NO KEY UPDATE``, not ``FOR UPDATE``: rows that refer to the person (assignments, ledger
+    entries) check their foreign key at COMMIT with ``FOR KEY SHARE``, after their transaction
+    took the position counter. ``FOR UPDATE`` would block that check while this command waits for
+    the counter: a deadlock. Person commands never change the key, and still serialise.
+    """
+    user = User.objects.select_for_update(no_key=True).filter(pk=user_id).first()
     if user is None:
         raise NotFound("no such person")
     check_may_manage(

@@ -6,11 +6,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
 
 from marlin.kernel import clock
-from marlin.projection_rows import Increment, MemoryRows, SqlRows
+from marlin.projection_rows import Increment, MemoryRows, SqlRows, writes_together
 from marlin.projections import table_rows
+from reviews.models import ReviewerLoad
+from tests.factories import make_user
 from tests.support.models import PingTally
 
 pytestmark = pytest.mark.django_db
@@ -51,3 +54,42 @@ def test_a_duplicate_key_is_refused_in_memory_as_in_sql() -> None:
 
     with pytest.raises(IntegrityError):
         memory.insert(name="alice", last_at=clock.now())
+
+
+def test_writes_held_together_leave_the_same_rows_as_one_by_one() -> None:
+    with clock.pinned_at(clock.now()):
+        one_by_one_values = exercise(SqlRows(PingTally))
+        one_by_one = list(table_rows(PingTally))
+        PingTally.objects.all().delete()
+        with writes_together():
+            together_values = exercise(SqlRows(PingTally))
+        together = list(table_rows(PingTally))
+
+    assert together == one_by_one
+    assert together_values == one_by_one_values
+
+
+@pytest.mark.postgres_only
+def test_writes_to_different_tables_go_out_as_one_statement_and_a_table_written_twice_splits() -> None:
+    reviewer = make_user("reviewer")
+    now = clock.now()
+
+    with CaptureQueriesContext(connection) as queries, writes_together():
+        SqlRows(PingTally).insert(name="alice", last_at=now)
+        SqlRows(ReviewerLoad).update({"pk": reviewer.pk}, pending=Increment(2))
+        SqlRows(PingTally).upsert(name="alice", count=7, last_at=now)  # the same table: a new statement
+        SqlRows(ReviewerLoad).update({"pk": reviewer.pk}, last_assigned_at=now)
+
+    assert len(queries) == 2
+    assert queries[0]["sql"].startswith("WITH w0 AS (INSERT")
+    assert list(PingTally.objects.values_list("name", "count")) == [("alice", 7)]
+    assert ReviewerLoad.objects.filter(pk=reviewer.pk, pending=2, last_assigned_at=now).exists()
+
+
+@pytest.mark.postgres_only
+def test_a_read_inside_the_block_sees_the_writes_held_before_it() -> None:
+    with writes_together():
+        SqlRows(PingTally).insert(name="alice", count=3, last_at=clock.now())
+        seen = SqlRows(PingTally).values("count", pk="alice")
+
+    assert seen == [(3,)]

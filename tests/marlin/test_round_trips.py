@@ -20,12 +20,8 @@ from tests.support.settle import settle
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 
-# The goals are 8 / 10 / 10 (issue 12; they were 15 / 21 / 23). Until the reviews projection writes
-# the awaiting-review row with one INSERT ... ON CONFLICT (a change of its own), its
-# update_or_create costs five statements more; a decision's eight projection writes keep it four
-# above its goal even then.
-AWAITING_REVIEW_UPSERT = 5
-CLAIM, SUBMISSION, DECISION = 8, 9 + AWAITING_REVIEW_UPSERT, 14 + AWAITING_REVIEW_UPSERT
+# The goals of issue 12 (they were 15 / 21 / 23).
+CLAIM, SUBMISSION, DECISION = 8, 10, 10
 IDEMPOTENCY_KEY = 2
 
 
