@@ -174,7 +174,7 @@ class Claimant:
 _LOCK_CLAIMANT = """
 SELECT u.skills, u.active,
        (SELECT t.id FROM tasks_task t WHERE t.contributor_id = u.id AND t.status = 'claimed' LIMIT 1)
-FROM people_user u WHERE u.id = %(me)s FOR UPDATE OF u
+FROM people_user u WHERE u.id = %(me)s FOR NO KEY UPDATE OF u
 """
 _QUALIFIED = """
     p.status = 'active' AND NOT EXISTS (
@@ -183,7 +183,11 @@ _QUALIFIED = """
 _NOT_HOLDING = (
     "NOT EXISTS (SELECT FROM tasks_task h WHERE h.contributor_id = %(me)s AND h.status = 'claimed')"
 )
-_CLAIM_TAIL = "ORDER BY t.priority DESC, t.created_at, t.import_row, t.id LIMIT 1 FOR UPDATE OF t SKIP LOCKED"
+# NO KEY UPDATE: a claim never changes a key, so it does not block the FOR KEY SHARE lock a foreign
+# key's check takes at another transaction's COMMIT (a FOR UPDATE here deadlocked with payouts).
+_CLAIM_TAIL = (
+    "ORDER BY t.priority DESC, t.created_at, t.import_row, t.id LIMIT 1 FOR NO KEY UPDATE OF t SKIP LOCKED"
+)
 _CANDIDATE_IN_PROJECT = f"""
 SELECT t.id, t.project_id FROM tasks_task t
 WHERE t.project_id = %(project)s AND t.status = 'open'
@@ -209,7 +213,7 @@ def lock_claimant(contributor_id: int) -> Claimant:
         return Claimant(contributor_id, tuple(json.loads(skills) if skills else ()), active, held_task_id)
     held = Task.objects.filter(contributor_id=contributor_id, status=TaskStatus.CLAIMED)
     person = (
-        User.objects.select_for_update(of=("self",))
+        User.objects.select_for_update(of=("self",), no_key=True)
         .only("id", "skills", "active")
         .annotate(held_task_id=Subquery(held.values("pk")[:1]))
         .filter(pk=contributor_id)
