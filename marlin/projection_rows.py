@@ -128,8 +128,14 @@ class SqlRows:
             return True
         table = quote(self.model._meta.db_table)
         where_sql = " AND ".join(conditions) or "TRUE"
+        statement = f"UPDATE {table} SET {', '.join(sets)} WHERE {where_sql}"
+        if _held() is not None:
+            # Inside writes_together it waits its turn like every other write: sent at once, it
+            # would overtake the writes held before it (seen: an update lost to a later upsert).
+            self._hold((statement, params))
+            return True
         with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET {', '.join(sets)} WHERE {where_sql}", params)
+            cursor.execute(statement, params)
         return True
 
     def delete(self, **where: Any) -> None:
