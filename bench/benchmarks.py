@@ -42,6 +42,14 @@ def _people(role: str, n: int, **fields: Any) -> list[Any]:
     ]
 
 
+def _own_skill(step: str) -> str:
+    """A skill that only this step's project requires and only its people have. Steps share one
+    database and routing is oldest first across projects: without it, a later step's reviewers
+    would first be given the work an earlier step left waiting (the commands step leaves
+    thousands), and an earlier step's idle reviewers would take this step's."""
+    return f"{step}-{uuid.uuid4().hex[:6]}"
+
+
 def _task_rows(n: int, size: int, prefix: str) -> list[tuple[int, dict[str, Any]]]:
     code = "def solve(xs):\n    return sorted(set(xs))\n"
     body = (code * (size // len(code) + 1))[: size // 3]
@@ -251,10 +259,13 @@ def bench_routing_latency(url: str, broker_url: str, quick: bool) -> list[Result
     from tasks.importing import task_import
 
     n = 60 if quick else 300
-    project = project_create(actor_id=None, fields={"name": f"Routing bench {uuid.uuid4().hex[:6]}"})
+    skill = _own_skill("routing-latency")
+    project = project_create(
+        actor_id=None, fields={"name": f"Routing bench {uuid.uuid4().hex[:6]}", "required_skills": [skill]}
+    )
     task_import(actor_id=None, project_id=project.id, rows=_task_rows(n, 1000, "rt"))
-    _people("reviewer", 20, capacity=50)
-    contributors = _people("contributor", n)
+    _people("reviewer", 20, capacity=50, skills=[skill])
+    contributors = _people("contributor", n, skills=[skill])
     claimed = [task_claim(contributor_id=c.pk, project_id=project.id) for c in contributors]
     import redis
 

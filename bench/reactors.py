@@ -16,7 +16,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from bench.benchmarks import _people, _task_rows
+from bench.benchmarks import _own_skill, _people, _task_rows
 from bench.measure import Result, raw_connection, result
 
 JUDGMENT = {
@@ -120,10 +120,11 @@ def _raw_lane(url: str, n: int, *, table: str) -> float:
 def bench_routing_events(url: str, quick: bool) -> list[Result]:
     """A backlog of submissions routed by one lane of the routing reactor."""
     n = 300 if quick else 1000
-    project = _project("Routing events bench", review_layers=1)
+    skill = _own_skill("routing-events")
+    project = _project("Routing events bench", review_layers=1, required_skills=[skill])
     _import(project, n, "rte")
-    _people("reviewer", 20, capacity=100)  # 2,000 places
-    contributors = _people("contributor", 50)
+    _people("reviewer", 20, capacity=100, skills=[skill])  # 2,000 places
+    contributors = _people("contributor", 50, skills=[skill])
     _drain("review-routing")
     _submit(project, contributors, n)
     marlin = _time_lane("review-routing", n, "route")
@@ -202,17 +203,19 @@ def bench_routing_when_full(url: str, quick: bool) -> list[Result]:
     from reviews.models import AwaitingReview, ReviewAssignment
 
     waiting = 50 if quick else 200
-    reviewers = _people("reviewer", 3, capacity=2)
-    project = _project("Routing when full bench", review_layers=1)
+    skill = _own_skill("routing-when-full")
+    reviewers = _people("reviewer", 3, capacity=2, skills=[skill])
+    project = _project("Routing when full bench", review_layers=1, required_skills=[skill])
     _import(project, 6 + waiting, "full")
-    contributors = _people("contributor", 20)
+    contributors = _people("contributor", 20, skills=[skill])
     _submit(project, contributors, 6 + waiting)
     _drain("review-routing")
-    assert AwaitingReview.objects.count() == waiting
+    ours = AwaitingReview.objects.filter(task__project_id=project.id)  # earlier steps' work waits too
+    assert ours.count() == waiting
 
     decided = ReviewAssignment.objects.filter(reviewer_id=reviewers[0].pk, status="pending").first()
     commands.review_decide(reviewer_id=reviewers[0].pk, assignment_id=decided.id, decision="approve")
-    oldest = AwaitingReview.objects.order_by("waiting_since", "task_id").values_list("task_id", flat=True)[0]
+    oldest = ours.order_by("waiting_since", "task_id").values_list("task_id", flat=True)[0]
     assert commands.review_route(task_id=oldest) is not None  # the freed place is taken again
 
     row = Event.objects.filter(type="ReviewDecided").order_by("-position").first()
@@ -220,7 +223,7 @@ def bench_routing_when_full(url: str, quick: bool) -> list[Result]:
     handler = reactors.get("review-routing").handlers["ReviewDecided"]
     with command_transaction(), CaptureQueriesContext(connection) as queries:
         handler(recorded.event, recorded)
-    assert AwaitingReview.objects.count() == waiting - 1
+    assert ours.count() == waiting - 1
     return [
         result(
             "reactors",

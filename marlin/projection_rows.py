@@ -83,7 +83,17 @@ class SqlRows:
         self._hold(_insert_sql(self.model, values, conflict_update=update, conflict_on=self.pk_names))
 
     def update(self, where: Where, **values: Any) -> None:
-        if connection.vendor == "postgresql" and self._plain_update(where, values):
+        statement = self._plain_update_sql(where, values) if connection.vendor == "postgresql" else None
+        if statement is not None:
+            if not statement[0]:
+                return
+            if _held() is None:
+                with connection.cursor() as cursor:
+                    cursor.execute(*statement)
+                return
+            # Held like any other write: sent at once it would run ahead of the held writes
+            # (missing a row one of them inserts) and cost its own round trip.
+            self._hold(statement)
             return
         changes = {
             name: F(name) + value.by if isinstance(value, Increment) else value
@@ -97,13 +107,13 @@ class SqlRows:
         query.annotations = {}
         self._hold(query.get_compiler(connection.alias).as_sql())
 
-    def _plain_update(self, where: Where, values: Mapping[str, Any]) -> bool:
+    def _plain_update_sql(self, where: Where, values: Mapping[str, Any]) -> tuple[str, list[Any]] | None:
         """The UPDATE written out (projectors run one on most events; the ORM took longer to build
-        it than the database to run it). False, having done nothing, for anything but equalities
-        on columns and plain or ``Increment`` values; the ORM does those."""
+        it than the database to run it); ``("", [])`` when it sets nothing. None for anything but
+        equalities on columns and plain or ``Increment`` values; the ORM builds those."""
         columns = _columns(self.model)
         if not all(name in columns for name in (*where, *values)):
-            return False
+            return None
         quote = connection.ops.quote_name
         sets, conditions, params = [], [], []
         for name, value in values.items():
@@ -113,7 +123,7 @@ class SqlRows:
                 sets.append(f"{column} = {column} + %s")
                 params.append(value.by)
             elif isinstance(value, models.expressions.Combinable):
-                return False
+                return None
             else:
                 sets.append(f"{column} = %s")
                 params.append(field.get_db_prep_save(value, connection))
@@ -125,18 +135,10 @@ class SqlRows:
                 conditions.append(f"{quote(field.column)} = %s")
                 params.append(field.get_db_prep_value(value, connection))
         if not sets:
-            return True
+            return "", []
         table = quote(self.model._meta.db_table)
         where_sql = " AND ".join(conditions) or "TRUE"
-        statement = f"UPDATE {table} SET {', '.join(sets)} WHERE {where_sql}"
-        if _held() is not None:
-            # Inside writes_together it waits its turn like every other write: sent at once, it
-            # would overtake the writes held before it (seen: an update lost to a later upsert).
-            self._hold((statement, params))
-            return True
-        with connection.cursor() as cursor:
-            cursor.execute(statement, params)
-        return True
+        return f"UPDATE {table} SET {', '.join(sets)} WHERE {where_sql}", params
 
     def delete(self, **where: Any) -> None:
         if _held() is None:

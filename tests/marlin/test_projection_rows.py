@@ -93,3 +93,13 @@ def test_a_read_inside_the_block_sees_the_writes_held_before_it() -> None:
         seen = SqlRows(PingTally).values("count", pk="alice")
 
     assert seen == [(3,)]
+
+
+@pytest.mark.postgres_only
+def test_an_update_inside_the_block_applies_to_a_row_inserted_before_it() -> None:
+    # A written-out UPDATE sent at once, ahead of the held INSERT, would find no row to change.
+    with writes_together():
+        SqlRows(PingTally).insert(name="alice", count=1, last_at=clock.now())
+        SqlRows(PingTally).update({"pk": "alice"}, count=Increment(3))
+
+    assert list(PingTally.objects.values_list("name", "count")) == [("alice", 4)]
