@@ -37,8 +37,12 @@ HEADER = "Idempotency-Key"
 LEASE = timedelta(minutes=2)
 STORED_STATUSES = frozenset({400, 403, 404, 422})
 MAX_KEY_LENGTH = 255
-# Printable ASCII, not starting or ending with a space (HTTP strips those): what the schema declares.
+# Printable ASCII, not starting or ending with a space. Spaces and tabs around a header's value are
+# not part of it (HTTP's optional whitespace), so the header's pattern, which the schema declares,
+# allows them around the key; nothing else is stripped ("abc\x1f" is refused, not read as "abc").
 KEY_PATTERN = rf"^[!-~]([ -~]{{0,{MAX_KEY_LENGTH - 2}}}[!-~])?$"
+HEADER_PATTERN = rf"^[ \t]*[!-~]([ -~]{{0,{MAX_KEY_LENGTH - 2}}}[!-~])?[ \t]*$"
+HTTP_WHITESPACE = " \t"
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,7 @@ def key_of(request: Request) -> str | None:
     key = request.headers.get(HEADER)
     if key is None:
         return None
-    key = key.strip()
+    key = key.strip(HTTP_WHITESPACE)
     if not re.fullmatch(KEY_PATTERN, key):
         raise InvalidIdempotencyKey(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable ASCII characters")
     return key

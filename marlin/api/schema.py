@@ -84,7 +84,7 @@ class MarlinAutoSchema(AutoSchema):
                     description="Makes a retry safe: the same key with the same request answers the "
                     "stored response and records nothing new (kept 24 h, scoped to the caller). "
                     f"1 to {idempotency.MAX_KEY_LENGTH} printable ASCII characters.",
-                    pattern=idempotency.KEY_PATTERN,
+                    pattern=idempotency.HEADER_PATTERN,
                 )
             )
         return parameters

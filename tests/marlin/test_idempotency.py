@@ -102,6 +102,28 @@ def test_an_unusable_key_is_400() -> None:
     assert response.json()["error"]["code"] == "invalid_idempotency_key"
 
 
+@pytest.mark.parametrize("key", ["key-1\x1f", "\x0bkey-1", "key-1\x0c"])
+def test_a_key_with_control_characters_around_it_is_refused_not_stripped(key) -> None:
+    client = client_for(make_user())
+    events = Event.objects.count()
+
+    response = post(client, {"name": "a"}, key=key)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_idempotency_key"
+    assert Event.objects.count() == events
+
+
+def test_spaces_and_tabs_around_a_key_are_http_whitespace_not_part_of_it() -> None:
+    client = client_for(make_user())
+
+    first = post(client, {"name": "a"}, key="key-1")
+    second = post(client, {"name": "a"}, key=" \tkey-1 ")
+
+    assert second.status_code == first.status_code
+    assert second["Idempotent-Replayed"] == "true"
+
+
 def test_keys_expire_after_their_time_to_live() -> None:
     client = client_for(make_user())
     post(client, {"name": "a"})
