@@ -175,7 +175,6 @@ def bench_claim(url: str, quick: bool) -> list[Result]:
         timings.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 201, response.content
 
-    raw_timings = []
     with raw_connection(url) as conn:
         conn.execute("CREATE TABLE raw_queue (id serial PRIMARY KEY, status text, priority int, holder int)")
         conn.execute("CREATE INDEX ON raw_queue (status, priority DESC, id)")
@@ -184,17 +183,7 @@ def bench_claim(url: str, quick: bool) -> list[Result]:
             [n],
         )
         conn.commit()
-        for holder in range(n):
-            started = time.perf_counter()
-            row = conn.execute(
-                "SELECT id FROM raw_queue WHERE status = 'open' "
-                "ORDER BY priority DESC, id LIMIT 1 FOR UPDATE SKIP LOCKED"
-            ).fetchone()
-            conn.execute(
-                "UPDATE raw_queue SET status = 'claimed', holder = %s WHERE id = %s", [holder, row[0]]
-            )
-            conn.commit()
-            raw_timings.append((time.perf_counter() - started) * 1000)
+        raw_timings = _raw_claims(conn, "raw_queue", "priority DESC, id", n)
     return [
         result(
             "claim",
@@ -576,7 +565,6 @@ def bench_claim_after_import(url: str, quick: bool) -> list[Result]:
         timings.append((time.perf_counter() - started) * 1000)
         assert claimed is not None
 
-    raw_timings = []
     with raw_connection(url) as conn:
         conn.execute(
             "CREATE TABLE raw_open_task (id serial PRIMARY KEY, status text, priority int, "
@@ -590,17 +578,7 @@ def bench_claim_after_import(url: str, quick: bool) -> list[Result]:
                 [(r["priority"], r["prompt"], r["response_a"], r["response_b"]) for _, r in rows],
             )
         conn.commit()
-        for holder in range(claims):
-            started = time.perf_counter()
-            row = conn.execute(
-                "SELECT id FROM raw_open_task WHERE status = 'open' "
-                "ORDER BY priority DESC, created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED"
-            ).fetchone()
-            conn.execute(
-                "UPDATE raw_open_task SET status = 'claimed', holder = %s WHERE id = %s", [holder, row[0]]
-            )
-            conn.commit()
-            raw_timings.append((time.perf_counter() - started) * 1000)
+        raw_timings = _raw_claims(conn, "raw_open_task", "priority DESC, created_at, id", claims)
     notes = f"task_claim right after a {n}-task import vs SELECT ... FOR UPDATE SKIP LOCKED + UPDATE"
     return [
         result(
@@ -718,3 +696,18 @@ BENCHMARKS: dict[str, Callable[..., list[Result]]] = {
     "rebuild": bench_rebuild,
     "claim_after_import": bench_claim_after_import,
 }
+
+
+def _raw_claims(conn: Any, table: str, order: str, n: int) -> list[float]:
+    """The raw database's claim, ``n`` times: the first open row ``SKIP LOCKED``, marked claimed,
+    committed; each one's milliseconds."""
+    timings = []
+    for holder in range(n):
+        started = time.perf_counter()
+        row = conn.execute(
+            f"SELECT id FROM {table} WHERE status = 'open' ORDER BY {order} LIMIT 1 FOR UPDATE SKIP LOCKED"
+        ).fetchone()
+        conn.execute(f"UPDATE {table} SET status = 'claimed', holder = %s WHERE id = %s", [holder, row[0]])
+        conn.commit()
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
