@@ -6,8 +6,12 @@ import os
 
 from celery import Celery
 
+from marlin import idle_connections
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marlin.settings")
 
 app = Celery("marlin")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(related_name="jobs")
+
+idle_connections.connect_celery()

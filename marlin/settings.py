@@ -204,6 +204,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "interval_max": 0.2,
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Celery's Django fixup closes the database connection around every task unless this is set; the
+# worker instead checks its connection around each task as a request does (marlin.idle_connections),
+# so the fixup recycles it only after this many tasks.
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 10_000)
 CELERY_TIMEZONE = "UTC"
 
 # Periodic jobs: Celery beat runs them in production; `manage.py serve` runs them in-process.

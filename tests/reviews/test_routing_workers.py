@@ -99,3 +99,34 @@ def test_a_raised_capacity_routes_waiting_work_through_the_worker(start_worker) 
 
     found = services.wait_until(lambda: pending_review(task_id), timeout=5, what="the assignment")
     assert found.reviewer_id == person.pk
+
+
+def _worker_backends() -> set[int]:
+    """The other client connections to the test database: the worker's."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        )
+        return {pid for (pid,) in cursor.fetchall()}
+
+
+def test_a_worker_keeps_its_database_connection_from_one_task_to_the_next(start_worker) -> None:
+    # Celery's Django fixup closes the connection around every task unless told otherwise: each
+    # reactor pump then paid for a new PostgreSQL backend.
+    project = make_project()
+    import_tasks(project, 6)
+    make_user("reviewer", capacity=10)
+    start_worker(concurrency=1, env={"CONN_MAX_AGE": "600"})  # production's (the suite's workers: 0)
+    seen = []
+    for routed in range(1, 7):
+        submitted_task(project)
+        services.wait_until(
+            lambda n=routed: Event.objects.filter(type="ReviewAssigned").count() == n,
+            timeout=10,
+            what=f"assignment {routed}",
+        )
+        seen.append(_worker_backends())
+
+    assert all(seen), f"the worker held no connection between tasks: {seen}"
+    assert len(set().union(*seen)) <= 2, f"a new connection per task: {seen}"
