@@ -32,9 +32,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from marlin import wake_flags
+from marlin.compiled_queries import compiled
 from marlin.eventstore import context
 from marlin.eventstore.models import Event, ReactorCheckpoint
 from marlin.eventstore.store import (
@@ -154,6 +155,18 @@ def _peek(reactor: Reactor, partition: int) -> tuple[int, int | None, int | None
     """(checkpoint, the next event's position or None, the head) in one statement; None when the
     checkpoint row is missing. One snapshot: since positions commit in order, an event not seen
     here committed after it."""
+    # The shape names what the SQL depends on: the reactor (its name, partitions and the event
+    # types its handlers take, which grow as handlers are registered) and the partition.
+    rows = _peek_query(reactor=reactor, types=tuple(reactor.event_types), partition=partition)
+    return rows[0] if rows else None
+
+
+@compiled
+def _peek_query(*, reactor: Reactor, types: tuple[str, ...], partition: int) -> QuerySet[ReactorCheckpoint]:
+    return _peek_queryset(reactor, partition)
+
+
+def _peek_queryset(reactor: Reactor, partition: int) -> QuerySet[ReactorCheckpoint]:
     next_event = (
         Event.objects.filter(
             position__gt=OuterRef("position"),
@@ -168,7 +181,7 @@ def _peek(reactor: Reactor, partition: int) -> tuple[int, int | None, int | None
         ReactorCheckpoint.objects.filter(reactor=reactor.name, partition=partition)
         .annotate(next_position=Subquery(next_event), head=Subquery(head))
         .values_list("position", "next_position", "head")
-        .first()
+        .order_by("pk")[:1]
     )
 
 

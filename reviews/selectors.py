@@ -10,6 +10,7 @@ from uuid import UUID
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
+from marlin.compiled_queries import compiled
 from marlin.kernel.errors import InvalidInput, NotFound
 from marlin.kernel.roles import Role, has_role
 from people.models import PersonSkill, User
@@ -91,7 +92,13 @@ def anyone_has_room_filter() -> Exists:
 def room_for(reviewer_id: int) -> int | None:
     """The reviewer level of ``reviewer_id`` if they are an active reviewer with room, else None.
     One query."""
-    return _with_room(User.objects.filter(pk=reviewer_id)).values_list("reviewer_level", flat=True).first()
+    rows = _level_with_room(reviewer_id)
+    return rows[0][0] if rows else None
+
+
+@compiled
+def _level_with_room(reviewer_id: int) -> QuerySet[User]:
+    return _with_room(User.objects.filter(pk=reviewer_id)).values_list("reviewer_level")[:1]
 
 
 def _with_room(people: QuerySet[User]) -> QuerySet[User]:
@@ -111,18 +118,36 @@ def waiting_work(
     (``eligible_reviewers``, ``excluded_reviewers``) written as a filter, so a task nobody with
     room may take is never tried; the command checks them again on the task it routes.
     """
+    keyset = after or ()
     if reviewer_id is None:
-        waiting = AwaitingReview.objects.filter(Exists(_takers_with_room()))
-    else:
-        level = room_for(reviewer_id)
-        if level is None:
-            return []
-        waiting = _may_take(AwaitingReview.objects.filter(layer__lte=level), reviewer_id)
-    if after is not None:
+        return _waiting_for_anyone(*keyset, limit=limit, paged=after is not None)
+    level = room_for(reviewer_id)
+    if level is None:
+        return []
+    return _waiting_for(reviewer_id, level, *keyset, limit=limit, paged=after is not None)
+
+
+@compiled
+def _waiting_for_anyone(*after: Any, limit: int, paged: bool) -> QuerySet[AwaitingReview]:
+    return _oldest(AwaitingReview.objects.filter(Exists(_takers_with_room())), after, limit)
+
+
+@compiled
+def _waiting_for(
+    reviewer_id: int, level: int, *after: Any, limit: int, paged: bool
+) -> QuerySet[AwaitingReview]:
+    waiting = _may_take(AwaitingReview.objects.filter(layer__lte=level), reviewer_id)
+    return _oldest(waiting, after, limit)
+
+
+def _oldest(
+    waiting: QuerySet[AwaitingReview], after: tuple[Any, ...], limit: int
+) -> QuerySet[AwaitingReview]:
+    """``(task_id, waiting_since)`` of the first ``limit`` rows after the keyset ``after``."""
+    if after:
         since, task_id = after
         waiting = waiting.filter(Q(waiting_since__gt=since) | Q(waiting_since=since, task_id__gt=task_id))
-    rows = waiting.order_by("waiting_since", "task_id").values_list("task_id", "waiting_since")[:limit]
-    return list(rows)
+    return waiting.order_by("waiting_since", "task_id").values_list("task_id", "waiting_since")[:limit]
 
 
 def _may_take(waiting: QuerySet[AwaitingReview], reviewer_id: int) -> QuerySet[AwaitingReview]:
