@@ -73,6 +73,8 @@ def _compile(build: Build, values: tuple[Any, ...], shape: dict[str, Any]) -> Co
     """Compile the shape twice with two sets of stand-ins: a parameter is a value's slot when it
     is that value's stand-in both times (a constant of the query equals neither set)."""
     first = _compile_with(build, tuple(_stand_in(v, p, 0) for p, v in enumerate(values)), shape)
+    if not values:
+        return first[0], tuple(first[1]), ()
     second = _compile_with(build, tuple(_stand_in(v, p, 1) for p, v in enumerate(values)), shape)
     if first[0] != second[0] or len(first[1]) != len(second[1]):
         raise ValueNotAParameter(f"{build.__qualname__}: a value changes the SQL; make it a shape")
