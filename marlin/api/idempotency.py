@@ -18,13 +18,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -96,7 +97,7 @@ def begin(request: Request) -> IdempotencyKey | Replay | None:
     now = clock.now()
     for _attempt in range(3):
         try:
-            with transaction.atomic():
+            with _one_statement():
                 return IdempotencyKey.objects.create(
                     user=request.user,
                     key=key,
@@ -128,6 +129,12 @@ def begin(request: Request) -> IdempotencyKey | Replay | None:
                 existing.started_at = now
                 return existing
     raise IdempotencyInFlight(f"a request with this {HEADER} is being processed; retry shortly")
+
+
+def _one_statement() -> AbstractContextManager[Any]:
+    """The key's INSERT commits on its own (autocommit: one round trip, not BEGIN, INSERT and
+    COMMIT); inside a transaction, a savepoint keeps a duplicate key from breaking it."""
+    return transaction.atomic() if connection.in_atomic_block else nullcontext()
 
 
 def finish(record: IdempotencyKey, response: Response) -> None:
