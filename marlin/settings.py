@@ -256,8 +256,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "marlin.api.schema.MarlinAutoSchema",
     "EXCEPTION_HANDLER": "marlin.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "marlin.api.throttling.AnonRateThrottle",
+        "marlin.api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("MARLIN_THROTTLE_ANON", "60/minute"),

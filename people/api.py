@@ -11,12 +11,12 @@ from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from marlin.api.base import CommandApiView
 from marlin.api.permissions import IsOps
 from marlin.api.serializers import validated
+from marlin.api.throttling import AnonRateThrottle
 from marlin.kernel.errors import InvalidInput
 from marlin.kernel.roles import ALL_ROLES, effective_roles
 from people import commands, selectors

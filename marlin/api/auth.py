@@ -25,13 +25,13 @@ from rest_framework import exceptions, serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from marlin.api.base import CommandApiView
 from marlin.api.errors import error_body
 from marlin.api.middleware import request_id_of
 from marlin.api.serializers import StrictInput, validated
+from marlin.api.throttling import AnonRateThrottle
 from marlin.kernel.errors import InvalidInput
 
 

@@ -136,7 +136,7 @@ def _describe_drf(exc: Exception) -> Described | None:
     )
     headers = {}
     if isinstance(exc, drf.Throttled) and exc.wait is not None:
-        headers["Retry-After"] = str(int(exc.wait) + 1)
+        headers["Retry-After"] = str(max(int(exc.wait), 1))  # DRF rounds the wait up already
     if isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed):
         headers["WWW-Authenticate"] = "Token"
     return exc.status_code, code, _text(exc.detail), {}, headers
