@@ -131,6 +131,10 @@ def review_route_waiting(*, reviewer_id: int | None = None, limit: int = 100) ->
     otherwise it pages through the candidates (a keyset, so a task that could not be routed is
     not tried again in this run), at most ``limit`` of them. Each task is routed in its own
     transaction, or, inside a reactor, joined to the reactor's.
+
+    The sweep stops after a page that routed nothing: its candidates' takers are being routed to
+    by the reactors at this very moment (their rows locked) or filled up meanwhile, and trying
+    hundreds more would only hold a worker for seconds; the next run goes on.
     """
     # A single reviewer fills up after a few tasks: read one candidate at a time, so a full
     # reviewer costs one query rather than a page of failing attempts.
@@ -141,6 +145,7 @@ def review_route_waiting(*, reviewer_id: int | None = None, limit: int = 100) ->
     after = None
     while tried < limit:
         page = waiting_work(reviewer_id=reviewer_id, after=after, limit=min(page_size, limit - tried))
+        routed_before = routed
         for task_id, since in page:
             tried += 1
             after = (since, task_id)
@@ -149,7 +154,7 @@ def review_route_waiting(*, reviewer_id: int | None = None, limit: int = 100) ->
                     routed += 1
             except ConcurrencyConflict:
                 log.info("routing %s lost a race; it stays queued for the next attempt", task_id)
-        if len(page) < page_size:
+        if len(page) < page_size or (reviewer_id is None and routed == routed_before):
             break
     return routed
 

@@ -3,11 +3,12 @@ room it does nothing, in a few queries however long the unassigned queue is."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from marlin import reactors
@@ -17,7 +18,7 @@ from marlin.kernel import clock
 from people.commands import person_update
 from reviews import commands
 from reviews.jobs import expire_overdue_reviews_job, route_waiting_reviews_job
-from reviews.models import AwaitingReview, ReviewAssignment
+from reviews.models import AwaitingReview, ReviewAssignment, ReviewerLoad
 from tests.factories import import_tasks, make_project, make_user, pending_review, submitted_task
 from tests.support.settle import settle
 
@@ -148,3 +149,42 @@ def test_the_sweep_gives_each_reviewer_with_room_the_oldest_work_they_may_take()
     assert [pending_review(t).reviewer_id for t in python_tasks[:2]] == [pythonista.pk] * 2
     assert pending_review(rust_tasks[0]).reviewer_id == rustacean.pk
     assert AwaitingReview.objects.filter(task_id__in=[*rust_tasks[1:], python_tasks[2]]).count() == 3
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_sweep_stops_after_a_page_that_routed_nothing(monkeypatch) -> None:
+    # Under load the reviewers with room are the ones the reactors are routing to at that moment
+    # (their rows locked): trying hundreds of candidates held a worker for seconds.
+    project = make_project(review_layers=1)
+    import_tasks(project, 3 * commands.WAITING_PAGE)
+    reviewer = make_user("reviewer", capacity=0)
+    for _ in range(3 * commands.WAITING_PAGE):
+        submitted_task(project)
+    settle()
+    person_update(actor_id=None, user_id=reviewer.pk, fields={"capacity": 1})  # reactors not run
+    attempts: list[Any] = []
+    route = commands.review_route
+    monkeypatch.setattr(commands, "review_route", lambda **kw: attempts.append(kw) or route(**kw))
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_reviewers_row() -> None:
+        try:
+            with transaction.atomic():
+                ReviewerLoad.objects.select_for_update().get(reviewer=reviewer)
+                locked.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold_the_reviewers_row)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        assert route_waiting_reviews_job() == 0
+    finally:
+        release.set()
+        holder.join()
+
+    assert len(attempts) == commands.WAITING_PAGE
+    assert route_waiting_reviews_job() == 1
