@@ -54,7 +54,11 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Any, RecordedEvent], None]
 READ_BATCH = 100  # events handled in one transaction, at most
 EVENTS_PER_WAKE = 1000  # then the pump wakes its partition again, so other messages get a turn
-BATCH_SECONDS = 0.25  # of handler time, after which a batch commits what it has done
+# A woken pump hands its worker process back after this long and wakes its partition again at the
+# back of the queue: while events keep arriving, a pump would otherwise hold a process for
+# seconds, and the other partitions' wake-ups (a submission waiting for routing) queue behind it.
+WAKE_SECONDS = 0.1
+BATCH_SECONDS = 0.1  # of handler time, after which a batch commits what it has done
 CONFLICT_RETRIES = 3
 
 
@@ -114,15 +118,26 @@ def pump(reactor: Reactor, partition: int, *, max_events: int = 1000) -> int:
     Returns early when another pump holds the partition: that pump peeks again after its commit,
     so it handles what this one found.
     """
+    return _pump(reactor, partition, max_events=max_events, max_seconds=None)[0]
+
+
+def _pump(
+    reactor: Reactor, partition: int, *, max_events: int, max_seconds: float | None
+) -> tuple[int, bool]:
+    """``pump``, also stopping after ``max_seconds``; returns (handled, whether it stopped with
+    events perhaps left: at ``max_events`` or out of time)."""
+    started = time.monotonic()
     handled = 0
     while handled < max_events:
         if not _has_new_events(reactor, partition):
-            return handled
+            return handled, False
+        if max_seconds is not None and handled and time.monotonic() - started >= max_seconds:
+            return handled, True
         done = _handle_batch(reactor, partition, limit=min(READ_BATCH, max_events - handled))
         if done is None:
-            return handled
+            return handled, False
         handled += done
-    return handled
+    return handled, True
 
 
 def pump_all() -> int:
@@ -363,11 +378,12 @@ def dispatch(targets: Sequence[tuple[str, int]], *, coalesce: bool = True) -> No
 
 def pump_woken(reactor: Reactor, partition: int) -> int:
     """The pump a wake-up message starts. It lowers the partition's flag before it reads, so any
-    later commit sends a new message; and if the backlog outlasts it, it wakes the partition again
-    rather than leave the rest to beat."""
+    later commit sends a new message; and if the work outlasts its turn (``WAKE_SECONDS`` or
+    ``EVENTS_PER_WAKE``), it wakes the partition again, behind the messages already queued,
+    rather than hold its worker or leave the rest to beat."""
     wake_flags.lower_flag(reactor.name, partition)
-    handled = pump(reactor, partition, max_events=EVENTS_PER_WAKE)
-    if handled >= EVENTS_PER_WAKE:
+    handled, unfinished = _pump(reactor, partition, max_events=EVENTS_PER_WAKE, max_seconds=WAKE_SECONDS)
+    if unfinished:
         dispatch([(reactor.name, partition)], coalesce=False)
     return handled
 

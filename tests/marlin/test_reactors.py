@@ -204,6 +204,31 @@ def test_wake_ups_of_one_partition_coalesce_until_its_pump_starts(broker_url) ->
         assert _queued_echo_wake_ups(broker_url) == [partition, partition]
 
 
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_woken_pump_out_of_its_turn_hands_back_and_wakes_its_partition_behind_the_queue(
+    broker_url, monkeypatch
+) -> None:
+    # Events arriving all the time kept one pump, and its worker process, busy for seconds while
+    # other partitions' wake-ups waited behind it.
+    monkeypatch.setattr(reactors, "READ_BATCH", 4)
+    monkeypatch.setattr(reactors, "WAKE_SECONDS", 0.0)
+    with services.broker_for_this_process(broker_url):
+        ping_ids, partition = pings_on_one_stream([f"p{i}" for i in range(10)])
+        assert _queued_echo_wake_ups(broker_url) == [partition]
+
+        assert pump_reactor_job.run("support-echo", partition) == 4
+        assert _queued_echo_wake_ups(broker_url) == [partition, partition]
+        assert len(echo_counts()) == 4
+
+        assert pump_reactor_job.run("support-echo", partition) == 4
+        assert pump_reactor_job.run("support-echo", partition) == 2
+        assert _queued_echo_wake_ups(broker_url) == [partition, partition, partition]
+        assert pump_reactor_job.run("support-echo", partition) == 0
+
+    assert_each_ping_echoed_once(ping_ids)
+
+
 def _checkpoint_held(partition: int) -> bool:
     with transaction.atomic():
         free = (
