@@ -46,7 +46,8 @@ class Step:
 # steps' routing sees none of them.
 STEPS: tuple[Step, ...] = (
     Step("workday", "bench.workday", "bench_workday",
-         ("workday_approved_tasks_per_s", "routing_latency_workday_p99_ms"), needs_broker=True),
+         ("workday_approved_tasks_per_s", "routing_latency_workday_p99_ms", "workday_vs_before"),
+         needs_broker=True),
     Step("commands", "bench.write_path", "bench_commands_per_s",
          ("commands_per_s_2proc", "commands_per_s_8proc")),
     Step("round_trips", "bench.write_path", "bench_round_trips",
@@ -243,6 +244,7 @@ def table_rows(run: Run) -> list[dict[str, Any]]:
                 "raw": None if r is None else r.raw,
                 "result_unit": None if r is None else r.unit,
                 "goal": "" if headline.goal is None else str(headline.goal),
+                "versus": headline.versus,
                 "met": met,
                 "status": status,
             }
@@ -303,7 +305,7 @@ def print_table(run: Run, out: Any = None) -> None:
             detail = row["status"]
         elif row["raw"] is not None:
             marlin, raw = _number(row["marlin"]), _number(row["raw"])
-            detail = f"{row['unit']}; Marlin {marlin} vs raw {raw} {row['result_unit']}"
+            detail = f"{row['unit']}; Marlin {marlin} vs {row['versus']} {raw} {row['result_unit']}"
         else:
             detail = row["unit"]
         print(

@@ -32,6 +32,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from bench import workday_before
 from bench.measure import Result, percentile, result
 from bench.served import PORT, served
 from bench.workday_clients import ENDPOINTS, WRITES, Config, Log
@@ -95,10 +96,26 @@ def bench_workday(url: str, broker_url: str, quick: bool) -> list[Result]:
             _drain()
         results = _judge(seeded, plan, log, probe, logs)
         shutil.rmtree(logs)  # kept only when something went wrong, for the server's side of it
-        return results
     finally:
         if not retired:
             _retire(seeded)
+    if not quick and not workday_before.is_before_run():
+        results.append(_against_the_code_before(url, broker_url, results))
+    return results
+
+
+def _against_the_code_before(url: str, broker_url: str, results: list[Result]) -> Result:
+    """This run's approved tasks per second beside those of the code before issue 12 on the same
+    harness, measured now (``bench.workday_before``): the ratio is what "triple" is judged on."""
+    from bench.harness import BENCH_DB
+
+    [now] = [r for r in results if r.name == "workday_approved_tasks_per_s"]
+    before = workday_before.approved_tasks_per_s_before(url, broker_url, BENCH_DB)
+    return result(
+        "workday", "approved tasks/s vs the code before issue 12", "task/s", now.marlin, before,
+        samples=now.samples, name="workday_vs_before",
+        notes=f"the same workday on {workday_before.BEFORE_COMMIT} right after this one (same harness)",
+    )  # fmt: skip
 
 
 # --- the data ------------------------------------------------------------------------------------

@@ -8,13 +8,14 @@ from __future__ import annotations
 import csv
 import json
 import re
+import subprocess
 import sys
 import types
 from pathlib import Path
 
 import pytest
 
-from bench import harness
+from bench import harness, workday_before
 from bench.goals import BASELINE, HEADLINES, LATEST_NAMES
 from bench.measure import result
 from bench.served import PRODUCTION, commands
@@ -187,3 +188,25 @@ def test_the_workday_fails_loudly_on_any_5xx_or_unanswered_request(status: int, 
     log = Log(requests=[(CLAIM, 201, 40.0), (CLAIM, status, 12.0)], started=0.0, finished=60.0)
     with pytest.raises(WorkdayFailed, match="server errors or no answer"):
         _judge(None, QUICK, log, None, tmp_path)  # type: ignore[arg-type] - refused before it reads them
+
+
+def test_tripling_is_judged_against_the_code_before_on_the_same_run() -> None:
+    def rows_for(now: float, before: float) -> dict:
+        against = result("workday", "approved tasks/s vs the code before issue 12", "task/s", now, before,
+                         samples=300, name="workday_vs_before")  # fmt: skip
+        run = harness.Run(results=[*some_results(), against])
+        return {row["name"]: row for row in harness.table_rows(run)}
+
+    tripled = rows_for(5.1, 1.66)["workday_vs_before"]
+    assert (round(tripled["now"], 2), tripled["goal"], tripled["met"]) == (3.07, ">= 3", "yes")
+    assert rows_for(4.0, 1.66)["workday_vs_before"]["met"] == "NO"
+    assert "workday_vs_before" not in LATEST_NAMES  # the issue's 13 names stay as they were
+
+
+def test_the_code_before_issue_12_is_in_the_history_for_the_before_run(monkeypatch) -> None:
+    found = subprocess.run(
+        ["git", "cat-file", "-e", f"{workday_before.BEFORE_COMMIT}^{{commit}}"], cwd=ROOT, check=False
+    )
+    assert found.returncode == 0
+    monkeypatch.setenv(workday_before.CHILD, "1")
+    assert workday_before.is_before_run()  # the child run does not start another
