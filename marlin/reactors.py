@@ -28,6 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -298,16 +299,28 @@ def _read(reactor: Reactor, partition: int, after: int, *, limit: int) -> list[R
     return read_after(after, limit=limit, types=reactor.event_types, buckets=reactor.buckets(partition))
 
 
-def _lock_checkpoint(reactor: Reactor, partition: int) -> ReactorCheckpoint | None:
+@dataclass(frozen=True)
+class _Checkpoint:
+    pk: int
+    position: int
+
+
+def _lock_checkpoint(reactor: Reactor, partition: int) -> _Checkpoint | None:
     """The partition's checkpoint, locked until commit; None when another pump holds it."""
+    rows = _locked_checkpoint(reactor=reactor.name, partition=partition)
+    return _Checkpoint(*rows[0]) if rows else None
+
+
+@compiled
+def _locked_checkpoint(*, reactor: str, partition: int) -> QuerySet[ReactorCheckpoint]:
     return (
         ReactorCheckpoint.objects.select_for_update(skip_locked=True)
-        .filter(reactor=reactor.name, partition=partition)
-        .first()
+        .filter(reactor=reactor, partition=partition)
+        .values_list("pk", "position")[:1]
     )
 
 
-def _move_checkpoint(checkpoint: ReactorCheckpoint, position: int | None) -> None:
+def _move_checkpoint(checkpoint: _Checkpoint, position: int | None) -> None:
     ReactorCheckpoint.objects.filter(pk=checkpoint.pk).update(position=position)
 
 

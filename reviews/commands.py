@@ -91,7 +91,7 @@ def _pick_reviewer(state: TaskState, *, only: int | None = None) -> int | None:
         load = loads_with_room(eligible.filter(pk=named)).select_for_update(of=("self",)).first()
         if load is not None or only is not None:
             return load.reviewer_id if load is not None else None
-    picked = _pick(project_id=project_id, layer=layer, exclude=exclude)
+    picked = _pick(project_id, layer, *exclude, excluded=len(exclude))
     return picked[0][0] if picked else None
 
 
@@ -112,9 +112,10 @@ def _lock_waiting(task_id: UUID) -> QuerySet[AwaitingReview]:
 
 
 @compiled
-def _pick(*, project_id: UUID, layer: int, exclude: tuple[int, ...]) -> QuerySet[ReviewerLoad]:
+def _pick(project_id: UUID, layer: int, *exclude: int, excluded: int) -> QuerySet[ReviewerLoad]:
     """The load row of the best eligible reviewer with room, locked; one another router holds is
-    skipped for the next best. All shape: the excluded reviewers change the SQL's length."""
+    skipped for the next best. How many reviewers are excluded is the shape (one SQL per count);
+    who they are, like the project and the layer, are values."""
     eligible = eligible_reviewers(project_id=project_id, layer=layer, exclude=exclude)
     best = loads_with_room(eligible).select_for_update(skip_locked=True, of=("self",))
     return best.values_list("reviewer_id")[:1]
