@@ -5,7 +5,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from marlin.api.serializers import StrictInput
+from marlin.api.serializers import ModelOutput, StrictInput
 from marlin.kernel.money import from_cents
 from payments.controls import Did, Flag
 from payments.models import PayoutEntry, Statement
@@ -23,7 +23,7 @@ class CentsAsAmount(serializers.Field):
         return str(from_cents(value))
 
 
-class PayoutOutput(serializers.ModelSerializer):
+class PayoutOutput(ModelOutput):
     amount = CentsAsAmount(source="amount_cents")
 
     class Meta:
@@ -43,7 +43,7 @@ class PayoutOutput(serializers.ModelSerializer):
         ]
 
 
-class StatementOutput(serializers.ModelSerializer):
+class StatementOutput(ModelOutput):
     total = CentsAsAmount(source="total_cents")
     status = serializers.CharField()
     contributor_name = serializers.CharField(source="contributor.name")

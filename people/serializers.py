@@ -3,7 +3,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from marlin.api.serializers import StrictInput
+from marlin.api.serializers import ModelOutput, StrictInput
 from marlin.kernel.roles import ALL_ROLES
 from people.models import User
 
@@ -31,7 +31,7 @@ class PersonUpdateInput(StrictInput):
     active = serializers.BooleanField(required=False)
 
 
-class PersonOutput(serializers.ModelSerializer):
+class PersonOutput(ModelOutput):
     roles = serializers.ListField(child=serializers.CharField(), read_only=True)
 
     class Meta:

@@ -7,7 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from marlin.api.serializers import StrictInput
+from marlin.api.serializers import ModelOutput, StrictInput
 from people.pseudonyms import contributor_pseudonym
 from reviews.domain import MAX_FEEDBACK, MAX_REASONS
 from reviews.models import ReviewAssignment
@@ -15,7 +15,7 @@ from tasks.domain.review_round import Decision
 from tasks.serializers import SubmissionOutput
 
 
-class AssignmentOutput(serializers.ModelSerializer):
+class AssignmentOutput(ModelOutput):
     class Meta:
         model = ReviewAssignment
         fields = [
@@ -52,7 +52,7 @@ class ReviewTaskOutput(serializers.Serializer):
         return contributor_pseudonym(task.contributor_id)
 
 
-class EarlierRoundOutput(serializers.ModelSerializer):
+class EarlierRoundOutput(ModelOutput):
     """An earlier review of this task: what was decided and why (not by whom)."""
 
     class Meta:

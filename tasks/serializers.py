@@ -7,7 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from marlin.api.serializers import StrictInput
+from marlin.api.serializers import ModelOutput, StrictInput
 from marlin.kernel.roles import Role, has_role
 from people.pseudonyms import contributor_pseudonym
 from tasks.domain.judgment import MAX_RATIONALE, PREFERENCES
@@ -42,7 +42,7 @@ class ProjectUpdateInput(ProjectSettingsInput):
     name = serializers.CharField(max_length=200, required=False)
 
 
-class ProjectOutput(serializers.ModelSerializer):
+class ProjectOutput(ModelOutput):
     class Meta:
         model = Project
         fields = [
@@ -64,7 +64,7 @@ class ProjectOutput(serializers.ModelSerializer):
         ]
 
 
-class ProjectPublicOutput(serializers.ModelSerializer):
+class ProjectPublicOutput(ModelOutput):
     """What contributors and reviewers see of a project they may work on."""
 
     class Meta:
@@ -99,7 +99,7 @@ class _SeesContributor:
         return None
 
 
-class SubmissionOutput(_SeesContributor, serializers.ModelSerializer):
+class SubmissionOutput(_SeesContributor, ModelOutput):
     contributor = serializers.SerializerMethodField()
     contributor_pseudonym = serializers.SerializerMethodField()
 
@@ -127,7 +127,7 @@ class SubmissionOutput(_SeesContributor, serializers.ModelSerializer):
         return contributor_pseudonym(obj.contributor_id)
 
 
-class TaskRoundOutput(serializers.ModelSerializer):
+class TaskRoundOutput(ModelOutput):
     """A decided review round: what was decided and why, never who reviewed."""
 
     class Meta:
@@ -135,7 +135,7 @@ class TaskRoundOutput(serializers.ModelSerializer):
         fields = ["layer", "decision", "feedback", "reasons", "decided_at"]
 
 
-class TaskOutput(_SeesContributor, serializers.ModelSerializer):
+class TaskOutput(_SeesContributor, ModelOutput):
     contributor = serializers.SerializerMethodField()
     contributor_pseudonym = serializers.SerializerMethodField()
     current_submission = serializers.SerializerMethodField()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from marlin.api.serializers import StrictInput
+from marlin.api.serializers import ModelOutput, StrictInput
 from webhooks.domain import MAX_EVENT_TYPES, MAX_URL_LENGTH
 from webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -35,7 +35,7 @@ class WebhookUpdateInput(StrictInput):
     )
 
 
-class WebhookOutput(serializers.ModelSerializer):
+class WebhookOutput(ModelOutput):
     events = serializers.ListField(child=serializers.CharField(), source="event_types", read_only=True)
     disabled_reason = serializers.CharField(
         read_only=True, help_text='"ops", "failing" (a day of failed retries) or "" while active'
@@ -56,13 +56,13 @@ class WebhookCreatedOutput(WebhookOutput):
         return self.context["secret"]
 
 
-class AttemptOutput(serializers.ModelSerializer):
+class AttemptOutput(ModelOutput):
     class Meta:
         model = WebhookAttempt
         fields = ["number", "attempted_at", "duration_ms", "status_code", "error", "succeeded"]
 
 
-class DeliveryOutput(serializers.ModelSerializer):
+class DeliveryOutput(ModelOutput):
     attempts = AttemptOutput(many=True, read_only=True)
     status = serializers.ChoiceField(choices=DeliveryStatus.choices, read_only=True)
     replay_of = serializers.UUIDField(source="replay_of_id", allow_null=True, read_only=True)

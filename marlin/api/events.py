@@ -5,17 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from rest_framework import generics, serializers
+from rest_framework import generics
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from marlin.api.filters import IntegerFilter
 from marlin.api.pagination import StrictPageSize
 from marlin.api.permissions import IsOps
+from marlin.api.serializers import ModelOutput
 from marlin.eventstore.models import Event
 
 
-class EventOutput(serializers.ModelSerializer):
+class EventOutput(ModelOutput):
     class Meta:
         model = Event
         fields = [
