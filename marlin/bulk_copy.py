@@ -4,7 +4,7 @@ multi-row INSERT costs more in Python than the database's own work)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from enum import Enum
 from typing import Any
 
@@ -16,20 +16,26 @@ COPY_FROM = 50  # rows: from this many, a bulk insert is a COPY on PostgreSQL
 def copy_rows(model: type[models.Model], rows: Iterable[Mapping[str, Any]]) -> None:
     """``COPY`` whole rows (every concrete column, by attribute name) into the model's table."""
     fields = list(model._meta.concrete_fields)
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
     names = [field.attname for field in fields]
-    adapters = [_copy_adapter(field) for field in fields]
+    plan = [(field.attname, _copy_adapter(field)) for field in fields]
+    values = ([row[name] if adapt is None else adapt(row[name]) for name, adapt in plan] for row in rows)
+    copy_values(model, names, values)
+
+
+def copy_values(model: type[models.Model], names: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """``COPY`` rows of values already in their database form into the named columns (attribute
+    names) of the model's table. A JSON column takes its text as a ``str``: a caller that has
+    encoded it already (the event store, for the hash chain) sends it without encoding it again,
+    since COPY's text format hands the server each value as text to parse."""
+    quote = connection.ops.quote_name
+    column_of = {field.attname: field.column for field in model._meta.concrete_fields}
+    columns = ", ".join(quote(column_of[name]) for name in names)
     sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
     # Errors come out as Django's (IntegrityError...), as from any statement.
     with connection.wrap_database_errors, connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        write = copy.write_row
         for row in rows:
-            copy.write_row(
-                [
-                    row[name] if adapt is None else adapt(row[name])
-                    for name, adapt in zip(names, adapters, strict=True)
-                ]
-            )
+            write(row)
 
 
 def _copy_adapter(field: models.Field) -> Any:

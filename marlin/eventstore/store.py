@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
-from marlin.bulk_copy import COPY_FROM, copy_rows
+from marlin.bulk_copy import COPY_FROM, copy_values
 from marlin.eventstore import context
 from marlin.eventstore.integrity import GENESIS, canonical_json, chain_hash, content_tail_of_json
 from marlin.eventstore.models import Event, PositionCounter, RecordedCommand
@@ -284,22 +284,44 @@ def _insert_events(
     JSON columns take the text already encoded for the hash."""
     counter = PositionCounter.objects.filter(pk=1)
     last_hash = hashes[-1]
-    if connection.vendor != "postgresql" or len(recorded) >= COPY_FROM:
+    if connection.vendor != "postgresql":
         rows = [
             _row_of(event, position=position, hash=hash_)
             for position, (event, hash_) in enumerate(zip(recorded, hashes, strict=True), start=first)
         ]
-        if connection.vendor == "postgresql":
-            copy_rows(Event, (row.__dict__ for row in rows))  # a bulk import: one COPY
-        else:
-            Event.objects.bulk_create(rows, batch_size=INSERT_BATCH)
+        Event.objects.bulk_create(rows, batch_size=INSERT_BATCH)
+        counter.update(last_hash=last_hash)
+        return
+    values = _event_values(recorded, encoded, first=first, hashes=hashes)
+    if len(recorded) >= COPY_FROM:
+        # A bulk import: one COPY of the values as they are, JSON as the text hashed above.
+        copy_values(Event, _EVENT_COLUMNS, values)
         counter.update(last_hash=last_hash)
         return
     params: list[Any] = [last_hash]
-    for position, (event, (data_json, metadata_json, _), hash_) in enumerate(
-        zip(recorded, encoded, hashes, strict=True), start=first
-    ):
-        params += (
+    for row in values:
+        params += row
+    counter_table = connection.ops.quote_name(PositionCounter._meta.db_table)
+    event_table = connection.ops.quote_name(Event._meta.db_table)
+    placeholders = ", ".join([_EVENT_PLACEHOLDERS] * len(recorded))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH counter AS (UPDATE {counter_table} SET last_hash = %s WHERE id = 1) "
+            f"INSERT INTO {event_table} ({', '.join(_EVENT_COLUMNS)}) VALUES {placeholders}",
+            params,
+        )
+
+
+def _event_values(
+    recorded: Sequence[RecordedEvent],
+    encoded: Sequence[tuple[str, str, str]],
+    *,
+    first: int,
+    hashes: list[str],
+) -> list[tuple[Any, ...]]:
+    """Each event's row in ``_EVENT_COLUMNS`` order, its data and metadata as their JSON text."""
+    return [
+        (
             position,
             event.event_id,
             event.stream,
@@ -312,15 +334,10 @@ def _insert_events(
             bucket_of(event.stream),
             hash_,
         )
-    counter_table = connection.ops.quote_name(PositionCounter._meta.db_table)
-    event_table = connection.ops.quote_name(Event._meta.db_table)
-    values = ", ".join([_EVENT_PLACEHOLDERS] * len(recorded))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH counter AS (UPDATE {counter_table} SET last_hash = %s WHERE id = 1) "
-            f"INSERT INTO {event_table} ({', '.join(_EVENT_COLUMNS)}) VALUES {values}",
-            params,
+        for position, (event, (data_json, metadata_json, _), hash_) in enumerate(
+            zip(recorded, encoded, hashes, strict=True), start=first
         )
+    ]
 
 
 def _check_not_ahead(pending: Sequence[_Pending], read_versions: dict[str, int]) -> None:

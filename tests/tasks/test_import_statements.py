@@ -4,9 +4,11 @@ on PostgreSQL the tasks and their events go in by ``COPY``; afterwards the table
 from __future__ import annotations
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from marlin.bulk_copy import COPY_FROM
 from marlin.eventstore.models import Event
 from tasks.importing import CHUNK_SIZE, task_import
 from tasks.models import Task
@@ -39,3 +41,18 @@ def test_a_small_import_does_not_analyze() -> None:
     statements = statements_to_import(make_project(), 20)
 
     assert not any(sql.startswith("ANALYZE") for sql in statements)
+
+
+def test_events_copied_by_an_import_store_the_json_they_were_hashed_over(capsys) -> None:
+    project = make_project()
+    awkward = 'tab\t, newline\n, backslash \\, quote ", non-ASCII é, emoji 🐟'
+    n = 2 * COPY_FROM
+    rows = [(i, task_row(f"j{i}", prompt=f"{awkward} {i}", tags=["x", "y"])) for i in range(1, n + 1)]
+
+    task_import(actor_id=None, project_id=project.id, rows=rows)
+
+    stored = Event.objects.filter(type="TaskImported").order_by("position")
+    assert [event.data["prompt"] for event in stored] == [f"{awkward} {i}" for i in range(1, n + 1)]
+    assert Task.objects.get(external_id="j1").prompt == f"{awkward} 1"
+    call_command("verify_events", no_progress=True)
+    assert "All checks passed." in capsys.readouterr().out
