@@ -294,8 +294,8 @@ def _insert_events(
         return
     values = _event_values(recorded, encoded, first=first, hashes=hashes)
     if len(recorded) >= COPY_FROM:
-        # A bulk import: one COPY of the values as they are, JSON as the text hashed above.
-        copy_values(Event, _EVENT_COLUMNS, values)
+        # A bulk import: one binary COPY of the values as they are, JSON as the text hashed above.
+        copy_values(Event, _EVENT_COLUMNS, values, binary=True, json_text=("data", "metadata"))
         counter.update(last_hash=last_hash)
         return
     params: list[Any] = [last_hash]
