@@ -4,9 +4,12 @@ multi-row INSERT costs more in Python than the database's own work)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Any
+from uuid import UUID
 
 from django.db import connection, models
 
@@ -14,12 +17,19 @@ COPY_FROM = 50  # rows: from this many, a bulk insert is a COPY on PostgreSQL
 
 
 def copy_rows(model: type[models.Model], rows: Iterable[Mapping[str, Any]]) -> None:
-    """``COPY`` whole rows (every concrete column, by attribute name) into the model's table."""
+    """``COPY`` whole rows (every concrete column, by attribute name) into the model's table.
+
+    Binary when every column is of a type whose held values can be made exactly its Python type
+    (see ``_binary_adapter``): the usual case, and the cheap one for large texts. Otherwise text,
+    where the server parses whatever each value prints as."""
     fields = list(model._meta.concrete_fields)
     names = [field.attname for field in fields]
-    plan = [(field.attname, _copy_adapter(field)) for field in fields]
+    binary_adapters = [_binary_adapter(field) for field in fields]
+    binary = all(adapt is not None for adapt in binary_adapters)
+    adapters = binary_adapters if binary else [_copy_adapter(field) for field in fields]
+    plan = list(zip(names, adapters, strict=True))
     values = ([row[name] if adapt is None else adapt(row[name]) for name, adapt in plan] for row in rows)
-    copy_values(model, names, values)
+    copy_values(model, names, values, binary=binary)
 
 
 def copy_values(
@@ -91,3 +101,47 @@ def _copy_adapter(field: models.Field) -> Any:
     if isinstance(field, models.CharField | models.TextField):
         return lambda value: value.value if isinstance(value, Enum) else value
     return None
+
+
+# Columns whose values binary COPY takes as exactly this Python type (by Django's internal type).
+_BINARY_TYPES: dict[str, type] = {
+    "UUIDField": UUID,
+    "CharField": str,
+    "TextField": str,
+    "SmallIntegerField": int,
+    "IntegerField": int,
+    "BigIntegerField": int,
+    "PositiveSmallIntegerField": int,
+    "PositiveIntegerField": int,
+    "PositiveBigIntegerField": int,
+    "SmallAutoField": int,
+    "AutoField": int,
+    "BigAutoField": int,
+    "BooleanField": bool,
+    "DecimalField": Decimal,
+    "DateTimeField": datetime,
+    "DateField": date,
+}
+
+
+def _binary_adapter(field: models.Field) -> Callable[[Any], Any] | None:
+    """How a held value becomes exactly its binary COPY type, or None for a column type that
+    binary COPY is not used for. A value already of the type (nearly all) passes as it is; any
+    other goes through the field's ``get_prep_value``, as a save would (a UUID or a datetime as
+    text, a naive datetime made aware, an enum member as its value)."""
+    if isinstance(field, models.JSONField):
+        from psycopg.types.json import Jsonb  # noqa: PLC0415 - only PostgreSQL has psycopg
+
+        return lambda value: None if value is None else Jsonb(value)
+    target = field.target_field if field.is_relation else field
+    expected = _BINARY_TYPES.get(target.get_internal_type())
+    if expected is None or field.generated:
+        return None
+    prepare = target.get_prep_value
+
+    def adapt(value: Any) -> Any:
+        if value is None or (type(value) is expected and (expected is not datetime or value.tzinfo)):
+            return value
+        return prepare(value.value if isinstance(value, Enum) else value)
+
+    return adapt

@@ -3,13 +3,18 @@ on PostgreSQL the tasks and their events go in by ``COPY``; afterwards the table
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from marlin.bulk_copy import COPY_FROM
+from marlin.bulk_copy import COPY_FROM, copy_rows
 from marlin.eventstore.models import Event
+from tasks.domain.task import TaskStatus
 from tasks.importing import CHUNK_SIZE, task_import
 from tasks.models import Task
 from tests.factories import make_project, task_row
@@ -56,3 +61,43 @@ def test_events_copied_by_an_import_store_the_json_they_were_hashed_over(capsys)
     assert Task.objects.get(external_id="j1").prompt == f"{awkward} 1"
     call_command("verify_events", no_progress=True)
     assert "All checks passed." in capsys.readouterr().out
+
+
+@pytest.mark.filterwarnings("ignore:DateTimeField .* received a naive datetime")
+def test_copied_rows_of_other_python_types_are_stored_as_a_save_would_store_them() -> None:
+    project = make_project()
+    task_id = uuid.uuid4()
+    row = {
+        "id": str(task_id),
+        "project_id": str(project.id),
+        "external_id": 17,
+        "status": TaskStatus.OPEN,
+        "layer": None,
+        "contributor_id": None,
+        "prompt": "p\tq\\n",
+        "context": "",
+        "response_a": "a",
+        "response_b": "b",
+        "model_a": "m",
+        "model_b": "n",
+        "tags": ["x"],
+        "priority": True,
+        "rate": "1.50",
+        "currency": "USD",
+        "current_submission_id": None,
+        "claimed_at": "2026-01-02T03:04:05+00:00",
+        "claim_expires_at": datetime(2026, 1, 2, 4, 4, 5),  # naive: the default time zone's
+        "revisions": "2",
+        "finished_at": None,
+        "import_row": 3,
+        "created_at": datetime(2026, 1, 2, tzinfo=UTC),
+        "updated_at": datetime(2026, 1, 2, tzinfo=UTC),
+    }
+
+    copy_rows(Task, [row])
+
+    task = Task.objects.get(pk=task_id)
+    assert (task.external_id, task.status, task.prompt, task.tags) == ("17", "open", "p\tq\\n", ["x"])
+    assert (task.priority, task.rate, task.revisions) == (1, Decimal("1.50"), 2)
+    assert task.claimed_at == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert task.claim_expires_at == datetime(2026, 1, 2, 4, 4, 5, tzinfo=UTC)
