@@ -27,8 +27,19 @@ def copy_rows(model: type[models.Model], rows: Iterable[Mapping[str, Any]]) -> N
     binary_adapters = [_binary_adapter(field) for field in fields]
     binary = all(adapt is not None for adapt in binary_adapters)
     adapters = binary_adapters if binary else [_copy_adapter(field) for field in fields]
-    plan = list(zip(names, adapters, strict=True))
-    values = ([row[name] if adapt is None else adapt(row[name]) for name, adapt in plan] for row in rows)
+    # A value already of its column's exact type (nearly every one) is taken without a call.
+    plan = [
+        (name, _passes_as_is(field) if binary else None, adapt)
+        for name, field, adapt in zip(names, fields, adapters, strict=True)
+    ]
+    values = (
+        [
+            value if adapt is None or type(value) is as_is else adapt(value)
+            for name, as_is, adapt in plan
+            for value in [row[name]]
+        ]
+        for row in rows
+    )
     copy_values(model, names, values, binary=binary)
 
 
@@ -122,6 +133,16 @@ _BINARY_TYPES: dict[str, type] = {
     "DateTimeField": datetime,
     "DateField": date,
 }
+
+
+def _passes_as_is(field: models.Field) -> type | None:
+    """The one type whose values binary COPY takes for the column as they are, if any (a
+    datetime must still be checked for its time zone, JSON always wrapped)."""
+    if isinstance(field, models.JSONField):
+        return None
+    target = field.target_field if field.is_relation else field
+    expected = _BINARY_TYPES.get(target.get_internal_type())
+    return None if expected is datetime else expected
 
 
 def _binary_adapter(field: models.Field) -> Callable[[Any], Any] | None:

@@ -52,9 +52,11 @@ class CommandAlreadyRecorded(Conflict):
     code = "already_applied"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RecordedEvent:
-    """An event as stored: the domain event plus its envelope."""
+    """An event as stored: the domain event plus its envelope. Slotted: an import holds
+    thousands at once, and an instance without a ``__dict__`` is one object fewer each for the
+    garbage collector to track."""
 
     event_id: uuid.UUID
     stream: str
@@ -91,7 +93,7 @@ def bucket_of(stream: str) -> int:
     return zlib.crc32(stream.encode()) % BUCKETS
 
 
-@dataclass
+@dataclass(slots=True)
 class _Pending:
     recorded: RecordedEvent
     expected_before: int  # the stream version the appender expected before this event

@@ -16,7 +16,7 @@ ROW_FIELDS = (*REQUIRED_ROW_FIELDS, "context", "tags", "priority")
 MAX_PRIORITY = 1_000_000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # an import holds thousands: no ``__dict__`` each
 class TaskRow:
     external_id: str
     prompt: str
