@@ -101,3 +101,17 @@ def test_copied_rows_of_other_python_types_are_stored_as_a_save_would_store_them
     assert (task.priority, task.rate, task.revisions) == (1, Decimal("1.50"), 2)
     assert task.claimed_at == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     assert task.claim_expires_at == datetime(2026, 1, 2, 4, 4, 5, tzinfo=UTC)
+
+
+def test_large_texts_of_tasks_and_events_are_stored_compressed_with_lz4() -> None:
+    project = make_project()
+    big = "def solve(xs):\n    return sorted(set(xs))\n" * 200
+    task_import(actor_id=None, project_id=project.id, rows=[(1, task_row("lz", prompt=big))])
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_column_compression(prompt) FROM tasks_task WHERE project_id = %s", [project.id]
+        )
+        assert cursor.fetchone() == ("lz4",)
+        cursor.execute("SELECT pg_column_compression(data) FROM eventstore_event WHERE type = 'TaskImported'")
+        assert cursor.fetchone() == ("lz4",)
