@@ -4,9 +4,12 @@ multi-row INSERT costs more in Python than the database's own work)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Any
+from uuid import UUID
 
 from django.db import connection, models
 
@@ -14,22 +17,90 @@ COPY_FROM = 50  # rows: from this many, a bulk insert is a COPY on PostgreSQL
 
 
 def copy_rows(model: type[models.Model], rows: Iterable[Mapping[str, Any]]) -> None:
-    """``COPY`` whole rows (every concrete column, by attribute name) into the model's table."""
+    """``COPY`` whole rows (every concrete column, by attribute name) into the model's table.
+
+    Binary when every column is of a type whose held values can be made exactly its Python type
+    (see ``_binary_adapter``): the usual case, and the cheap one for large texts. Otherwise text,
+    where the server parses whatever each value prints as."""
     fields = list(model._meta.concrete_fields)
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
     names = [field.attname for field in fields]
-    adapters = [_copy_adapter(field) for field in fields]
+    binary_adapters = [_binary_adapter(field) for field in fields]
+    binary = all(adapt is not None for adapt in binary_adapters)
+    adapters = binary_adapters if binary else [_copy_adapter(field) for field in fields]
+    # A value already of its column's exact type (nearly every one) is taken without a call.
+    plan = [
+        (name, _passes_as_is(field) if binary else None, adapt)
+        for name, field, adapt in zip(names, fields, adapters, strict=True)
+    ]
+    values = (
+        [
+            value if adapt is None or type(value) is as_is else adapt(value)
+            for name, as_is, adapt in plan
+            for value in [row[name]]
+        ]
+        for row in rows
+    )
+    copy_values(model, names, values, binary=binary)
+
+
+def copy_values(
+    model: type[models.Model],
+    names: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    binary: bool = False,
+    json_text: Collection[str] = (),
+) -> None:
+    """``COPY`` rows of values already in their database form into the named columns (attribute
+    names) of the model's table.
+
+    ``json_text``: JSON columns whose values are JSON text already encoded (the event store
+    encodes each event once, for its hash and for this): sent as they are, never encoded again.
+
+    ``binary``: COPY's binary format, for callers whose values are each exactly the Python type
+    psycopg sends for its column (``UUID``, ``int``, ``Decimal``, timezone-aware ``datetime``,
+    ``str``, JSON per ``json_text``). Large texts then go out as they are: the text format
+    escapes every tab, newline and backslash of them in the client and the server undoes it.
+    """
+    fields = {field.attname: field for field in model._meta.concrete_fields}
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(fields[name].column) for name in names)
     sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
+    if binary:
+        sql += " (FORMAT BINARY)"
+        rows = _json_text_wrapped(rows, [index for index, name in enumerate(names) if name in json_text])
     # Errors come out as Django's (IntegrityError...), as from any statement.
     with connection.wrap_database_errors, connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        if binary:
+            copy.set_types([_type_name(fields[name]) for name in names])
+        write = copy.write_row
         for row in rows:
-            copy.write_row(
-                [
-                    row[name] if adapt is None else adapt(row[name])
-                    for name, adapt in zip(names, adapters, strict=True)
-                ]
-            )
+            write(row)
+
+
+def _json_text_wrapped(rows: Iterable[Sequence[Any]], indexes: list[int]) -> Iterator[Sequence[Any]]:
+    """Binary COPY sends a JSON column through psycopg's JSON dumper: JSON text passes through it
+    as it is."""
+    if not indexes:
+        yield from rows
+        return
+    from psycopg.types.json import Jsonb  # noqa: PLC0415 - only PostgreSQL has psycopg
+
+    for row in rows:
+        wrapped = list(row)
+        for index in indexes:
+            if wrapped[index] is not None:
+                wrapped[index] = Jsonb(wrapped[index], dumps=_as_is)
+        yield wrapped
+
+
+def _as_is(text: str) -> str:
+    return text
+
+
+def _type_name(field: models.Field) -> str:
+    """The column's PostgreSQL type without its modifiers (``varchar(120)`` is ``varchar``)."""
+    return field.db_type(connection).split("(", 1)[0].strip()
 
 
 def _copy_adapter(field: models.Field) -> Any:
@@ -41,3 +112,57 @@ def _copy_adapter(field: models.Field) -> Any:
     if isinstance(field, models.CharField | models.TextField):
         return lambda value: value.value if isinstance(value, Enum) else value
     return None
+
+
+# Columns whose values binary COPY takes as exactly this Python type (by Django's internal type).
+_BINARY_TYPES: dict[str, type] = {
+    "UUIDField": UUID,
+    "CharField": str,
+    "TextField": str,
+    "SmallIntegerField": int,
+    "IntegerField": int,
+    "BigIntegerField": int,
+    "PositiveSmallIntegerField": int,
+    "PositiveIntegerField": int,
+    "PositiveBigIntegerField": int,
+    "SmallAutoField": int,
+    "AutoField": int,
+    "BigAutoField": int,
+    "BooleanField": bool,
+    "DecimalField": Decimal,
+    "DateTimeField": datetime,
+    "DateField": date,
+}
+
+
+def _passes_as_is(field: models.Field) -> type | None:
+    """The one type whose values binary COPY takes for the column as they are, if any (a
+    datetime must still be checked for its time zone, JSON always wrapped)."""
+    if isinstance(field, models.JSONField):
+        return None
+    target = field.target_field if field.is_relation else field
+    expected = _BINARY_TYPES.get(target.get_internal_type())
+    return None if expected is datetime else expected
+
+
+def _binary_adapter(field: models.Field) -> Callable[[Any], Any] | None:
+    """How a held value becomes exactly its binary COPY type, or None for a column type that
+    binary COPY is not used for. A value already of the type (nearly all) passes as it is; any
+    other goes through the field's ``get_prep_value``, as a save would (a UUID or a datetime as
+    text, a naive datetime made aware, an enum member as its value)."""
+    if isinstance(field, models.JSONField):
+        from psycopg.types.json import Jsonb  # noqa: PLC0415 - only PostgreSQL has psycopg
+
+        return lambda value: None if value is None else Jsonb(value)
+    target = field.target_field if field.is_relation else field
+    expected = _BINARY_TYPES.get(target.get_internal_type())
+    if expected is None or field.generated:
+        return None
+    prepare = target.get_prep_value
+
+    def adapt(value: Any) -> Any:
+        if value is None or (type(value) is expected and (expected is not datetime or value.tzinfo)):
+            return value
+        return prepare(value.value if isinstance(value, Enum) else value)
+
+    return adapt

@@ -26,7 +26,7 @@ from tasks.domain.events import task_stream
 from tasks.domain.rows import ROW_FIELDS, TaskRow, clean_task_row
 from tasks.domain.task import TaskState, decide_import, task_id_for
 from tasks.models import Task
-from tasks.selectors import project_policy
+from tasks.selectors import existing_task_ids, project_policy
 
 CHUNK_SIZE = 500
 CHUNK_RETRIES = 3
@@ -223,7 +223,7 @@ def _import_chunk(
             with command_transaction(actor_id=actor_id) as uow:
                 policy = project_policy(project_id)
                 ids = [task_id for task_id, _ in chunk]
-                existing = set(Task.objects.filter(pk__in=ids).values_list("pk", flat=True))
+                existing = existing_task_ids(ids)
                 appends = [
                     (
                         task_stream(task_id),

@@ -10,6 +10,7 @@ commands decide on."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -37,6 +38,20 @@ def load_task(task_id: UUID) -> tuple[TaskState, int]:
 
 
 POLICY_CACHE_SECONDS = 300
+
+
+def existing_task_ids(task_ids: Sequence[UUID]) -> set[UUID]:
+    """Which of these tasks exist (an import skips them). On PostgreSQL the ids travel as one
+    array parameter: the ORM's ``pk__in`` builds and prepares a placeholder per id of a chunk."""
+    if connection.vendor != "postgresql":
+        return set(Task.objects.filter(pk__in=task_ids).values_list("pk", flat=True))
+    quote = connection.ops.quote_name
+    pk = quote(Task._meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {pk} FROM {quote(Task._meta.db_table)} WHERE {pk} = ANY(%s)", [list(task_ids)]
+        )
+        return {task_id for (task_id,) in cursor.fetchall()}
 
 
 def _policy_key(project_id: UUID) -> str:

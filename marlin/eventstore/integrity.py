@@ -89,9 +89,14 @@ def content_tail_of_json(  # noqa: PLR0917 - the hashed fields, in the chain's o
     """``content_tail`` from data and metadata already encoded by ``canonical_json``: byte for byte
     the same string (a JSON list is its items' encodings joined by commas)."""
     return (
-        f"[{_canonical(str(event_id))},{_canonical(stream)},{int(version)},{_canonical(type)},"
-        f"{int(schema_version)},{data_json},{metadata_json},{_canonical(canonical_time(recorded_at))}]"
+        f"[{_canonical_str(str(event_id))},{_canonical_str(stream)},{int(version)},{_canonical_str(type)},"
+        f"{int(schema_version)},{data_json},{metadata_json},{_canonical_str(canonical_time(recorded_at))}]"
     )
+
+
+# A string as ``_canonical`` encodes it (the function its ``encode`` calls for a str when
+# ``ensure_ascii``), without the method call around it: four per event appended.
+_canonical_str = json.encoder.encode_basestring_ascii
 
 
 def chain_hash(previous_hash: str, position: int, tail: str) -> str:

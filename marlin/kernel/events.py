@@ -76,7 +76,25 @@ def stream_name(kind: str, identity: object) -> str:
 
 def encode(event: DomainEvent) -> JsonDict:
     """The event's fields as JSON-ready data (UUID, Decimal, datetime become strings)."""
-    return {field.name: _to_json(getattr(event, field.name)) for field in dataclasses.fields(event)}
+    encoded = {}
+    for name in _field_names(type(event)):
+        value = getattr(event, name)
+        # Most fields are text or numbers already (an import encodes thousands of events).
+        encoded[name] = value if type(value) in _JSON_AS_IS else _to_json(value)
+    return encoded
+
+
+_JSON_AS_IS = frozenset({str, int, bool, type(None)})  # exact types: a str enum is not one
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    """The event class's field names, worked out once per class (``dataclasses.fields`` builds
+    them each time)."""
+    cached = cls.__dict__.get("_codec_field_names")
+    if cached is None:
+        cached = tuple(field.name for field in dataclasses.fields(cls))
+        cls._codec_field_names = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def decode(type_name: str, schema_version: int, data: JsonDict) -> DomainEvent:
@@ -162,6 +180,8 @@ def _to_json(value: Any) -> Any:  # noqa: PLR0911 - a branch per supported type
         return value.isoformat()
     if isinstance(value, float):
         raise TypeError("floats are not allowed in events; use Decimal or int")
+    if type(value) in (tuple, list):  # before the slower Mapping check: tags, lists of ids
+        return [_to_json(item) for item in value]
     if isinstance(value, Mapping):
         return {str(key): _to_json(item) for key, item in value.items()}
     if isinstance(value, list | tuple | frozenset | set):

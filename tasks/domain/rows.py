@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +16,7 @@ ROW_FIELDS = (*REQUIRED_ROW_FIELDS, "context", "tags", "priority")
 MAX_PRIORITY = 1_000_000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # an import holds thousands: no ``__dict__`` each
 class TaskRow:
     external_id: str
     prompt: str
@@ -35,20 +35,9 @@ def clean_task_row(raw: Mapping[str, Any]) -> TaskRow:
         str(name): ["unknown field"] for name in sorted(set(raw) - set(ROW_FIELDS), key=str)
     }
     values: dict[str, Any] = {}
-    checks = {
-        "external_id": lambda: _short_text(raw.get("external_id"), accept_int=True),
-        "prompt": lambda: _long_text(raw.get("prompt"), TEXT_LIMITS["prompt"], required=True),
-        "context": lambda: _long_text(raw.get("context"), TEXT_LIMITS["context"], required=False),
-        "response_a": lambda: _long_text(raw.get("response_a"), TEXT_LIMITS["response_a"], required=True),
-        "response_b": lambda: _long_text(raw.get("response_b"), TEXT_LIMITS["response_b"], required=True),
-        "model_a": lambda: _short_text(raw.get("model_a")),
-        "model_b": lambda: _short_text(raw.get("model_b")),
-        "tags": lambda: _tags(raw.get("tags")),
-        "priority": lambda: _priority(raw.get("priority")),
-    }
-    for name, check in checks.items():
+    for name, check in _CHECKS:
         try:
-            values[name] = check()
+            values[name] = check(raw.get(name))
         except ValueError as problem:
             errors[name] = list(problem.args)
     if errors:
@@ -103,3 +92,17 @@ def _priority(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_PRIORITY:
         raise ValueError(f"must be a whole number from -{MAX_PRIORITY} to {MAX_PRIORITY}")
     return value
+
+
+# Each field's check, made once (not per row: an import checks thousands of rows).
+_CHECKS: tuple[tuple[str, Callable[[Any], Any]], ...] = (
+    ("external_id", lambda value: _short_text(value, accept_int=True)),
+    ("prompt", lambda value: _long_text(value, TEXT_LIMITS["prompt"], required=True)),
+    ("context", lambda value: _long_text(value, TEXT_LIMITS["context"], required=False)),
+    ("response_a", lambda value: _long_text(value, TEXT_LIMITS["response_a"], required=True)),
+    ("response_b", lambda value: _long_text(value, TEXT_LIMITS["response_b"], required=True)),
+    ("model_a", _short_text),
+    ("model_b", _short_text),
+    ("tags", _tags),
+    ("priority", _priority),
+)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import uuid
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from marlin.eventstore.models import Event
 from tasks.models import Task
-from tests.factories import client_for, make_project, make_user, task_row
+from tasks.selectors import existing_task_ids
+from tests.factories import client_for, import_tasks, make_project, make_user, task_row
 
 pytestmark = pytest.mark.django_db
 
@@ -164,3 +166,11 @@ def test_a_large_import_is_chunked_and_complete(ops, project) -> None:
     assert body == {"created": 1234, "skipped": 0, "errors": []}
     assert Task.objects.filter(project=project).count() == 1234
     assert Event.objects.filter(type="TaskImported").count() == 1234
+
+
+def test_existing_task_ids_names_only_the_tasks_that_exist(project) -> None:
+    imported = import_tasks(project, 3, prefix="ex")
+    missing = [uuid.uuid4(), uuid.uuid4()]
+
+    assert existing_task_ids([*imported[:2], *missing]) == set(imported[:2])
+    assert existing_task_ids([]) == set()

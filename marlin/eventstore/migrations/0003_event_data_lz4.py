@@ -1,0 +1,18 @@
+"""Event data is compressed with lz4 on PostgreSQL (see ``marlin.fields.set_large_column_compression``)."""
+
+from django.db import migrations
+
+from marlin.fields import set_large_column_compression
+
+
+def lz4(apps, schema_editor):
+    set_large_column_compression(schema_editor, apps.get_model("eventstore", "Event"), method="lz4")
+
+
+def pglz(apps, schema_editor):
+    set_large_column_compression(schema_editor, apps.get_model("eventstore", "Event"), method="pglz")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("eventstore", "0002_immutability_and_counter")]
+    operations = [migrations.RunPython(lz4, pglz)]
