@@ -28,7 +28,6 @@ class StrictInput(serializers.Serializer):
 # fields depend on neither the instance nor the context, as none of Marlin's do.
 # (A comment, not a docstring: the schema would show a docstring as every subclass's description.)
 class ModelOutput(serializers.ModelSerializer):
-
     _fields_built: ClassVar[dict[str, serializers.Field] | None] = None
 
     def get_fields(self) -> dict[str, serializers.Field]:

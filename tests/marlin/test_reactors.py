@@ -18,6 +18,7 @@ from marlin.eventstore.store import bucket_of, head_position
 from marlin.jobs import pump_reactor_job
 from tests.support import echo, services
 from tests.support.echo import ping
+from tests.support.models import PingTally
 from tests.support.settle import settle
 
 
@@ -227,6 +228,52 @@ def test_a_woken_pump_out_of_its_turn_hands_back_and_wakes_its_partition_behind_
         assert pump_reactor_job.run("support-echo", partition) == 0
 
     assert_each_ping_echoed_once(ping_ids)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_meeting_a_row_held_elsewhere_commits_what_it_did_rather_than_wait(monkeypatch) -> None:
+    # Two routing batches each waiting for a reviewer row the other had taken deadlocked, and
+    # both partitions stalled for the second PostgreSQL takes to notice.
+    monkeypatch.setitem(echo.LOCKS_TALLY, "second", "held")
+    held_id = ping("held")
+    settle()
+    ping_ids, partition = pings_on_one_stream(["first", "second", "third"])
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_row() -> None:
+        try:
+            with transaction.atomic():
+                PingTally.objects.select_for_update().get(name="held")
+                locked.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    def pump() -> None:
+        try:
+            pumped.append(reactors.pump(echo.echo, partition))
+        finally:
+            connection.close()
+
+    def echoed() -> set[str]:
+        return set(echo_counts()) & {str(ping_id) for ping_id in ping_ids}
+
+    holder, pumped = threading.Thread(target=hold_the_row), []
+    holder.start()
+    assert locked.wait(10)
+    pumping = threading.Thread(target=pump)
+    pumping.start()
+    try:
+        services.wait_until(echoed, timeout=5, what="the first echo, committed")
+        assert echoed() == {str(ping_ids[0])}  # the second waits for the row alone in its transaction
+    finally:
+        release.set()
+        holder.join()
+        pumping.join(30)
+
+    assert pumped == [3]
+    assert_each_ping_echoed_once([held_id, *ping_ids])
 
 
 def _checkpoint_held(partition: int) -> bool:

@@ -45,6 +45,8 @@ echo = reactors.register(reactors.Reactor("support-echo", partitions=2))
 
 # Names whose echo crashes (a bug, not a refusal): tests put names here to poison a partition.
 CRASH_ON: set[str] = set()
+# Names whose echo first locks the tally row of the name they map to (waiting for it if held).
+LOCKS_TALLY: dict[str, str] = {}
 
 
 class EchoCrashed(RuntimeError):
@@ -58,6 +60,8 @@ def _echo(event: Pinged, recorded: RecordedEvent) -> None:
         time.sleep(delay)
     if event.name in CRASH_ON:
         raise EchoCrashed(f"echo of {event.name!r} crashed")
+    if event.name in LOCKS_TALLY:
+        PingTally.objects.select_for_update().filter(name=LOCKS_TALLY[event.name]).first()
     with command_transaction() as uow:
         uow.append(f"echo-{uuid.uuid4()}", 0, [Echoed(ping_id=event.ping_id)])
         if event.name == "refused":
