@@ -9,6 +9,7 @@ counter at commit. Routing takes reviewer load rows ``FOR UPDATE SKIP LOCKED``, 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Sequence
 from uuid import UUID
@@ -124,7 +125,9 @@ def _pick(project_id: UUID, layer: int, *exclude: int, excluded: int) -> QuerySe
 WAITING_PAGE = 20  # candidates read at once by the sweep; routing fills reviewers as it goes
 
 
-def review_route_waiting(*, reviewer_id: int | None = None, limit: int = 100) -> int:
+def review_route_waiting(
+    *, reviewer_id: int | None = None, limit: int = 100, max_seconds: float | None = None
+) -> int:
     """Route the oldest waiting tasks that a reviewer with room may take: ``reviewer_id`` (who just
     freed or gained capacity), or anyone (the sweep). Returns how many were assigned.
 
@@ -135,7 +138,8 @@ def review_route_waiting(*, reviewer_id: int | None = None, limit: int = 100) ->
 
     The sweep stops after a page that routed nothing: its candidates' takers are being routed to
     by the reactors at this very moment (their rows locked) or filled up meanwhile, and trying
-    hundreds more would only hold a worker for seconds; the next run goes on.
+    hundreds more would only hold a worker for seconds; the next run goes on. ``max_seconds``
+    bounds a run the same way (checked between candidates).
     """
     # A single reviewer fills up after a few tasks: read one candidate at a time, so a full
     # reviewer costs one query rather than a page of failing attempts.
@@ -144,10 +148,13 @@ def review_route_waiting(*, reviewer_id: int | None = None, limit: int = 100) ->
         return 0  # the cheap check first: the sweep's candidate query takes longer to plan
     routed = tried = 0
     after = None
+    deadline = None if max_seconds is None else time.monotonic() + max_seconds
     while tried < limit:
         page = waiting_work(reviewer_id=reviewer_id, after=after, limit=min(page_size, limit - tried))
         routed_before = routed
         for task_id, since in page:
+            if deadline is not None and time.monotonic() > deadline:
+                return routed
             tried += 1
             after = (since, task_id)
             try:

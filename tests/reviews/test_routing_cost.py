@@ -4,6 +4,7 @@ room it does nothing, in a few queries however long the unassigned queue is."""
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ from marlin.eventstore.models import Event
 from marlin.eventstore.store import RecordedEvent, command_transaction
 from marlin.kernel import clock
 from people.commands import person_update
-from reviews import commands
+from reviews import commands, jobs
 from reviews.jobs import expire_overdue_reviews_job, route_waiting_reviews_job
 from reviews.models import AwaitingReview, ReviewAssignment, ReviewerLoad
 from tests.factories import import_tasks, make_project, make_user, pending_review, submitted_task
@@ -188,3 +189,28 @@ def test_the_sweep_stops_after_a_page_that_routed_nothing(monkeypatch) -> None:
 
     assert len(attempts) == commands.WAITING_PAGE
     assert route_waiting_reviews_job() == 1
+
+
+def test_a_sweep_hands_its_worker_back_after_its_turn_and_the_next_run_goes_on(monkeypatch) -> None:
+    project = make_project(review_layers=1)
+    import_tasks(project, 12)
+    reviewer = make_user("reviewer", capacity=0)
+    for _ in range(12):
+        submitted_task(project)
+    settle()
+    person_update(actor_id=None, user_id=reviewer.pk, fields={"capacity": 20})  # reactors not run
+    route = commands.review_route
+
+    def slow_route(**kwargs: Any) -> Any:
+        time.sleep(0.05)
+        return route(**kwargs)
+
+    monkeypatch.setattr(commands, "review_route", slow_route)
+    monkeypatch.setattr(jobs, "SWEEP_SECONDS", 0.12)
+
+    first = route_waiting_reviews_job()
+
+    assert 1 <= first < 12
+    while AwaitingReview.objects.exists():
+        assert route_waiting_reviews_job() >= 1
+    assert ReviewAssignment.objects.filter(reviewer=reviewer, status="pending").count() == 12
