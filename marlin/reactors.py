@@ -46,7 +46,6 @@ from marlin.eventstore.store import (
     bucket_of,
     command_transaction,
     read_after,
-    undone_on_failure,
 )
 from marlin.kernel.errors import ConcurrencyConflict, DomainError
 from marlin.kernel.events import DomainEvent
@@ -63,13 +62,11 @@ WAKE_SECONDS = 0.1
 BATCH_SECONDS = 0.1  # of handler time, after which a batch commits what it has done
 CONFLICT_RETRIES = 3
 # Inside a batch (PostgreSQL), a handler waits this long for a row another transaction holds;
-# then the batch commits the events before it and the next transaction starts at that event.
-# A batch holds the rows of every event it handled so far: two batches each waiting for a row the
-# other took (a revision going back to its named reviewer) deadlocked, and PostgreSQL took a
-# second to notice, stalling both partitions. Alone in its transaction, an event waits as long as
-# it must.
+# then the batch fails and its events run one per transaction, where each waits as long as it
+# must. A batch holds the rows of every event it handled so far: two batches each waiting for a
+# row the other took (a revision going back to its named reviewer) deadlocked, and PostgreSQL took
+# a second to notice, stalling both partitions.
 BATCH_LOCK_WAIT = "50ms"
-_LOCK_WAIT_CODES = frozenset({"55P03", "40P01"})  # lock_not_available, deadlock_detected
 
 
 class Reactor:
@@ -235,15 +232,8 @@ def _handle_together(reactor: Reactor, partition: int, *, limit: int) -> int | N
         _limit_lock_waits(BATCH_LOCK_WAIT)
         try:
             for recorded in batch:
-                try:
-                    with _caused_by(uow, recorded, base_metadata), undone_on_failure(uow):
-                        _run_handler(reactor, recorded)
-                except Exception as error:
-                    if not (handled and _waited_for_a_lock(error)):
-                        raise  # the batch rolls back; its events run one per transaction
-                    log.info("%s[%s]: #%s waits for a row: it starts the next transaction",
-                             reactor.name, partition, recorded.position)  # fmt: skip
-                    break
+                with _caused_by(uow, recorded, base_metadata):
+                    _run_handler(reactor, recorded)
                 handled += 1
                 if time.monotonic() - started > BATCH_SECONDS:
                     break  # commit what is done: the effects show and the lock frees sooner
@@ -262,11 +252,6 @@ def _limit_lock_waits(timeout: str | None) -> None:
                 cursor.execute("SET LOCAL lock_timeout TO DEFAULT")
             else:
                 cursor.execute("SELECT set_config('lock_timeout', %s, true)", [timeout])
-
-
-def _waited_for_a_lock(error: BaseException) -> bool:
-    cause = error if getattr(error, "sqlstate", None) else error.__cause__
-    return getattr(cause, "sqlstate", None) in _LOCK_WAIT_CODES
 
 
 def _handle_one_by_one(reactor: Reactor, partition: int, *, limit: int) -> int | None:

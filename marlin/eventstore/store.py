@@ -453,14 +453,6 @@ def _joined(uow: UnitOfWork, *, actor_id: int | None) -> Iterator[None]:
         uow.metadata = saved_metadata
 
 
-@contextmanager
-def undone_on_failure(uow: UnitOfWork) -> Iterator[None]:
-    """A savepoint within the unit of work: if the block fails, its writes and the events it
-    appended are undone and the transaction goes on (a reactor's batch, around one event)."""
-    with _joined(uow, actor_id=None):
-        yield
-
-
 def _metadata(actor_id: int | None, command_id: uuid.UUID | None) -> dict[str, Any]:
     causation = context.current()
     request_id = causation.request_id

@@ -232,7 +232,7 @@ def test_a_woken_pump_out_of_its_turn_hands_back_and_wakes_its_partition_behind_
 
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_a_batch_meeting_a_row_held_elsewhere_commits_what_it_did_rather_than_wait(monkeypatch) -> None:
+def test_a_batch_meeting_a_row_held_elsewhere_gives_way_to_one_event_per_transaction(monkeypatch) -> None:
     # Two routing batches each waiting for a reviewer row the other had taken deadlocked, and
     # both partitions stalled for the second PostgreSQL takes to notice.
     monkeypatch.setitem(echo.LOCKS_TALLY, "second", "held")
