@@ -140,12 +140,12 @@ def _one_statement() -> AbstractContextManager[Any]:
 def finish(record: IdempotencyKey, response: Response) -> None:
     """Store the response to replay, or free the key when a retry might be answered otherwise."""
     status = response.status_code
-    body = _body(response)
-    if (200 <= status < 300 or status in STORED_STATUSES) and _storable(body):
+    rendered = _rendered(response)
+    if (200 <= status < 300 or status in STORED_STATUSES) and _storable(rendered):
         IdempotencyKey.objects.filter(pk=record.pk).update(
             state=IdempotencyKey.State.DONE,
             response_status=status,
-            response_body=body,
+            response_body=None if rendered is None else json.loads(rendered),
             response_headers=_replayable_headers(response),
         )
     else:
@@ -157,17 +157,18 @@ def purge_expired() -> int:
     return deleted
 
 
-def _body(response: Response) -> Any:
+def _rendered(response: Response) -> bytes | None:
     """The response data exactly as the JSON renderer sends it (UUIDs, decimals as strings)."""
     if response.data is None:
         return None
-    return json.loads(JSONRenderer().render(response.data))
+    return JSONRenderer().render(response.data)
 
 
-def _storable(body: Any) -> bool:
+def _storable(rendered: bytes | None) -> bool:
     """PostgreSQL's jsonb holds no NUL character; an answer echoing one (an unknown form field
-    named with it, refused with 400) is not stored, and a retry is answered anew, the same way."""
-    return "\\u0000" not in json.dumps(body)
+    named with it, refused with 400) is not stored, and a retry is answered anew, the same way.
+    JSON always writes a NUL as the escape ``\\u0000``."""
+    return rendered is None or b"\\u0000" not in rendered
 
 
 def _replayable_headers(response: Response) -> dict[str, str]:

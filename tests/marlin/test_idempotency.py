@@ -20,6 +20,7 @@ from tests.support.views import PingApi, PingHold
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.support.urls")]
 URL = "/test-support/ping/"
+FORM = "application/x-www-form-urlencoded"
 
 
 def post(client, body, key="key-1", **extra):
@@ -196,3 +197,21 @@ def test_the_same_file_upload_retried_with_its_key_is_replayed_whatever_the_boun
     assert first.json()["created"] == 3
     assert retried.status_code == 200
     assert retried["Idempotent-Replayed"] == "true"
+
+
+def test_an_answer_echoing_a_nul_is_not_stored_and_a_retry_is_answered_anew() -> None:
+    # PostgreSQL's jsonb holds no NUL: such an answer is sent, not kept (the key is freed).
+    client = client_for(make_user("contributor"))
+    form = "proj%00ect=1"  # an unknown form field, named in the 400 that refuses it
+
+    def claim() -> object:
+        return client.post(
+            "/api/v1/tasks/claim/", data=form, content_type=FORM, HTTP_IDEMPOTENCY_KEY="nul-key"
+        )
+
+    first, again = claim(), claim()
+
+    assert first.status_code == again.status_code == 400
+    assert "proj\x00ect" in first.json()["error"]["fields"]
+    assert "Idempotent-Replayed" not in again
+    assert not IdempotencyKey.objects.filter(key="nul-key").exists()
