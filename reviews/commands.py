@@ -153,8 +153,8 @@ def review_route_waiting(
         page = waiting_work(reviewer_id=reviewer_id, after=after, limit=min(page_size, limit - tried))
         routed_before = routed
         for task_id, since in page:
-            if deadline is not None and time.monotonic() > deadline:
-                return routed
+            if deadline is not None and tried and time.monotonic() > deadline:
+                return routed  # at least one candidate a run, however slow the machine
             tried += 1
             after = (since, task_id)
             try:
