@@ -14,7 +14,7 @@ from marlin.kernel import clock
 from payments.periods import period_of
 from tests.factories import make_project, make_user
 from tests.support.approvals import given_approved
-from tests.support.browser import api_status, sign_in
+from tests.support.browser import api_status, sign_in, text_after_post
 from tests.support.settle import settle
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -44,7 +44,7 @@ def test_finance_sees_the_weeks_net_closes_last_week_and_pays_a_statement(browse
 
     browser.find_element(By.ID, f"close-{last_week}").click()
     browser.find_element(By.ID, "confirm-close-button").click()
-    messages = browser.find_element(By.ID, "messages").text
+    messages = text_after_post(browser, "#messages", f"{last_week} closed")
     assert messages == f"{last_week} closed: 2 statements issued."
     rows = browser.find_elements(By.CSS_SELECTOR, "#statements .statement-row")
     assert [row.find_element(By.TAG_NAME, "td").text.split(" #")[0] for row in rows] == [
@@ -55,7 +55,7 @@ def test_finance_sees_the_weeks_net_closes_last_week_and_pays_a_statement(browse
     rows[0].find_element(By.NAME, "reference").send_keys("WIRE-2026-0042")
     rows[0].find_element(By.XPATH, ".//button[text()='Mark paid']").click()
 
-    assert "marked paid, reference WIRE-2026-0042" in browser.find_element(By.ID, "messages").text
+    assert "marked paid, reference WIRE-2026-0042" in text_after_post(browser, "#messages", "marked paid")
     _, statements = api_status(live_server.url, f"/api/v1/statements/?period={last_week}", token)
     paid = [
         (s["contributor_name"], s["total"], s["reference"])

@@ -10,7 +10,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.factories import import_tasks, make_project, make_user, pending_review, submitted_task
-from tests.support.browser import api_status, sign_in
+from tests.support.browser import api_status, sign_in, text_after_post
 from tests.support.settle import settle
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -100,7 +100,7 @@ def test_ops_reassign_a_review_through_the_page(browser, live_server) -> None:
     row.find_element(By.NAME, "reviewer").send_keys("second-rev")
     row.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
 
-    message = browser.find_element(By.CSS_SELECTOR, "#messages .success").text
+    message = text_after_post(browser, "#messages .success", "Reassigned")
     assert message.startswith("Reassigned to second-rev")
     rows = {
         r.find_element(By.CSS_SELECTOR, ".reviewer").text: r.find_element(By.CSS_SELECTOR, ".status").text

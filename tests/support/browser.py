@@ -13,9 +13,11 @@ from collections.abc import Iterator
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.factories import PASSWORD
 from tests.support.services import unavailable
@@ -47,6 +49,20 @@ def browser() -> Iterator[webdriver.Chrome]:
     yield chrome
     chrome.quit()
     shutil.rmtree(profile, ignore_errors=True)
+
+
+def text_after_post(browser: webdriver.Chrome, css: str, expected: str, *, timeout: float = 10) -> str:
+    """The text of the element ``css`` names once it contains ``expected``. After a form posts,
+    the old page's element can still be found, and goes stale as the new page loads: a check
+    that lands mid-navigation is ignored and tried again."""
+    seen: list[str] = []
+
+    def shows_it(page: webdriver.Chrome) -> bool:
+        seen.append(page.find_element(By.CSS_SELECTOR, css).text)
+        return expected in seen[-1]
+
+    WebDriverWait(browser, timeout, ignored_exceptions=[WebDriverException]).until(shows_it)
+    return seen[-1]
 
 
 def sign_in(browser: webdriver.Chrome, base: str, username: str) -> None:
