@@ -28,17 +28,14 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import OuterRef, QuerySet, Subquery
 
+from marlin import reactor_checkpoints as checkpoints
 from marlin import wake_flags
-from marlin.compiled_queries import compiled
 from marlin.eventstore import context
-from marlin.eventstore.models import Event, ReactorCheckpoint
 from marlin.eventstore.store import (
     BUCKETS,
     RecordedEvent,
@@ -136,7 +133,7 @@ def _pump(
     started = time.monotonic()
     handled = 0
     while handled < max_events:
-        if not _has_new_events(reactor, partition):
+        if not checkpoints.has_new_events(reactor, partition):
             return handled, False
         if max_seconds is not None and handled and time.monotonic() - started >= max_seconds:
             return handled, True
@@ -151,59 +148,6 @@ def pump_all() -> int:
     """Pump every partition of every reactor in this process (the embedded mode and tests)."""
     return sum(
         pump(reactor, partition) for reactor in registered() for partition in range(reactor.partitions)
-    )
-
-
-def _has_new_events(reactor: Reactor, partition: int) -> bool:
-    """Is there an event after the checkpoint for this partition? One query in the common case.
-
-    When there is none but the log has moved on (other reactors' or partitions' events), the
-    checkpoint moves to the head, so later reads start near it.
-    """
-    found = _peek(reactor, partition)
-    if found is None:
-        _ensure_checkpoints(reactor)
-        found = _peek(reactor, partition)
-        assert found is not None
-    position, next_position, head = found
-    if next_position is not None:
-        return True
-    if head is not None and position < head:
-        _advance_idle_checkpoint(reactor, partition, head)
-    return False
-
-
-def _peek(reactor: Reactor, partition: int) -> tuple[int, int | None, int | None] | None:
-    """(checkpoint, the next event's position or None, the head) in one statement; None when the
-    checkpoint row is missing. One snapshot: since positions commit in order, an event not seen
-    here committed after it."""
-    # The shape names what the SQL depends on: the reactor (its name, partitions and the event
-    # types its handlers take, which grow as handlers are registered) and the partition.
-    rows = _peek_query(reactor=reactor, types=tuple(reactor.event_types), partition=partition)
-    return rows[0] if rows else None
-
-
-@compiled
-def _peek_query(*, reactor: Reactor, types: tuple[str, ...], partition: int) -> QuerySet[ReactorCheckpoint]:
-    return _peek_queryset(reactor, partition)
-
-
-def _peek_queryset(reactor: Reactor, partition: int) -> QuerySet[ReactorCheckpoint]:
-    next_event = (
-        Event.objects.filter(
-            position__gt=OuterRef("position"),
-            type__in=reactor.event_types,
-            bucket__in=reactor.buckets(partition),
-        )
-        .order_by("position")
-        .values("position")[:1]
-    )
-    head = Event.objects.order_by("-position").values("position")[:1]
-    return (
-        ReactorCheckpoint.objects.filter(reactor=reactor.name, partition=partition)
-        .annotate(next_position=Subquery(next_event), head=Subquery(head))
-        .values_list("position", "next_position", "head")
-        .order_by("pk")[:1]
     )
 
 
@@ -223,7 +167,7 @@ def _handle_batch(reactor: Reactor, partition: int, *, limit: int) -> int | None
 def _handle_together(reactor: Reactor, partition: int, *, limit: int) -> int | None:
     started = time.monotonic()
     with command_transaction() as uow:
-        checkpoint = _lock_checkpoint(reactor, partition)
+        checkpoint = checkpoints.lock(reactor, partition)
         if checkpoint is None:
             return None
         batch = _read(reactor, partition, checkpoint.position, limit=limit)
@@ -241,7 +185,7 @@ def _handle_together(reactor: Reactor, partition: int, *, limit: int) -> int | N
             uow.metadata = base_metadata
         _limit_lock_waits(None)  # appending the events waits for the position counter as usual
         if handled:
-            _move_checkpoint(checkpoint, batch[handled - 1].position)
+            checkpoints.move(checkpoint, batch[handled - 1].position)
     return handled
 
 
@@ -256,7 +200,7 @@ def _limit_lock_waits(timeout: str | None) -> None:
 
 def _handle_one_by_one(reactor: Reactor, partition: int, *, limit: int) -> int | None:
     handled = 0
-    for recorded in _read(reactor, partition, _checkpoint_position(reactor, partition), limit=limit):
+    for recorded in _read(reactor, partition, checkpoints.position_of(reactor, partition), limit=limit):
         if not _handle_with_retries(reactor, partition, recorded):
             return handled or None
         handled += 1
@@ -275,14 +219,14 @@ def _handle_with_retries(reactor: Reactor, partition: int, recorded: RecordedEve
 def _handle_one(reactor: Reactor, partition: int, recorded: RecordedEvent) -> bool:
     """Handle one event in one transaction with its checkpoint. False: partition is busy."""
     with command_transaction() as uow:
-        checkpoint = _lock_checkpoint(reactor, partition)
+        checkpoint = checkpoints.lock(reactor, partition)
         if checkpoint is None:
             return False
         if checkpoint.position >= (recorded.position or 0):
             return True  # another pump handled it already
         with _caused_by(uow, recorded, uow.metadata):
             _run_handler(reactor, recorded)
-        _move_checkpoint(checkpoint, recorded.position)
+        checkpoints.move(checkpoint, recorded.position)
     return True
 
 
@@ -314,64 +258,6 @@ def _run_handler(reactor: Reactor, recorded: RecordedEvent) -> None:
 
 def _read(reactor: Reactor, partition: int, after: int, *, limit: int) -> list[RecordedEvent]:
     return read_after(after, limit=limit, types=reactor.event_types, buckets=reactor.buckets(partition))
-
-
-@dataclass(frozen=True)
-class _Checkpoint:
-    pk: int
-    position: int
-
-
-def _lock_checkpoint(reactor: Reactor, partition: int) -> _Checkpoint | None:
-    """The partition's checkpoint, locked until commit; None when another pump holds it."""
-    rows = _locked_checkpoint(reactor=reactor.name, partition=partition)
-    return _Checkpoint(*rows[0]) if rows else None
-
-
-@compiled
-def _locked_checkpoint(*, reactor: str, partition: int) -> QuerySet[ReactorCheckpoint]:
-    return (
-        ReactorCheckpoint.objects.select_for_update(skip_locked=True)
-        .filter(reactor=reactor, partition=partition)
-        .values_list("pk", "position")[:1]
-    )
-
-
-def _move_checkpoint(checkpoint: _Checkpoint, position: int | None) -> None:
-    ReactorCheckpoint.objects.filter(pk=checkpoint.pk).update(position=position)
-
-
-def _ensure_checkpoints(reactor: Reactor) -> None:
-    ReactorCheckpoint.objects.bulk_create(
-        [ReactorCheckpoint(reactor=reactor.name, partition=p) for p in range(reactor.partitions)],
-        ignore_conflicts=True,
-    )
-
-
-def _checkpoint_position(reactor: Reactor, partition: int) -> int:
-    return (
-        ReactorCheckpoint.objects.filter(reactor=reactor.name, partition=partition)
-        .values_list("position", flat=True)
-        .get()
-    )
-
-
-def _advance_idle_checkpoint(reactor: Reactor, partition: int, head: int) -> None:
-    """Skip past events this partition does not handle (none of its own up to ``head``, as the
-    peek saw), so the next read starts near the head. Never backwards; a held row is left to its
-    holder. One statement."""
-    if connection.vendor != "postgresql":
-        ReactorCheckpoint.objects.filter(reactor=reactor.name, partition=partition, position__lt=head).update(
-            position=head
-        )
-        return
-    table = connection.ops.quote_name(ReactorCheckpoint._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET position = %s WHERE id = (SELECT id FROM {table} "
-            "WHERE reactor = %s AND partition = %s AND position < %s FOR UPDATE SKIP LOCKED)",
-            [head, reactor.name, partition, head],
-        )
 
 
 # --- waking --------------------------------------------------------------------------------------
