@@ -38,7 +38,9 @@ class _FixedWindow:
         self.key = self.get_cache_key(request, view)  # type: ignore[attr-defined]
         if self.key is None:
             return True
-        key = self.cache.make_and_validate_key(self.key)
+        # A key of its own: DRF's throttles kept a pickled list under ``self.key``, which an
+        # INCR would refuse for the minute after an upgrade.
+        key = self.cache.make_and_validate_key(f"{self.key}:window")
         client = self.cache._cache.get_client(key, write=True)
         pipeline = client.pipeline(transaction=False)
         pipeline.set(key, 0, ex=self.duration, nx=True)

@@ -78,3 +78,13 @@ def test_a_new_window_allows_requests_again_and_people_are_counted_apart(redis_c
     assert ask == [True, True, False]
     assert other is True
     assert UserRateThrottle().allow_request(_person(7), view=None) is True
+
+
+def test_a_request_rate_left_by_drfs_own_throttle_does_not_break_counting(redis_cache, monkeypatch) -> None:
+    # Before the upgrade DRF kept a pickled list of request times under the throttle's key.
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"user": "2/minute"})
+    cache.set("throttle_user_9", [time.time()], 60)
+
+    answers = [UserRateThrottle().allow_request(_person(9), view=None) for _ in range(3)]
+
+    assert answers == [True, True, False]
