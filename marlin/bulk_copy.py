@@ -20,17 +20,16 @@ def copy_rows(model: type[models.Model], rows: Iterable[Mapping[str, Any]]) -> N
     """``COPY`` whole rows (every concrete column, by attribute name) into the model's table.
 
     Binary when every column is of a type whose held values can be made exactly its Python type
-    (see ``_binary_adapter``): the usual case, and the cheap one for large texts. Otherwise text,
+    (see ``_binary_plan``): the usual case, and the cheap one for large texts. Otherwise text,
     where the server parses whatever each value prints as."""
     fields = list(model._meta.concrete_fields)
     names = [field.attname for field in fields]
-    binary_adapters = [_binary_adapter(field) for field in fields]
-    binary = all(adapt is not None for adapt in binary_adapters)
-    adapters = binary_adapters if binary else [_copy_adapter(field) for field in fields]
-    # A value already of its column's exact type (nearly every one) is taken without a call.
+    binary_plans = [_binary_plan(field) for field in fields]
+    binary = all(plan is not None for plan in binary_plans)
+    # (name, the type a value is taken as it is without a call, how any other value is adapted)
     plan = [
-        (name, _passes_as_is(field) if binary else None, adapt)
-        for name, field, adapt in zip(names, fields, adapters, strict=True)
+        (name, *binary_plan) if binary else (name, None, _copy_adapter(field))
+        for name, field, binary_plan in zip(names, fields, binary_plans, strict=True)
     ]
     values = (
         [
@@ -135,25 +134,17 @@ _BINARY_TYPES: dict[str, type] = {
 }
 
 
-def _passes_as_is(field: models.Field) -> type | None:
-    """The one type whose values binary COPY takes for the column as they are, if any (a
-    datetime must still be checked for its time zone, JSON always wrapped)."""
-    if isinstance(field, models.JSONField):
-        return None
-    target = field.target_field if field.is_relation else field
-    expected = _BINARY_TYPES.get(target.get_internal_type())
-    return None if expected is datetime else expected
-
-
-def _binary_adapter(field: models.Field) -> Callable[[Any], Any] | None:
-    """How a held value becomes exactly its binary COPY type, or None for a column type that
-    binary COPY is not used for. A value already of the type (nearly all) passes as it is; any
-    other goes through the field's ``get_prep_value``, as a save would (a UUID or a datetime as
-    text, a naive datetime made aware, an enum member as its value)."""
+def _binary_plan(field: models.Field) -> tuple[type | None, Callable[[Any], Any]] | None:
+    """For a column binary COPY is used for (None otherwise): the one type whose values it takes as
+    they are, without a call (not a datetime, whose time zone must be checked, nor JSON, always
+    wrapped), and how any held value becomes exactly its binary COPY type. A value already of the
+    type (nearly all) passes as it is; any other goes through the field's ``get_prep_value``, as a
+    save would (a UUID or a datetime as text, a naive datetime made aware, an enum member as its
+    value)."""
     if isinstance(field, models.JSONField):
         from psycopg.types.json import Jsonb  # noqa: PLC0415 - only PostgreSQL has psycopg
 
-        return lambda value: None if value is None else Jsonb(value)
+        return None, lambda value: None if value is None else Jsonb(value)
     target = field.target_field if field.is_relation else field
     expected = _BINARY_TYPES.get(target.get_internal_type())
     if expected is None or field.generated:
@@ -165,4 +156,4 @@ def _binary_adapter(field: models.Field) -> Callable[[Any], Any] | None:
             return value
         return prepare(value.value if isinstance(value, Enum) else value)
 
-    return adapt
+    return (None if expected is datetime else expected), adapt
