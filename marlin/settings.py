@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "tasks",
     "reviews",
     "payments",
+    "quality",
     "webhooks",
     "workbench",
     "dashboard",

@@ -22,6 +22,7 @@ api_v1 = [
     path("", include("tasks.urls")),
     path("", include("reviews.urls")),
     path("", include("payments.urls")),
+    path("", include("quality.urls")),
     path("", include("webhooks.urls")),
     path("", include("rest_framework.urls")),
 ]

@@ -7,16 +7,15 @@ from typing import Any
 from uuid import UUID
 
 import django_filters
-from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.generics import ListAPIView
-from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marlin.api.base import CommandApiView
+from marlin.api.files import JsonOrCsvApi
 from marlin.api.filters import IntegerFilter
 from marlin.api.permissions import IsFinance
 from marlin.api.serializers import validated
@@ -63,23 +62,11 @@ class PayoutsApi(ListAPIView):
         return selectors.payouts_visible_to(self.request.user)
 
 
-class CSVRenderer(BaseRenderer):
-    """Lets ``?format=csv`` choose the streamed CSV answer."""
-
-    media_type = "text/csv"
-    format = "csv"
-    charset = "utf-8"
-
-    def render(self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None) -> bytes:
-        return b""  # CSV answers are streamed by the view; errors fall back to JSON
-
-
-class PeriodFileApi(APIView):
+class PeriodFileApi(JsonOrCsvApi):
     """A finance read of one period (``?period=``), as JSON or, with ``?format=csv``, a streamed
     CSV file. Subclasses name the two answers and the file."""
 
     permission_classes = [IsFinance]
-    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
     file_name = ""
 
     def as_json(self, period: str) -> dict[str, Any]:
@@ -90,16 +77,12 @@ class PeriodFileApi(APIView):
 
     def get(self, request: Request) -> Any:
         period = parse_period(request.query_params.get("period"))
-        if request.accepted_renderer.format != "csv":
-            return Response(self.as_json(period))
-        response = StreamingHttpResponse(self.as_csv(period), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{self.file_name}-{period}.csv"'
-        return response
-
-    def handle_exception(self, exc: Exception) -> Response:
-        self.request.accepted_renderer = JSONRenderer()  # errors are JSON, whatever was asked for
-        self.request.accepted_media_type = JSONRenderer.media_type
-        return super().handle_exception(exc)
+        return self.answer(
+            request,
+            as_json=lambda: self.as_json(period),
+            as_csv=lambda: self.as_csv(period),
+            file_name=f"{self.file_name}-{period}",
+        )
 
 
 def _period_file_schema(output: Any) -> Any:

@@ -21,10 +21,12 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "tasks": frozenset({"marlin", "people"}),
     "reviews": frozenset({"marlin", "people", "tasks"}),
     "payments": frozenset({"marlin", "people", "tasks"}),
+    # Quality control reads the work (tasks, reviews) to measure the people who did it.
+    "quality": frozenset({"marlin", "people", "tasks", "reviews"}),
     # Webhooks deliver any app's events, read from the log; no app imports them.
     "webhooks": frozenset({"marlin", "people", "tasks", "reviews", "payments"}),
-    "workbench": frozenset({"marlin", "people", "tasks", "reviews", "payments"}),
-    "dashboard": frozenset({"marlin", "people", "tasks", "reviews", "payments"}),
+    "workbench": frozenset({"marlin", "people", "tasks", "reviews", "payments", "quality"}),
+    "dashboard": frozenset({"marlin", "people", "tasks", "reviews", "payments", "quality"}),
 }
 LAYERS_ABOVE_THE_APPS = frozenset({"workbench", "dashboard"})
 # The suite and the benchmarks drive everything from outside; nothing imports them.
@@ -39,6 +41,7 @@ PUBLIC_MODULES: dict[str, frozenset[str]] = {
     "reviews": frozenset({"domain", "selectors", "models"}),
     "payments": frozenset({"domain", "selectors", "models"}),
     "webhooks": frozenset({"domain", "selectors", "models"}),
+    "quality": frozenset({"domain", "selectors", "reports"}),
 }
 
 

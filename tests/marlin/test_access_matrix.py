@@ -93,6 +93,8 @@ MATRIX: list[Row] = [
     row("POST", "reviews/{assignment}/reassign/", 401, 403, 403, 202, 403, 202, 401, note="202: nobody else"),
     row("GET", "queues/", 401, 403, 403, 200, 403, 200, 401),
     row("GET", "exports/preferences/", 401, 403, 403, 400, 403, 400, 401, note="400: ?project= missing"),
+    row("GET", "quality/contributors/", 401, 403, 403, 400, 403, 400, 401, note="400: ?project= missing"),
+    row("GET", "quality/reviewers/", 401, 403, 403, 400, 403, 400, 401, note="400: ?project= missing"),
     row(
         "GET",
         "payouts/",

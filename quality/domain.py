@@ -1,0 +1,69 @@
+"""Quality figures as pure functions: rates, medians and the rules that flag a person.
+
+Definitions (README "Quality reports" says the same for ops):
+- a *rate* is a share in [0, 1], rounded to 4 places, and ``None`` when there is nothing to divide;
+- a reviewer's approval is *overturned by a later layer* when a higher layer sent back or rejected
+  the same submission version;
+- a reviewer is flagged ``overturned_often`` by ``reviewer_flags``: a rate of overturned approvals
+  at least twice the project's median, once there are enough approvals for a rate to mean much.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+RATE_PLACES = 4
+# A reviewer's overturn rate is compared with the project's only after this many approvals: fewer
+# say more about luck than about the reviewer.
+MIN_APPROVALS_TO_JUDGE = 10
+# And only once at least this many of them were overturned: one overturn is never a pattern.
+MIN_OVERTURNED_TO_FLAG = 2
+OVERTURN_FACTOR = 2  # "twice as often as the project's median"
+
+
+def rate(part: int, whole: int) -> float | None:
+    """``part / whole`` rounded, or None when ``whole`` is zero (no data is not a zero rate)."""
+    return round(part / whole, RATE_PLACES) if whole else None
+
+
+def mean(total: float, count: int) -> float | None:
+    return round(total / count, 2) if count else None
+
+
+def median(values: Sequence[float]) -> float | None:
+    return round(statistics.median(values), 2) if values else None
+
+
+@dataclass(frozen=True)
+class OverturnRecord:
+    """One reviewer's approvals in a project and how many a later layer overturned."""
+
+    reviewer: int
+    approvals: int
+    overturned: int
+
+    @property
+    def judged(self) -> bool:
+        return self.approvals >= MIN_APPROVALS_TO_JUDGE
+
+    @property
+    def overturn_rate(self) -> float:
+        return self.overturned / self.approvals if self.approvals else 0.0
+
+
+def project_overturn_median(records: Sequence[OverturnRecord]) -> float | None:
+    """The median overturn rate of the project's reviewers with enough approvals to judge."""
+    rates = [record.overturn_rate for record in records if record.judged]
+    return statistics.median(rates) if rates else None
+
+
+def reviewer_flags(record: OverturnRecord, project_median: float | None) -> list[str]:
+    """``overturned_often``: enough approvals to judge, at least two overturned, and an overturn
+    rate at least twice the project's median (any overturns at all when the median is zero)."""
+    if project_median is None or not record.judged or record.overturned < MIN_OVERTURNED_TO_FLAG:
+        return []
+    if record.overturn_rate >= OVERTURN_FACTOR * project_median:
+        return ["overturned_often"]
+    return []

@@ -1,0 +1,85 @@
+"""The quality reports as answers: JSON, or CSV streamed from the same rows.
+
+CSV columns are SPEC's field names in SPEC's order; ``flags`` are joined by ``;``; an empty cell
+is a figure that is null (no data, or a feature not built yet). Every cell goes through
+``marlin.kernel.safe_csv``, so a name can never start a spreadsheet formula.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+from uuid import UUID
+
+from marlin.kernel.safe_csv import Cell, csv_lines
+from quality import selectors
+
+CONTRIBUTOR_COLUMNS = (
+    "contributor",
+    "name",
+    "submitted",
+    "approved",
+    "rejected",
+    "first_pass_approval_rate",
+    "mean_revisions",
+    "mean_time_spent_minutes",
+    "gold_answers",
+    "gold_accuracy",
+    "first_position_rate",
+    "position_bias_p",
+    "agreement_rate",
+    "appeals_filed",
+    "appeals_won",
+    "suspended",
+    "flags",
+)
+REVIEWER_COLUMNS = (
+    "reviewer",
+    "name",
+    "decisions",
+    "approve_rate",
+    "request_changes_rate",
+    "reject_rate",
+    "median_decision_minutes",
+    "overturned_by_later_layer",
+    "appeals_overturned",
+    "expired",
+    "calibration_seen",
+    "calibration_catch_rate",
+    "flags",
+)
+
+Rows = Callable[[UUID], list[dict[str, Any]]]
+REPORTS: dict[str, tuple[Rows, tuple[str, ...]]] = {
+    "contributors": (selectors.contributor_rows, CONTRIBUTOR_COLUMNS),
+    "reviewers": (selectors.reviewer_rows, REVIEWER_COLUMNS),
+}
+
+
+def agreement(project_id: UUID) -> dict[str, Any]:
+    """Agreement between contributors on the same item needs overlapping tasks, which Marlin does
+    not make yet: every figure is null until it does."""
+    return {"items": None, "percent": None, "alpha": None}
+
+
+def report_json(kind: str, project_id: UUID) -> dict[str, Any]:
+    rows, columns = REPORTS[kind]
+    return {
+        "project": str(project_id),
+        "agreement": agreement(project_id),
+        "rows": [{column: row[column] for column in columns} for row in rows(project_id)],
+    }
+
+
+def report_csv(kind: str, project_id: UUID) -> Iterator[str]:
+    rows, columns = REPORTS[kind]
+    yield from csv_lines([columns])
+    yield from csv_lines([_cell(row[column]) for column in columns] for row in rows(project_id))
+
+
+def _cell(value: Any) -> Cell:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ";".join(value)
+    return value

@@ -1,0 +1,76 @@
+"""The shapes of the quality reports, for the OpenAPI schema (the answers are built as dicts by
+``quality.reports``)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+NULL_UNTIL_BUILT = "null until the feature that measures it exists, or when there is no data"
+
+
+def _rate(help_text: str) -> serializers.FloatField:
+    return serializers.FloatField(allow_null=True, min_value=0, max_value=1, help_text=help_text)
+
+
+def _not_yet() -> serializers.FloatField:
+    return serializers.FloatField(allow_null=True, help_text=NULL_UNTIL_BUILT)
+
+
+class ReportInput(serializers.Serializer):
+    project = serializers.UUIDField()
+
+
+class _Agreement(serializers.Serializer):
+    items = serializers.IntegerField(allow_null=True, help_text="items with two or more approved judgments")
+    percent = _rate("percent agreement on preference over those items")
+    alpha = serializers.FloatField(allow_null=True, help_text="Krippendorff's alpha (nominal)")
+
+
+class _ContributorRow(serializers.Serializer):
+    contributor = serializers.IntegerField()
+    name = serializers.CharField()
+    submitted = serializers.IntegerField(help_text="tasks submitted (revisions are not new tasks)")
+    approved = serializers.IntegerField(help_text="of those, approved now")
+    rejected = serializers.IntegerField(help_text="of those, rejected now (a reversed approval included)")
+    first_pass_approval_rate = _rate("among tasks with a final decision, approved with no changes asked")
+    mean_revisions = serializers.FloatField(allow_null=True, help_text="versions beyond the first, per task")
+    mean_time_spent_minutes = serializers.FloatField(allow_null=True, help_text="over every version")
+    gold_answers = serializers.IntegerField(allow_null=True, help_text=NULL_UNTIL_BUILT)
+    gold_accuracy = _rate(NULL_UNTIL_BUILT)
+    first_position_rate = _rate(NULL_UNTIL_BUILT)
+    position_bias_p = _rate(NULL_UNTIL_BUILT)
+    agreement_rate = _rate(NULL_UNTIL_BUILT)
+    appeals_filed = serializers.IntegerField(allow_null=True, help_text=NULL_UNTIL_BUILT)
+    appeals_won = serializers.IntegerField(allow_null=True, help_text=NULL_UNTIL_BUILT)
+    suspended = serializers.BooleanField(allow_null=True, help_text=NULL_UNTIL_BUILT)
+    flags = serializers.ListField(child=serializers.CharField())
+
+
+class _ReviewerRow(serializers.Serializer):
+    reviewer = serializers.IntegerField()
+    name = serializers.CharField()
+    decisions = serializers.IntegerField()
+    approve_rate = _rate("share of decisions")
+    request_changes_rate = _rate("share of decisions")
+    reject_rate = _rate("share of decisions")
+    median_decision_minutes = serializers.FloatField(allow_null=True, help_text="assignment to decision")
+    overturned_by_later_layer = serializers.IntegerField(
+        help_text="approvals a higher layer sent back or rejected (the same submission version)"
+    )
+    appeals_overturned = serializers.IntegerField(allow_null=True, help_text=NULL_UNTIL_BUILT)
+    expired = serializers.IntegerField(help_text="assignments that ran past due")
+    calibration_seen = serializers.IntegerField(allow_null=True, help_text=NULL_UNTIL_BUILT)
+    calibration_catch_rate = _rate(NULL_UNTIL_BUILT)
+    flags = serializers.ListField(child=serializers.ChoiceField(choices=["overturned_often"]))
+
+
+class ContributorReportOutput(serializers.Serializer):
+    project = serializers.UUIDField()
+    agreement = _Agreement()
+    rows = _ContributorRow(many=True)
+
+
+class ReviewerReportOutput(serializers.Serializer):
+    project = serializers.UUIDField()
+    agreement = _Agreement()
+    rows = _ReviewerRow(many=True)
