@@ -16,6 +16,7 @@ urlpatterns = [
     path("tokens/<str:token_key>/revoke/", TokenRevokePage.as_view(), name="token-revoke"),
     path("ops/", views.ops_dashboard, name="ops-dashboard"),
     path("ops/projects/<uuid:project_id>/", views.project_page, name="ops-project"),
+    path("ops/projects/<uuid:project_id>/quality/", views.project_quality_page, name="ops-project-quality"),
     path("ops/projects/<uuid:project_id>/pause/", views.ProjectPause.as_view(), name="ops-project-pause"),
     path("ops/projects/<uuid:project_id>/resume/", views.ProjectResume.as_view(), name="ops-project-resume"),
     path("ops/tasks/<uuid:task_id>/", views.task_page, name="ops-task"),

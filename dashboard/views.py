@@ -20,12 +20,14 @@ from dashboard.actions import GuardedPage, page_for, run_command
 from marlin.api.permissions import IsOps
 from marlin.kernel import clock
 from marlin.kernel.errors import NotFound
+from quality import reports as quality_reports
+from quality import selectors as quality_selectors
 from reviews import commands as review_commands
 from reviews import selectors as review_selectors
 from reviews.serializers import ReassignInput
 from tasks import commands as task_commands
 from tasks.domain.task import TaskStatus
-from tasks.models import Task
+from tasks.models import Project, Task
 from tasks.serializers import ReasonInput
 
 LATE_ITEMS_PER_PAGE = 25
@@ -34,11 +36,14 @@ LATE_ITEMS_PER_PAGE = 25
 @page_for(IsOps)
 def ops_dashboard(request: HttpRequest) -> HttpResponse:
     days = _days(request)
+    overview = selectors.ops_overview()
+    standouts = quality_selectors.standouts(project["id"] for project in overview["projects"])
     return render(
         request,
         "ops/dashboard.html",
         {
-            "overview": selectors.ops_overview(),
+            "overview": overview,
+            "standouts": [(p, standouts[p["id"]]) for p in overview["projects"] if p["id"] in standouts],
             "days": days,
             "trend_days": selectors.TREND_DAYS,
             "charts": trend_charts(selectors.review_trends(days)),
@@ -65,6 +70,23 @@ def project_page(request: HttpRequest, project_id: UUID) -> HttpResponse:
             "overdue_claims": _page(request, "claims", selectors.overdue_claims(project_id)),
             "overdue_reviews": _page(request, "reviews", selectors.overdue_reviews(project_id)),
             "waiting": _page(request, "waiting", selectors.waiting_for_a_reviewer(project_id)),
+        },
+    )
+
+
+@page_for(IsOps)
+def project_quality_page(request: HttpRequest, project_id: UUID) -> HttpResponse:
+    """The project's quality reports as two tables, flagged people marked, with their CSV files."""
+    project = Project.objects.filter(pk=project_id).values("id", "name").first()
+    if project is None:
+        raise Http404("no such project")
+    return render(
+        request,
+        "ops/quality.html",
+        {
+            "project": project,
+            "contributors": quality_reports.report_json("contributors", project_id)["rows"],
+            "reviewers": quality_reports.report_json("reviewers", project_id)["rows"],
         },
     )
 

@@ -1,13 +1,16 @@
 """The quality reports' figures, read from the read tables the events keep (tasks, submissions,
-review assignments): aggregates per person in one project, never a scan of the event log.
+review assignments): aggregates per person and project, never a scan of the event log.
 
-Each function answers one row per person as a plain dict keyed by SPEC's field names; figures
-whose feature does not exist yet are ``None`` (``NOT_YET``).
+Rows are plain dicts keyed by SPEC's field names; figures whose feature does not exist yet are
+``None``. Every read groups by project, so the dashboard's list of people who stand out costs the
+same few queries for many projects as for one.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -24,41 +27,73 @@ from tasks.models import Submission, Task
 CONTRIBUTOR_NOT_YET = ("agreement_rate", "appeals_filed", "appeals_won")
 REVIEWER_NOT_YET = ("appeals_overturned", "calibration_seen", "calibration_catch_rate")
 
+Key = tuple[UUID, int]  # (project, person)
+
+
+@dataclass(frozen=True)
+class Standout:
+    """A person whose figures stand out in a project, and why (the row's ``flags``)."""
+
+    project: UUID
+    kind: str  # "contributor" or "reviewer"
+    person: int
+    name: str
+    flags: tuple[str, ...]
+
 
 def contributor_rows(project_id: UUID) -> list[dict[str, Any]]:
-    """Every contributor who submitted in the project, by id.
+    """Every contributor who submitted in the project, by id."""
+    return [row for (_, _), row in sorted(_contributors([project_id]).items())]
 
-    ``submitted`` counts tasks (a revision is not a new task); ``approved`` and ``rejected`` count
-    those tasks' final states (a reversed approval is rejected); ``first_pass_approval_rate`` is the
-    share, among them, approved without a request for changes; ``mean_revisions`` the versions
-    beyond the first per task; ``mean_time_spent_minutes`` is over every version submitted."""
+
+def reviewer_rows(project_id: UUID) -> list[dict[str, Any]]:
+    """Every reviewer assigned in the project, by id."""
+    return [row for (_, _), row in sorted(_reviewers([project_id]).items())]
+
+
+def standouts(project_ids: Iterable[UUID]) -> dict[UUID, list[Standout]]:
+    """Per project, the flagged contributors, then the flagged reviewers, by id."""
+    projects = list(project_ids)
+    found: dict[UUID, list[Standout]] = defaultdict(list)
+    for kind, rows in (("contributor", _contributors(projects)), ("reviewer", _reviewers(projects))):
+        for (project, person), row in sorted(rows.items()):
+            if row["flags"]:
+                found[project].append(Standout(project, kind, person, row["name"], tuple(row["flags"])))
+    return dict(found)
+
+
+def _contributors(projects: list[UUID]) -> dict[Key, dict[str, Any]]:
+    """``submitted`` counts tasks (a revision is not a new task); ``approved`` and ``rejected``
+    count those tasks' final states (a reversed approval is rejected); ``first_pass_approval_rate``
+    is the share, among them, approved without a request for changes; ``mean_revisions`` the
+    versions beyond the first per task; ``mean_time_spent_minutes`` is over every version."""
     submitted = {
-        row["contributor_id"]: row
-        for row in Submission.objects.filter(task__project_id=project_id)
-        .values("contributor_id")
+        (row["task__project_id"], row["contributor_id"]): row
+        for row in Submission.objects.filter(task__project_id__in=projects)
+        .values("task__project_id", "contributor_id")
         .annotate(
             tasks=Count("task_id", distinct=True), versions=Count("pk"), minutes=Avg("time_spent_minutes")
         )
     }
     outcomes = {
-        row["contributor_id"]: row
-        for row in Task.objects.filter(project_id=project_id, contributor_id__in=submitted)
-        .values("contributor_id")
+        (row["project_id"], row["contributor_id"]): row
+        for row in Task.objects.filter(project_id__in=projects, contributor_id__isnull=False)
+        .values("project_id", "contributor_id")
         .annotate(
             approved=Count("pk", filter=Q(status=TaskStatus.APPROVED)),
             rejected=Count("pk", filter=Q(status=TaskStatus.REJECTED)),
             first_pass=Count("pk", filter=Q(status=TaskStatus.APPROVED, revisions=0)),
         )
     }
-    names = dict(User.objects.filter(pk__in=submitted).values_list("pk", "name"))
-    rows = []
-    for contributor_id in sorted(submitted):
-        work = submitted[contributor_id]
-        outcome = outcomes.get(contributor_id, {"approved": 0, "rejected": 0, "first_pass": 0})
+    names = _names(person for _, person in submitted)
+    nothing_final = {"approved": 0, "rejected": 0, "first_pass": 0}
+    rows = {}
+    for key, work in submitted.items():
+        outcome = outcomes.get(key, nothing_final)
         decided = outcome["approved"] + outcome["rejected"]
-        row: dict[str, Any] = {
-            "contributor": contributor_id,
-            "name": names.get(contributor_id, ""),
+        rows[key] = {
+            "contributor": key[1],
+            "name": names.get(key[1], ""),
             "submitted": work["tasks"],
             "approved": outcome["approved"],
             "rejected": outcome["rejected"],
@@ -73,18 +108,15 @@ def contributor_rows(project_id: UUID) -> list[dict[str, Any]]:
             "suspended": None,
             "flags": [],
         }
-        rows.append(row)
     return rows
 
 
-def reviewer_rows(project_id: UUID) -> list[dict[str, Any]]:
-    """Every reviewer assigned in the project, by id.
-
-    Rates are shares of ``decisions``; ``median_decision_minutes`` runs from assignment to
+def _reviewers(projects: list[UUID]) -> dict[Key, dict[str, Any]]:
+    """Rates are shares of ``decisions``; ``median_decision_minutes`` runs from assignment to
     decision; ``overturned_by_later_layer`` counts approvals that a higher layer sent back or
     rejected (the same submission version); ``expired`` counts assignments that ran past due."""
-    assignments = ReviewAssignment.objects.filter(task__project_id=project_id)
-    overturning = assignments.filter(
+    assignments = ReviewAssignment.objects.filter(task__project_id__in=projects)
+    overturning = ReviewAssignment.objects.filter(
         task_id=OuterRef("task_id"),
         submission_version=OuterRef("submission_version"),
         layer__gt=OuterRef("layer"),
@@ -93,9 +125,9 @@ def reviewer_rows(project_id: UUID) -> list[dict[str, Any]]:
     )
     decided = Q(status=AssignmentStatus.DECIDED)
     approved = decided & Q(decision=Decision.APPROVE)
-    counts = list(
-        assignments.values("reviewer_id")
-        .annotate(
+    counts = {
+        (row["task__project_id"], row["reviewer_id"]): row
+        for row in assignments.values("task__project_id", "reviewer_id").annotate(
             decisions=Count("pk", filter=decided),
             approvals=Count("pk", filter=approved),
             changes=Count("pk", filter=decided & Q(decision=Decision.REQUEST_CHANGES)),
@@ -103,41 +135,45 @@ def reviewer_rows(project_id: UUID) -> list[dict[str, Any]]:
             overturned=Count("pk", filter=approved & Q(Exists(overturning))),
             expired=Count("pk", filter=Q(status=AssignmentStatus.EXPIRED)),
         )
-        .order_by("reviewer_id")
-    )
+    }
     minutes = _decision_minutes(assignments.filter(decided))
-    names = dict(User.objects.filter(pk__in=[row["reviewer_id"] for row in counts]).values_list("pk", "name"))
-    records = [
-        domain.OverturnRecord(row["reviewer_id"], row["approvals"], row["overturned"]) for row in counts
-    ]
-    project_median = domain.project_overturn_median(records)
-    rows = []
-    for row, record in zip(counts, records, strict=True):
+    names = _names(person for _, person in counts)
+    records = {
+        key: domain.OverturnRecord(key[1], row["approvals"], row["overturned"]) for key, row in counts.items()
+    }
+    medians = {
+        project: domain.project_overturn_median([r for (p, _), r in records.items() if p == project])
+        for project in {project for project, _ in records}
+    }
+    rows = {}
+    for key, row in counts.items():
         decisions = row["decisions"]
-        rows.append(
-            {
-                "reviewer": row["reviewer_id"],
-                "name": names.get(row["reviewer_id"], ""),
-                "decisions": decisions,
-                "approve_rate": domain.rate(row["approvals"], decisions),
-                "request_changes_rate": domain.rate(row["changes"], decisions),
-                "reject_rate": domain.rate(row["rejections"], decisions),
-                "median_decision_minutes": domain.median(minutes.get(row["reviewer_id"], [])),
-                "overturned_by_later_layer": row["overturned"],
-                "expired": row["expired"],
-                **dict.fromkeys(REVIEWER_NOT_YET),
-                "flags": domain.reviewer_flags(record, project_median),
-            }
-        )
+        rows[key] = {
+            "reviewer": key[1],
+            "name": names.get(key[1], ""),
+            "decisions": decisions,
+            "approve_rate": domain.rate(row["approvals"], decisions),
+            "request_changes_rate": domain.rate(row["changes"], decisions),
+            "reject_rate": domain.rate(row["rejections"], decisions),
+            "median_decision_minutes": domain.median(minutes.get(key, [])),
+            "overturned_by_later_layer": row["overturned"],
+            "expired": row["expired"],
+            **dict.fromkeys(REVIEWER_NOT_YET),
+            "flags": domain.reviewer_flags(records[key], medians[key[0]]),
+        }
     return rows
 
 
-def _decision_minutes(decided: Any) -> dict[int, list[float]]:
-    """Minutes from assignment to decision, per reviewer (the median is taken in Python: SQLite,
-    the embedded default, has no percentile)."""
-    minutes: dict[int, list[float]] = defaultdict(list)
-    for reviewer_id, assigned_at, decided_at in decided.values_list(
-        "reviewer_id", "assigned_at", "decided_at"
+def _decision_minutes(decided: Any) -> dict[Key, list[float]]:
+    """Minutes from assignment to decision, per project and reviewer (the median is taken in
+    Python: SQLite, the embedded default, has no percentile)."""
+    minutes: dict[Key, list[float]] = defaultdict(list)
+    for project, reviewer, assigned_at, decided_at in decided.values_list(
+        "task__project_id", "reviewer_id", "assigned_at", "decided_at"
     ):
-        minutes[reviewer_id].append((decided_at - assigned_at).total_seconds() / 60)
+        minutes[(project, reviewer)].append((decided_at - assigned_at).total_seconds() / 60)
     return minutes
+
+
+def _names(people: Iterable[int]) -> dict[int, str]:
+    return dict(User.objects.filter(pk__in=set(people)).values_list("pk", "name"))

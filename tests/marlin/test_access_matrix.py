@@ -136,6 +136,7 @@ MATRIX: list[Row] = [
     ),
     row("GET", "/ops/", 302, 403, 403, 200, 403, 200, 302, note="302: to sign in"),
     row("GET", "/ops/projects/{project}/", 302, 403, 403, 200, 403, 200, 302, note="302: to sign in"),
+    row("GET", "/ops/projects/{project}/quality/", 302, 403, 403, 200, 403, 200, 302, note="302: to sign in"),
     row(
         "POST",
         "/ops/projects/{project}/pause/",

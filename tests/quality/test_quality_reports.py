@@ -11,48 +11,14 @@ import pytest
 from django.core.management import call_command
 
 from quality.reports import CONTRIBUTOR_COLUMNS, REVIEWER_COLUMNS
-from reviews.commands import review_decide
-from tasks.commands import task_claim, task_submit
+from tasks.commands import task_submit
 from tasks.models import Project
-from tests.factories import client_for, import_tasks, judgment, make_project, make_user, pending_review
+from tests.factories import client_for, judgment, make_project, make_user
 from tests.quality.brute_force import replay
+from tests.quality.workday import Workday
 from tests.support.settle import settle
 
 pytestmark = pytest.mark.django_db
-
-FEEDBACK = "The scores contradict the rationale; say which input breaks B."
-
-
-class Workday:
-    """A two-layer project where each decision is made by whoever routing assigned, and noted."""
-
-    def __init__(self) -> None:
-        self.project = make_project(review_layers=2)
-        import_tasks(self.project, 6)
-        self.reviewers = [make_user("reviewer", reviewer_level=2) for _ in range(2)]
-        self.decided: list[tuple[int, str, int]] = []
-
-    def submit(self, contributor: Any, *, minutes: int) -> Any:
-        task = task_claim(contributor_id=contributor.pk, project_id=self.project.id)
-        task_submit(
-            contributor_id=contributor.pk, task_id=task.id, judgment=judgment(time_spent_minutes=minutes)
-        )
-        settle()
-        return task.id
-
-    def decide(self, task_id: Any, decision: str) -> int:
-        assignment = pending_review(task_id)
-        asked = decision != "approve"
-        review_decide(
-            reviewer_id=assignment.reviewer_id,
-            assignment_id=assignment.id,
-            decision=decision,
-            feedback=FEEDBACK if asked else "",
-            reasons=["inconsistent_scores"] if asked else [],
-        )
-        settle()
-        self.decided.append((assignment.reviewer_id, decision, assignment.layer))
-        return assignment.reviewer_id
 
 
 def report(kind: str, project: Project, **params: str) -> Any:

@@ -1,0 +1,83 @@
+"""The quality pages: the queues page lists who stands out per project, each linked to the
+project's quality page, which shows both reports and their CSV files."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from selenium.webdriver.common.by import By
+
+from quality import domain
+from tests.factories import make_user
+from tests.quality.workday import Workday, overturned_reviewer
+from tests.support.browser import sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def small_evidence(monkeypatch):
+    monkeypatch.setattr(domain, "MIN_APPROVALS_TO_JUDGE", 1)
+    monkeypatch.setattr(domain, "MIN_OVERTURNED_TO_FLAG", 1)
+
+
+@pytest.fixture
+def ops_client(client):
+    client.force_login(make_user("ops"))
+    return client
+
+
+def test_the_queues_page_links_each_person_who_stands_out_to_their_row(small_evidence, ops_client) -> None:
+    day = Workday(name="Quality project")
+    careless = overturned_reviewer(day)
+
+    html = ops_client.get("/ops/").content.decode()
+
+    quality_page = reverse("ops-project-quality", args=[day.project.id])
+    assert f'href="{quality_page}#reviewer-{careless}"' in html
+    assert "overturned_often" in html
+
+
+def test_the_queues_page_says_when_nobody_stands_out(ops_client) -> None:
+    Workday()
+
+    assert 'id="no-standouts"' in ops_client.get("/ops/").content.decode()
+
+
+def test_the_quality_page_shows_both_reports_with_flagged_rows_marked(small_evidence, ops_client) -> None:
+    day = Workday()
+    careless = overturned_reviewer(day)
+
+    page = ops_client.get(reverse("ops-project-quality", args=[day.project.id]))
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f'<tr id="reviewer-{careless}" class="flagged">' in html
+    assert html.count('<tr id="contributor-') == 2
+    csv_link = f"/api/v1/quality/reviewers/?project={day.project.id}&amp;format=csv"
+    assert csv_link in html
+    csv_answer = ops_client.get(csv_link.replace("&amp;", "&"))  # the session is enough for the file
+    assert csv_answer.status_code == 200
+    assert b"overturned_often" in b"".join(csv_answer.streaming_content)
+
+
+def test_an_unknown_project_has_no_quality_page(ops_client) -> None:
+    assert ops_client.get("/ops/projects/7d0f4c9e-51c1-4a8a-9d61-3f0a2b1c9e11/quality/").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ops_follow_a_standout_from_the_queues_to_the_row_in_a_browser(
+    small_evidence, browser, live_server
+) -> None:
+    day = Workday(name="Browser quality")
+    careless = overturned_reviewer(day)
+    make_user("ops", username="oona")
+
+    sign_in(browser, live_server.url, "oona")
+    browser.find_element(By.LINK_TEXT, "Queues").click()
+    browser.find_element(By.CSS_SELECTOR, f"#standouts a[href$='#reviewer-{careless}']").click()
+
+    row = browser.find_element(By.ID, f"reviewer-{careless}")
+    assert "flagged" in row.get_attribute("class")
+    assert "overturned_often" in row.text
+    assert browser.find_element(By.ID, "reviewers-csv").get_attribute("href").endswith("format=csv")

@@ -1,0 +1,52 @@
+"""Who stands out: the flagged people of every project, read in a fixed number of queries."""
+
+from __future__ import annotations
+
+import pytest
+
+from quality import domain
+from quality.selectors import standouts
+from tests.factories import import_tasks, make_project
+from tests.quality.workday import Workday, overturned_reviewer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def small_evidence(monkeypatch):
+    """Two tasks are enough evidence here; the real thresholds are tested in the domain."""
+    monkeypatch.setattr(domain, "MIN_APPROVALS_TO_JUDGE", 1)
+    monkeypatch.setattr(domain, "MIN_OVERTURNED_TO_FLAG", 1)
+
+
+def test_a_reviewer_overturned_more_than_the_median_stands_out_in_their_project(small_evidence) -> None:
+    day = Workday()
+    careless = overturned_reviewer(day)
+    quiet = make_project()
+
+    found = standouts([day.project.id, quiet.id])
+
+    assert list(found) == [day.project.id]
+    [person] = found[day.project.id]
+    assert (person.kind, person.person, person.flags) == ("reviewer", careless, ("overturned_often",))
+
+
+def test_nobody_stands_out_on_the_real_thresholds_after_two_tasks() -> None:
+    day = Workday()
+    overturned_reviewer(day)
+
+    assert standouts([day.project.id]) == {}
+
+
+def test_standouts_cost_the_same_queries_for_many_projects(
+    small_evidence, django_assert_max_num_queries
+) -> None:
+    day = Workday()
+    overturned_reviewer(day)
+    with django_assert_max_num_queries(10) as one:
+        standouts([day.project.id])
+    others = [make_project() for _ in range(5)]
+    for project in others:
+        import_tasks(project, 1)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        standouts([day.project.id, *(project.id for project in others)])
