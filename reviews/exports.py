@@ -1,6 +1,7 @@
 """The preference export (ops): every approved judgment of a project as JSON Lines, ready for
 preference training. Streamed from a database cursor, so memory stays flat. Reversed approvals
-are rejected tasks, so they are left out."""
+are rejected tasks, so they are left out. Canonical order (the import's A and B), with the order
+the judgment's contributor was shown (``presented_swapped``)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,7 @@ def _line(task: Task) -> dict[str, Any]:
         "model_a": task.model_a,
         "model_b": task.model_b,
         "submission_version": submission.version if submission else None,
+        "presented_swapped": submission.presented_swapped if submission else None,
         "approved_at": task.finished_at,
         "review_chain": [
             {

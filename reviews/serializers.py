@@ -12,7 +12,7 @@ from people.pseudonyms import contributor_pseudonym
 from reviews.domain import MAX_FEEDBACK, MAX_REASONS
 from reviews.models import ReviewAssignment
 from tasks.domain.review_round import Decision
-from tasks.serializers import SubmissionOutput
+from tasks.serializers import SubmissionOutput, reads_canonical_order
 
 
 class AssignmentOutput(ModelOutput):
@@ -35,7 +35,8 @@ class AssignmentOutput(ModelOutput):
 
 
 class ReviewTaskOutput(serializers.Serializer):
-    """The task as a reviewer sees it: no models, the contributor as a pseudonym."""
+    """The task as a reviewer sees it: no models, the contributor as a pseudonym, A and B in the
+    order its contributor was shown (ops: as imported)."""
 
     id = serializers.UUIDField()
     project = serializers.UUIDField(source="project_id")
@@ -47,6 +48,14 @@ class ReviewTaskOutput(serializers.Serializer):
     response_b = serializers.CharField()
     tags = serializers.ListField(child=serializers.CharField())
     contributor_pseudonym = serializers.SerializerMethodField()
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if instance.presented_swapped and not reads_canonical_order(
+            self.context.get("viewer"), instance.contributor_id
+        ):
+            data["response_a"], data["response_b"] = data["response_b"], data["response_a"]
+        return data
 
     def get_contributor_pseudonym(self, task: Any) -> str | None:
         return contributor_pseudonym(task.contributor_id)
@@ -86,7 +95,7 @@ class AssignmentDetailOutput(AssignmentOutput):
         return SubmissionOutput(submission, context=self.context).data if submission else None
 
     def get_task_detail(self, obj: ReviewAssignment) -> Any:
-        return ReviewTaskOutput(obj.task).data
+        return ReviewTaskOutput(obj.task, context=self.context).data
 
     def get_criteria(self, obj: ReviewAssignment) -> list[str]:
         return list(self.context["review"]["criteria"])

@@ -15,7 +15,7 @@ from uuid import UUID
 from django.db import connection
 
 from marlin.eventstore.store import command_transaction, load_aggregate
-from marlin.kernel import clock
+from marlin.kernel import chance, clock
 from marlin.kernel.errors import NotFound
 from marlin.kernel.events import DomainEvent
 from tasks.domain import project as project_domain
@@ -102,6 +102,8 @@ def task_claim(*, contributor_id: int, project_id: UUID | None = None) -> Task |
 
     With ``project_id``, that project must exist and be active (404 otherwise) and the
     contributor must hold every skill it requires (403 ``missing_skill``, naming them).
+
+    The claim draws the order in which it presents A and B (``chance.coin``, which tests pin).
     """
     with command_transaction(actor_id=contributor_id) as uow:
         contributor = lock_claimant(contributor_id)
@@ -123,6 +125,7 @@ def task_claim(*, contributor_id: int, project_id: UUID | None = None) -> Task |
             contributor_id=contributor_id,
             project=project_policy(task_project_id),
             now=clock.now(),
+            coin=chance.coin(),
         )
         uow.append(task_stream(task_id), version, events)
     return _task_as_written(task_id, state)

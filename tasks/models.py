@@ -22,6 +22,9 @@ class Project(models.Model):
     criteria = models.JSONField()
     reason_codes = models.JSONField()
     required_skills = models.JSONField()
+    randomize_order = models.BooleanField(
+        default=True, help_text="Each claim draws the order in which it presents A and B."
+    )
     status = models.CharField(max_length=16)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
@@ -53,6 +56,10 @@ class Submission(models.Model):
     rationale = models.TextField()
     time_spent_minutes = models.PositiveSmallIntegerField()
     layer = models.PositiveSmallIntegerField(help_text="The review layer it entered.")
+    presented_swapped = models.BooleanField(
+        default=False,
+        help_text="Its contributor was shown B as A and A as B (preference and scores are stored canonical).",
+    )
     submitted_at = models.DateTimeField()
 
     class Meta:
@@ -89,6 +96,9 @@ class Task(models.Model):
     )
     claimed_at = models.DateTimeField(null=True)
     claim_expires_at = models.DateTimeField(null=True)
+    presented_swapped = models.BooleanField(
+        default=False, help_text="The current claim shows B as A and A as B (false while open)."
+    )
     revisions = models.PositiveSmallIntegerField(default=0, help_text="Requests for changes so far.")
     finished_at = models.DateTimeField(null=True, help_text="When it was approved, rejected or cancelled.")
     import_row = models.PositiveIntegerField()

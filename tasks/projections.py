@@ -68,6 +68,7 @@ def _project_created(event: ProjectCreated, recorded: RecordedEvent) -> None:
         criteria=list(s.criteria),
         reason_codes=list(s.reason_codes),
         required_skills=list(s.required_skills),
+        randomize_order=s.randomize_order,
         status=ProjectStatus.ACTIVE,
         created_at=recorded.recorded_at,
         updated_at=recorded.recorded_at,
@@ -135,6 +136,7 @@ def _claimed(event: TaskClaimed, recorded: RecordedEvent) -> None:
         contributor_id=event.contributor_id,
         claimed_at=recorded.recorded_at,
         claim_expires_at=event.expires_at,
+        presented_swapped=event.presented_swapped,
     )
 
 
@@ -147,6 +149,7 @@ def _claim_ended(event: TaskReleased | ClaimExpired, recorded: RecordedEvent) ->
         contributor_id=None,
         claimed_at=None,
         claim_expires_at=None,
+        presented_swapped=False,
     )
 
 
@@ -163,6 +166,7 @@ def _submitted(event: JudgmentSubmitted, recorded: RecordedEvent) -> None:
         rationale=event.rationale,
         time_spent_minutes=event.time_spent_minutes,
         layer=event.layer,
+        presented_swapped=event.presented_swapped,
         submitted_at=recorded.recorded_at,
     )
     _task(

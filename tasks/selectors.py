@@ -17,15 +17,17 @@ from uuid import UUID
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from marlin.eventstore.store import RecordedEvent, load_aggregate, read_stream
 from marlin.kernel.errors import NotFound
 from marlin.kernel.roles import Role, has_role
 from people.models import User
 from tasks.domain import task as task_domain
-from tasks.domain.events import task_stream
+from tasks.domain.events import JudgmentSubmitted, TaskImported, task_stream
+from tasks.domain.presentation import swapped_preference, swapped_scores
 from tasks.domain.project import ProjectStatus
+from tasks.domain.quality import FirstPositionRate, first_position_rate
 from tasks.domain.task import ProjectPolicy, TaskState, TaskStatus
 from tasks.models import Project, ProjectRequiredSkill, Submission, Task, TaskReviewer, TaskRound
 
@@ -89,6 +91,7 @@ POLICY_FIELDS = (
     "reason_codes",
     "rate",
     "currency",
+    "randomize_order",
 )
 
 
@@ -111,6 +114,7 @@ def _policy_of(project: Project) -> ProjectPolicy:
         reason_codes=tuple(project.reason_codes),
         rate=project.rate,
         currency=project.currency,
+        randomize_order=project.randomize_order,
     )
 
 
@@ -311,21 +315,26 @@ HIDDEN_FROM_WORKERS = frozenset({"model_a", "model_b"})
 
 def history_for(user: Any, task_id: UUID) -> list[dict[str, Any]]:
     """The task's events, oldest first: ops see them whole; the task's contributor sees them
-    without the model identities and without who acted (reviewers stay anonymous)."""
+    without the model identities and without who acted (reviewers stay anonymous), and with A
+    and B in the order their claim presented them (as the task and its submissions read)."""
     task = task_for(user, task_id)
     is_ops = has_role(user, Role.OPS)
     if not is_ops and task.contributor_id != user.pk:
         raise NotFound("no such task")
-    return [_history_entry(recorded, whole=is_ops) for recorded in read_stream(task_stream(task.id))]
+    swapped = task.presented_swapped
+    return [
+        _history_entry(recorded, whole=is_ops, swapped=swapped)
+        for recorded in read_stream(task_stream(task.id))
+    ]
 
 
-def _history_entry(recorded: RecordedEvent, *, whole: bool) -> dict[str, Any]:
+def _history_entry(recorded: RecordedEvent, *, whole: bool, swapped: bool) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "position": recorded.position,
         "version": recorded.version,
         "type": recorded.type,
         "recorded_at": recorded.recorded_at,
-        "data": recorded.data if whole else _redacted(recorded.data),
+        "data": recorded.data if whole else _redacted(_as_presented(recorded, swapped)),
     }
     if whole:
         entry["actor"] = recorded.metadata.get("actor")
@@ -337,4 +346,46 @@ def _redacted(data: dict[str, Any]) -> dict[str, Any]:
         key: value
         for key, value in data.items()
         if key not in HIDDEN_FROM_WORKERS and not key.startswith("reviewer")
+    }
+
+
+def _as_presented(recorded: RecordedEvent, swapped: bool) -> dict[str, Any]:
+    """An event's data as the task's contributor reads it: responses, preference and scores in
+    the order their claim showed, and nothing that tells whether it was swapped. The stored data
+    is read as it is; an event stored before the order was recorded has no such field."""
+    data = {key: value for key, value in recorded.data.items() if key != "presented_swapped"}
+    if not swapped:
+        return data
+    if recorded.type == TaskImported.type_name:
+        data["response_a"], data["response_b"] = data["response_b"], data["response_a"]
+    elif recorded.type == JudgmentSubmitted.type_name:
+        data["preference"] = swapped_preference(data["preference"])
+        data["scores"] = swapped_scores(data["scores"])
+    return data
+
+
+# --- quality ----------------------------------------------------------------------------------------
+
+# The canonical preference that chose the response its contributor was shown first.
+_CHOSE_FIRST_SHOWN = Q(current_submission__preference="A", current_submission__presented_swapped=False) | Q(
+    current_submission__preference="B", current_submission__presented_swapped=True
+)
+
+
+def first_position_rates(project_id: UUID) -> dict[int, FirstPositionRate]:
+    """Each contributor's first-position rate in the project, with its p-value, from the read
+    tables in one query: every task's judgment of record (its latest version, so a revision does
+    not count twice) that prefers A or B, by the judgment's contributor."""
+    counted = (
+        Task.objects.filter(project_id=project_id, current_submission__isnull=False)
+        .exclude(current_submission__preference="tie")
+        .values("current_submission__contributor_id")
+        .annotate(decided=Count("pk"), first=Count("pk", filter=_CHOSE_FIRST_SHOWN))
+        .order_by()
+    )
+    return {
+        row["current_submission__contributor_id"]: first_position_rate(
+            first=row["first"], decided=row["decided"]
+        )
+        for row in counted
     }

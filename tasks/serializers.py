@@ -11,6 +11,7 @@ from marlin.api.serializers import ModelOutput, StrictInput
 from marlin.kernel.roles import Role, has_role
 from people.pseudonyms import contributor_pseudonym
 from tasks.domain.judgment import MAX_RATIONALE, PREFERENCES
+from tasks.domain.presentation import swapped_preference, swapped_scores
 from tasks.domain.task import TaskStatus
 from tasks.models import Project, Submission, Task, TaskRound
 from tasks.selectors import sees_rounds
@@ -20,6 +21,9 @@ from tasks.selectors import sees_rounds
 
 class ProjectSettingsInput(StrictInput):
     name = serializers.CharField(max_length=200)
+    randomize_order = serializers.BooleanField(
+        required=False, help_text="Each claim shows A and B in an order drawn at random (default true)."
+    )
     instructions = serializers.CharField(max_length=50_000, allow_blank=True, required=False)
     rate = serializers.DecimalField(max_digits=12, decimal_places=2, required=False)
     currency = serializers.CharField(max_length=3, required=False)
@@ -58,6 +62,7 @@ class ProjectOutput(ModelOutput):
             "criteria",
             "reason_codes",
             "required_skills",
+            "randomize_order",
             "status",
             "created_at",
             "updated_at",
@@ -87,6 +92,20 @@ class ImportResultOutput(serializers.Serializer):
 
 
 # --- tasks -------------------------------------------------------------------------------------------
+
+PRESENTED_SWAPPED_HELP = (
+    "Ops only: the contributor's claim showed the import's B as A and its A as B. Ops read "
+    "canonical order; the contributor and the reviewers read the order the contributor saw."
+)
+
+
+def reads_canonical_order(viewer: Any, contributor_id: int | None) -> bool:
+    """Ops and finance read A and B as imported (and each judgment's ``presented_swapped``);
+    everyone else who may read a task, its contributor and its reviewers, reads them in the
+    order the contributor's claim presented them, as plain A and B."""
+    if not (has_role(viewer, Role.OPS) or has_role(viewer, Role.FINANCE)):
+        return False
+    return contributor_id is None or contributor_id != getattr(viewer, "pk", None)
 
 
 class _SeesContributor:
@@ -118,7 +137,19 @@ class SubmissionOutput(_SeesContributor, ModelOutput):
             "time_spent_minutes",
             "layer",
             "submitted_at",
+            "presented_swapped",
         ]
+        extra_kwargs = {"presented_swapped": {"required": False, "help_text": PRESENTED_SWAPPED_HELP}}
+
+    def to_representation(self, instance: Submission) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if reads_canonical_order(self.context.get("viewer"), instance.contributor_id):
+            return data
+        del data["presented_swapped"]
+        if instance.presented_swapped:
+            data["preference"] = swapped_preference(instance.preference)
+            data["scores"] = swapped_scores(instance.scores)
+        return data
 
     def get_contributor(self, obj: Submission) -> int | None:
         return self._contributor_id(obj)
@@ -169,6 +200,14 @@ class TaskOutput(_SeesContributor, ModelOutput):
             "updated_at",
         ]
 
+    def to_representation(self, instance: Task) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if instance.presented_swapped and not reads_canonical_order(
+            self.context.get("viewer"), instance.contributor_id
+        ):
+            data["response_a"], data["response_b"] = data["response_b"], data["response_a"]
+        return data
+
     def get_contributor(self, obj: Task) -> int | None:
         return self._contributor_id(obj)
 
@@ -188,14 +227,21 @@ class TaskOutput(_SeesContributor, ModelOutput):
 
 
 class TaskOpsOutput(TaskOutput):
-    """Ops also see which model wrote which answer."""
+    """Ops also see which model wrote which answer, and the current claim's presentation order."""
 
     class Meta(TaskOutput.Meta):
-        fields = [*TaskOutput.Meta.fields, "model_a", "model_b"]
-        # Endpoints answer this shape or TaskOutput by who asks: the model names are optional.
+        fields = [*TaskOutput.Meta.fields, "model_a", "model_b", "presented_swapped"]
+        # Endpoints answer this shape or TaskOutput by who asks: these fields are optional.
         extra_kwargs = {
-            name: {"required": False, "help_text": "Ops only: absent for anyone else."}
-            for name in ("model_a", "model_b")
+            **{
+                name: {"required": False, "help_text": "Ops only: absent for anyone else."}
+                for name in ("model_a", "model_b")
+            },
+            "presented_swapped": {
+                "required": False,
+                "help_text": "Ops only: the current claim shows the import's B as A and its A as B "
+                "(false while the task is open).",
+            },
         }
 
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import connections
 from rest_framework.test import APIClient
 
+from marlin.kernel import chance
 from tests.support import services
 from tests.support.immutability import triggers_suspended
 
@@ -32,6 +33,15 @@ def _flush_past_event_triggers() -> Iterator[None]:
     yield
     for ops, original in patched:
         ops.execute_sql_flush = original
+
+
+@pytest.fixture(autouse=True)
+def _presented_as_imported() -> Iterator[None]:
+    """Claims show A and B in the order of the import unless a test says otherwise: a test that
+    reads a judgment back as ops would otherwise pass or fail on a coin. The tests of the
+    presentation order pin the coin themselves (``chance.pinned_coin``), or unpin it to draw."""
+    with chance.pinned_coin(False):
+        yield
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ realistic tasks, all created through the same commands the API uses. Safe to run
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ from people.models import User
 from reviews.commands import review_decide
 from reviews.models import ReviewAssignment
 from tasks.commands import project_create, task_claim, task_release, task_submit
+from tasks.domain.presentation import swapped_preference, swapped_scores
 from tasks.importing import rows_from_file, task_import
 from tasks.models import Project, Submission, Task
 
@@ -168,8 +170,27 @@ def _submit_or_release(contributor: User, task: Task) -> bool:
     if judgment is None:
         task_release(contributor_id=contributor.pk, task_id=task.id, reason="no demo judgment")
         return False
-    task_submit(contributor_id=contributor.pk, task_id=task.id, judgment=judgment)
+    task_submit(
+        contributor_id=contributor.pk, task_id=task.id, judgment=as_shown(judgment, task.presented_swapped)
+    )
     return True
+
+
+_SIDE = re.compile(r"\b[AB]\b")
+
+
+def as_shown(judgment: dict[str, Any], presented_swapped: bool) -> dict[str, Any]:
+    """A judgment written about the import's A and B, as the contributor who was shown them
+    swapped would send it: the preference, the scores and the rationale's letters (the written
+    rationales use a capital A or B alone only to name a response) in the order they saw."""
+    if not presented_swapped:
+        return judgment
+    return {
+        **judgment,
+        "preference": swapped_preference(judgment["preference"]),
+        "scores": swapped_scores(judgment["scores"]),
+        "rationale": _SIDE.sub(lambda side: swapped_preference(side.group()), judgment["rationale"]),
+    }
 
 
 def _seed_payouts(project_id: Any) -> Iterator[str]:

@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from marlin.kernel.events import DomainEvent, stream_name
+from marlin.kernel.events import DomainEvent, JsonDict, register_upcaster, stream_name
 
 
 def task_stream(task_id: UUID) -> str:
@@ -40,9 +40,21 @@ class TaskImported(DomainEvent):
 
 @dataclass(frozen=True)
 class TaskClaimed(DomainEvent):
+    """``presented_swapped``: this claim shows the import's B as "A" and its A as "B" (drawn at
+    random per claim when the project's ``randomize_order`` is on)."""
+
+    schema_version = 2
+
     task_id: UUID
     contributor_id: int
     expires_at: datetime
+    presented_swapped: bool = False
+
+
+@register_upcaster("TaskClaimed", 1)
+def _task_claimed_v1_to_v2(data: JsonDict) -> JsonDict:
+    """Before v2 every claim showed A and B in the order of the import."""
+    return {**data, "presented_swapped": False}
 
 
 @dataclass(frozen=True)
@@ -62,7 +74,12 @@ class ClaimExpired(DomainEvent):
 
 @dataclass(frozen=True)
 class JudgmentSubmitted(DomainEvent):
-    """A submission (version 1) or a revision (2, 3...) entering review at ``layer``."""
+    """A submission (version 1) or a revision (2, 3...) entering review at ``layer``.
+
+    ``preference`` and ``scores`` are canonical (the import's order); ``presented_swapped`` is
+    the order its contributor saw, their claim's."""
+
+    schema_version = 2
 
     task_id: UUID
     submission_id: UUID
@@ -74,6 +91,13 @@ class JudgmentSubmitted(DomainEvent):
     rationale: str
     time_spent_minutes: int
     layer: int
+    presented_swapped: bool = False
+
+
+@register_upcaster("JudgmentSubmitted", 1)
+def _judgment_submitted_v1_to_v2(data: JsonDict) -> JsonDict:
+    """Before v2 every contributor saw A and B in the order of the import."""
+    return {**data, "presented_swapped": False}
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from marlin.kernel import money
 from marlin.kernel.errors import Conflict, InvalidInput, NotFound
-from marlin.kernel.events import DomainEvent, stream_name
+from marlin.kernel.events import DomainEvent, JsonDict, register_upcaster, stream_name
 from marlin.kernel.tags import normalize_tags
 
 DEFAULT_CRITERIA = ("correctness", "efficiency", "readability", "best_practices", "instruction_following")
@@ -52,6 +52,7 @@ class ProjectSettings:
     criteria: tuple[str, ...] = DEFAULT_CRITERIA
     reason_codes: tuple[str, ...] = DEFAULT_REASON_CODES
     required_skills: tuple[str, ...] = ()
+    randomize_order: bool = True  # each claim draws the order in which it presents A and B
 
 
 # --- events ----------------------------------------------------------------------------------------
@@ -59,8 +60,17 @@ class ProjectSettings:
 
 @dataclass(frozen=True)
 class ProjectCreated(DomainEvent):
+    schema_version = 2
+
     project_id: UUID
     settings: ProjectSettings
+
+
+@register_upcaster("ProjectCreated", 1)
+def _project_created_v1_to_v2(data: JsonDict) -> JsonDict:
+    """v2 added ``randomize_order`` to the settings; a project created before it has SPEC's
+    default (on), which applies to the claims made since."""
+    return {**data, "settings": {"randomize_order": True, **data["settings"]}}
 
 
 @dataclass(frozen=True)
@@ -173,6 +183,7 @@ def clean_settings(raw: Mapping[str, Any]) -> dict[str, Any]:  # noqa: PLR0912 -
             if problems:
                 errors[name] = problems
             clean[name] = codes
+    _flag(raw, "randomize_order", clean, errors)
     if "required_skills" in raw:
         skills, problems = normalize_tags(raw["required_skills"])
         if problems:
@@ -181,6 +192,15 @@ def clean_settings(raw: Mapping[str, Any]) -> dict[str, Any]:  # noqa: PLR0912 -
     if errors:
         raise InvalidInput(fields=errors)
     return clean
+
+
+def _flag(raw: Mapping[str, Any], name: str, clean: dict[str, Any], errors: dict[str, list[str]]) -> None:
+    """A setting that is on or off: a JSON boolean, nothing else."""
+    if name in raw:
+        if isinstance(raw[name], bool):
+            clean[name] = raw[name]
+        else:
+            errors[name] = ["must be true or false"]
 
 
 def _codes(values: Any, limit: int) -> tuple[tuple[str, ...], list[str]]:

@@ -29,6 +29,7 @@ from tasks.domain.events import (
     TaskReleased,
 )
 from tasks.domain.judgment import Judgment
+from tasks.domain.presentation import canonical_judgment
 from tasks.domain.review_round import (
     Assignment,
     AssignmentStatus,
@@ -73,6 +74,7 @@ class ProjectPolicy:
     reason_codes: tuple[str, ...] = ()
     rate: Decimal = Decimal("280.00")
     currency: str = "USD"
+    randomize_order: bool = True
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class TaskState:
     layer: int | None = None
     contributor_id: int | None = None
     claim_expires_at: datetime | None = None
+    presented_swapped: bool = False  # the current claim's presentation order
     submissions: int = 0
     resume_layer: int | None = None  # the layer that asked for changes, where the revision goes
     preferred_reviewer_id: int | None = None  # who asked for changes, to review the revision
@@ -187,9 +190,16 @@ def evolve(state: TaskState, event: DomainEvent) -> TaskState:  # noqa: PLR0911,
                 status=TaskStatus.CLAIMED,
                 contributor_id=event.contributor_id,
                 claim_expires_at=event.expires_at,
+                presented_swapped=event.presented_swapped,
             )
         case TaskReleased() | ClaimExpired():
-            return replace(state, status=TaskStatus.OPEN, contributor_id=None, claim_expires_at=None)
+            return replace(
+                state,
+                status=TaskStatus.OPEN,
+                contributor_id=None,
+                claim_expires_at=None,
+                presented_swapped=False,
+            )
         case JudgmentSubmitted():
             return replace(
                 state,
@@ -296,8 +306,10 @@ def check_qualified(*, required_skills: Sequence[str], skills: Sequence[str]) ->
 
 
 def decide_claim(
-    state: TaskState, *, contributor_id: int, project: ProjectPolicy, now: datetime
+    state: TaskState, *, contributor_id: int, project: ProjectPolicy, now: datetime, coin: bool
 ) -> list[DomainEvent]:
+    """Claim an open task of an active project. ``coin`` is this claim's fair draw: the claim
+    presents A and B swapped when it fell True and the project randomizes the order."""
     task = known(state)
     if project.status != "active":
         raise Conflict(
@@ -306,7 +318,8 @@ def decide_claim(
     if state.status != TaskStatus.OPEN:
         raise Conflict(f"the task is {state.status}, not open", code="task_not_open")
     expires_at = now + timedelta(minutes=project.claim_timeout_minutes)
-    return [TaskClaimed(task.task_id, contributor_id, expires_at)]
+    swapped = project.randomize_order and coin
+    return [TaskClaimed(task.task_id, contributor_id, expires_at, presented_swapped=swapped)]
 
 
 def decide_release(state: TaskState, *, contributor_id: int, reason: str = "released") -> list[DomainEvent]:
@@ -353,9 +366,12 @@ def decide_submit(
 ) -> list[DomainEvent]:
     """Submit (while claimed) or revise (while changes are requested), as the task's contributor.
 
-    ``judgment`` has been checked against the project's criteria (``clean_judgment``)."""
+    ``judgment`` has been checked against the project's criteria (``clean_judgment``) and is in
+    the order the contributor was shown; it is recorded canonical, with that order. A revision
+    belongs to the same claim, so it keeps the claim's order."""
     task = known(state)
     layer = check_submittable(state, contributor_id=contributor_id, now=now)
+    judgment = canonical_judgment(judgment, presented_swapped=state.presented_swapped)
     return [
         JudgmentSubmitted(
             task_id=task.task_id,
@@ -368,6 +384,7 @@ def decide_submit(
             rationale=judgment.rationale,
             time_spent_minutes=judgment.time_spent_minutes,
             layer=layer,
+            presented_swapped=state.presented_swapped,
         )
     ]
 

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from dashboard.selectors import ops_overview, review_trends, sla_level
-from marlin.kernel import clock
+from marlin.kernel import chance, clock
 from reviews.commands import review_decide
 from reviews.models import ReviewAssignment
 from tasks.commands import task_claim
@@ -319,3 +319,20 @@ def test_the_queues_page_costs_the_same_queries_for_many_projects_as_for_one(
         import_tasks(make_project(), 2)
     with django_assert_max_num_queries(len(few.captured_queries)):
         ops_client.get("/ops/")
+
+
+def test_the_task_page_shows_each_submission_canonical_with_the_order_its_contributor_saw(ops_client) -> None:
+    project = make_project()
+    import_tasks(project, 2)
+    with chance.pinned_coin(True):
+        swapped, _ = submitted_task(project, preference="A")  # stored as B
+    plain, _ = submitted_task(project, preference="A")
+
+    pages = {
+        task_id: ops_client.get(reverse("ops-task", args=[task_id])).content.decode()
+        for task_id in (swapped, plain)
+    }
+
+    assert "shown swapped" in pages[swapped]
+    assert '<td>B</td><td class="presented-swapped">yes</td>' in pages[swapped]
+    assert '<td>A</td><td class="presented-swapped">no</td>' in pages[plain]

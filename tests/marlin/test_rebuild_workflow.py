@@ -10,12 +10,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from marlin import projections
-from marlin.kernel import clock
+from marlin.kernel import chance, clock
 from people.commands import person_update
 from reviews import commands as review_commands
 from reviews.jobs import expire_overdue_reviews_job
 from tasks import commands as task_commands
 from tasks.jobs import expire_stale_claims_job
+from tasks.models import Project, Submission
 from tests.factories import import_tasks, judgment, make_project, make_user, pending_review, submitted_task
 from tests.support.settle import settle
 
@@ -30,7 +31,9 @@ def busy_history() -> None:
     project = make_project(review_layers=2, required_skills=["python"])
     import_tasks(project, 8)
     other = make_project(name="Other")
-    task_commands.project_update(actor_id=None, project_id=other.id, fields={"rate": "300.00"})
+    task_commands.project_update(
+        actor_id=None, project_id=other.id, fields={"rate": "300.00", "randomize_order": False}
+    )
     task_commands.project_pause(actor_id=None, project_id=other.id)
     junior, senior = (
         make_user("reviewer", skills=["python"]),
@@ -41,7 +44,8 @@ def busy_history() -> None:
     contributors = [make_user("contributor", skills=["python"]) for _ in range(4)]
 
     approved, _ = submitted_task(project, contributors[0])
-    changed, _ = submitted_task(project, contributors[1])
+    with chance.pinned_coin(True):  # shown swapped: its submissions and revision are too
+        changed, _ = submitted_task(project, contributors[1])
     rejected, _ = submitted_task(project, contributors[2])
     settle()
     for task_id in (approved, changed):
@@ -77,6 +81,8 @@ def test_rebuild_gives_exactly_the_live_rows_of_every_projection() -> None:
     busy_history()
     live = snapshot()
     assert all(live[table] for table in ("tasks_task", "reviews_reviewassignment", "reviews_reviewreason"))
+    assert Submission.objects.filter(presented_swapped=True).count() == 2  # a submission, its revision
+    assert Project.objects.filter(randomize_order=False).exists()
 
     call_command("rebuild_projections", no_progress=True)
 

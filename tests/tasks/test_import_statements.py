@@ -87,6 +87,7 @@ def test_copied_rows_of_other_python_types_are_stored_as_a_save_would_store_them
         "current_submission_id": None,
         "claimed_at": "2026-01-02T03:04:05+00:00",
         "claim_expires_at": datetime(2026, 1, 2, 4, 4, 5),  # naive: the default time zone's
+        "presented_swapped": False,
         "revisions": "2",
         "finished_at": None,
         "import_row": 3,

@@ -92,7 +92,7 @@ def test_the_same_external_id_in_the_same_project_is_always_the_same_task() -> N
 
 
 def test_claiming_an_open_task_sets_the_claim_timeout_from_the_project() -> None:
-    events = decide_claim(given(IMPORTED), contributor_id=7, project=PROJECT, now=NOW)
+    events = decide_claim(given(IMPORTED), contributor_id=7, project=PROJECT, now=NOW, coin=False)
 
     assert events == [CLAIMED]
     state = given(IMPORTED, *events)
@@ -102,7 +102,7 @@ def test_claiming_an_open_task_sets_the_claim_timeout_from_the_project() -> None
 @pytest.mark.parametrize("history", [(IMPORTED, CLAIMED), (IMPORTED, CLAIMED, submitted())])
 def test_a_task_that_is_not_open_cannot_be_claimed(history: tuple) -> None:
     with pytest.raises(Conflict):
-        decide_claim(given(*history), contributor_id=8, project=PROJECT, now=NOW)
+        decide_claim(given(*history), contributor_id=8, project=PROJECT, now=NOW, coin=False)
 
 
 @pytest.mark.parametrize("status", ["paused", "archived"])
@@ -110,7 +110,7 @@ def test_a_project_that_is_not_active_hands_out_no_claims(status: str) -> None:
     project = ProjectPolicy(**{**PROJECT.__dict__, "status": status})
 
     with pytest.raises(Conflict):
-        decide_claim(given(IMPORTED), contributor_id=7, project=project, now=NOW)
+        decide_claim(given(IMPORTED), contributor_id=7, project=project, now=NOW, coin=False)
 
 
 def test_a_contributor_holding_a_claim_or_inactive_may_not_claim() -> None:
@@ -131,7 +131,7 @@ def test_the_claim_held_refusal_names_the_held_task() -> None:
 
 def test_a_task_that_does_not_exist_cannot_be_claimed() -> None:
     with pytest.raises(NotFound):
-        decide_claim(given(), contributor_id=7, project=PROJECT, now=NOW)
+        decide_claim(given(), contributor_id=7, project=PROJECT, now=NOW, coin=False)
 
 
 # --- release and expiry ---
