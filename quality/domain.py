@@ -4,6 +4,8 @@ Definitions (README "Quality reports" says the same for ops):
 - a *rate* is a share in [0, 1], rounded to 4 places, and ``None`` when there is nothing to divide;
 - a reviewer's approval is *overturned by a later layer* when a higher layer sent back or rejected
   the same submission version;
+- a contributor is flagged ``position_bias`` by ``contributor_flags`` when the response shown
+  first wins too often (or too seldom) for chance, over enough judgments;
 - a reviewer is flagged ``overturned_often`` by ``reviewer_flags``: a rate of overturned approvals
   at least twice the project's median, once there are enough approvals for a rate to mean much.
 """
@@ -14,6 +16,8 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tasks.domain.quality import FirstPositionRate
+
 RATE_PLACES = 4
 # A reviewer's overturn rate is compared with the project's only after this many approvals: fewer
 # say more about luck than about the reviewer.
@@ -21,6 +25,10 @@ MIN_APPROVALS_TO_JUDGE = 10
 # And only once at least this many of them were overturned: one overturn is never a pattern.
 MIN_OVERTURNED_TO_FLAG = 2
 OVERTURN_FACTOR = 2  # "twice as often as the project's median"
+# A contributor's first-position rate is called a bias below this p-value, and only with at least
+# this many non-tie judgments (fewer cannot reach it honestly often enough to mean much).
+POSITION_BIAS_P = 0.01
+POSITION_BIAS_MIN_JUDGMENTS = 20
 
 
 def rate(part: int, whole: int) -> float | None:
@@ -34,6 +42,20 @@ def mean(total: float, count: int) -> float | None:
 
 def median(values: Sequence[float]) -> float | None:
     return round(statistics.median(values), 2) if values else None
+
+
+def contributor_flags(*, first_position: FirstPositionRate | None) -> list[str]:
+    """``position_bias``: at least ``POSITION_BIAS_MIN_JUDGMENTS`` non-tie judgments whose
+    first-position rate is that far from one half that chance explains it with p < 0.01."""
+    flags = []
+    if (
+        first_position is not None
+        and first_position.p_value is not None
+        and first_position.decided >= POSITION_BIAS_MIN_JUDGMENTS
+        and first_position.p_value < POSITION_BIAS_P
+    ):
+        flags.append("position_bias")
+    return flags
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from reviews.models import ReviewAssignment
 from tasks.domain.review_round import AssignmentStatus, Decision
 from tasks.domain.task import TaskStatus
 from tasks.models import Submission, Task
+from tasks.selectors import first_position_rates
 
 # Figures of features later work builds (agreement, appeals, calibration): null until then.
 CONTRIBUTOR_NOT_YET = ("agreement_rate", "appeals_filed", "appeals_won")
@@ -86,11 +87,13 @@ def _contributors(projects: list[UUID]) -> dict[Key, dict[str, Any]]:
         )
     }
     names = _names(person for _, person in submitted)
+    first_position = first_position_rates(projects)
     nothing_final = {"approved": 0, "rejected": 0, "first_pass": 0}
     rows = {}
     for key, work in submitted.items():
         outcome = outcomes.get(key, nothing_final)
         decided = outcome["approved"] + outcome["rejected"]
+        position = first_position.get(key)
         rows[key] = {
             "contributor": key[1],
             "name": names.get(key[1], ""),
@@ -102,11 +105,11 @@ def _contributors(projects: list[UUID]) -> dict[Key, dict[str, Any]]:
             "mean_time_spent_minutes": None if work["minutes"] is None else round(float(work["minutes"]), 2),
             "gold_answers": None,
             "gold_accuracy": None,
-            "first_position_rate": None,
-            "position_bias_p": None,
+            "first_position_rate": None if position is None else _rounded(position.rate),
+            "position_bias_p": None if position is None else position.p_value,
             **dict.fromkeys(CONTRIBUTOR_NOT_YET),
             "suspended": None,
-            "flags": [],
+            "flags": domain.contributor_flags(first_position=position),
         }
     return rows
 
@@ -173,6 +176,10 @@ def _decision_minutes(decided: Any) -> dict[Key, list[float]]:
     ):
         minutes[(project, reviewer)].append((decided_at - assigned_at).total_seconds() / 60)
     return minutes
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, domain.RATE_PLACES)
 
 
 def _names(people: Iterable[int]) -> dict[int, str]:

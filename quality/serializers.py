@@ -37,13 +37,15 @@ class _ContributorRow(serializers.Serializer):
     mean_time_spent_minutes = serializers.FloatField(allow_null=True, help_text="over every version")
     gold_answers = serializers.IntegerField(allow_null=True, help_text=NULL_UNTIL_BUILT)
     gold_accuracy = _rate(NULL_UNTIL_BUILT)
-    first_position_rate = _rate(NULL_UNTIL_BUILT)
-    position_bias_p = _rate(NULL_UNTIL_BUILT)
+    first_position_rate = _rate(
+        "share of non-tie preferences (each task's latest) for the answer shown first"
+    )
+    position_bias_p = _rate("exact two-sided binomial p-value of that share against one half")
     agreement_rate = _rate(NULL_UNTIL_BUILT)
     appeals_filed = serializers.IntegerField(allow_null=True, help_text=NULL_UNTIL_BUILT)
     appeals_won = serializers.IntegerField(allow_null=True, help_text=NULL_UNTIL_BUILT)
     suspended = serializers.BooleanField(allow_null=True, help_text=NULL_UNTIL_BUILT)
-    flags = serializers.ListField(child=serializers.CharField())
+    flags = serializers.ListField(child=serializers.ChoiceField(choices=["position_bias"]))
 
 
 class _ReviewerRow(serializers.Serializer):

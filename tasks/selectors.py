@@ -10,7 +10,7 @@ commands decide on."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -372,19 +372,20 @@ _CHOSE_FIRST_SHOWN = Q(current_submission__preference="A", current_submission__p
 )
 
 
-def first_position_rates(project_id: UUID) -> dict[int, FirstPositionRate]:
-    """Each contributor's first-position rate in the project, with its p-value, from the read
-    tables in one query: every task's judgment of record (its latest version, so a revision does
-    not count twice) that prefers A or B, by the judgment's contributor."""
+def first_position_rates(project_ids: Iterable[UUID]) -> dict[tuple[UUID, int], FirstPositionRate]:
+    """Each contributor's first-position rate in each of the projects, with its p-value, keyed by
+    (project, contributor), from the read tables in one query: every task's judgment of record
+    (its latest version, so a revision does not count twice) that prefers A or B, by the
+    judgment's contributor."""
     counted = (
-        Task.objects.filter(project_id=project_id, current_submission__isnull=False)
+        Task.objects.filter(project_id__in=list(project_ids), current_submission__isnull=False)
         .exclude(current_submission__preference="tie")
-        .values("current_submission__contributor_id")
+        .values("project_id", "current_submission__contributor_id")
         .annotate(decided=Count("pk"), first=Count("pk", filter=_CHOSE_FIRST_SHOWN))
         .order_by()
     )
     return {
-        row["current_submission__contributor_id"]: first_position_rate(
+        (row["project_id"], row["current_submission__contributor_id"]): first_position_rate(
             first=row["first"], decided=row["decided"]
         )
         for row in counted

@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from marlin.eventstore.store import iter_all
+from tasks.domain.quality import binomial_two_sided_p
 
 
 def replay(project_id: UUID) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
@@ -18,6 +19,7 @@ def replay(project_id: UUID) -> tuple[dict[int, dict[str, Any]], dict[int, dict[
     submitted: dict[int, set[UUID]] = defaultdict(set)
     versions: dict[int, list[int]] = defaultdict(list)
     submitter: dict[UUID, int] = {}
+    latest: dict[UUID, dict[str, Any]] = {}  # each task's judgment of record
     final: dict[UUID, str] = {}
     asked_changes: set[UUID] = set()
     assignments: dict[UUID, dict[str, Any]] = {}
@@ -33,6 +35,7 @@ def replay(project_id: UUID) -> tuple[dict[int, dict[str, Any]], dict[int, dict[
             submitted[person].add(task)
             versions[person].append(event["time_spent_minutes"])
             submitter[task] = person
+            latest[task] = event
         elif kind == "TaskApproved":
             final[task] = "approved"
         elif kind in {"TaskRejected", "ApprovalReversed"}:
@@ -55,7 +58,27 @@ def replay(project_id: UUID) -> tuple[dict[int, dict[str, Any]], dict[int, dict[
             assignment.update(status="decided", decision=event["decision"], decided_at=recorded.recorded_at)
         elif kind == "ReviewExpired":
             assignments[UUID(str(event["assignment_id"]))]["status"] = "expired"
-    return _contributors(submitted, versions, submitter, final, asked_changes), _reviewers(assignments)
+    contributors = _contributors(submitted, versions, submitter, final, asked_changes)
+    for person, figures in contributors.items():
+        figures.update(
+            _first_position(event for event in latest.values() if event["contributor_id"] == person)
+        )
+    return contributors, _reviewers(assignments)
+
+
+def _first_position(judgments: Any) -> dict[str, Any]:
+    """Non-tie judgments of record, and how many chose the answer their author was shown first."""
+    chose = [
+        (event["preference"] == "A") != bool(event.get("presented_swapped", False))
+        for event in judgments
+        if event["preference"] != "tie"
+    ]
+    if not chose:
+        return {"first_position_rate": None, "position_bias_p": None}
+    return {
+        "first_position_rate": round(sum(chose) / len(chose), 4),
+        "position_bias_p": binomial_two_sided_p(sum(chose), len(chose)),
+    }
 
 
 def _contributors(

@@ -5,12 +5,14 @@ from __future__ import annotations
 from quality.domain import (
     MIN_APPROVALS_TO_JUDGE,
     OverturnRecord,
+    contributor_flags,
     mean,
     median,
     project_overturn_median,
     rate,
     reviewer_flags,
 )
+from tasks.domain.quality import first_position_rate
 
 
 def test_a_rate_with_nothing_to_divide_is_null_not_zero() -> None:
@@ -54,3 +56,11 @@ def test_when_the_median_reviewer_is_never_overturned_two_overturns_stand_out() 
     assert reviewer_flags(OverturnRecord(1, MIN_APPROVALS_TO_JUDGE, 2), project_median=0.0) == [
         "overturned_often"
     ]
+
+
+def test_a_contributor_is_flagged_for_position_bias_only_with_enough_judgments_and_a_small_p() -> None:
+    assert contributor_flags(first_position=first_position_rate(first=20, decided=20)) == ["position_bias"]
+    assert contributor_flags(first_position=first_position_rate(first=19, decided=19)) == []  # too few
+    assert contributor_flags(first_position=first_position_rate(first=15, decided=20)) == []  # p = 0.041
+    assert contributor_flags(first_position=first_position_rate(first=0, decided=0)) == []
+    assert contributor_flags(first_position=None) == []

@@ -243,8 +243,9 @@ def test_first_position_rates_count_each_tasks_latest_judgment_from_the_read_tab
     task_id = claim(bob, project, swapped=True)
     task_submit(contributor_id=bob.pk, task_id=task_id, judgment=sent(preference="tie", strength=...))
 
-    rates = first_position_rates(project.id)
+    rates = first_position_rates([project.id, make_project().id])
 
-    assert set(rates) == {alice.pk}
-    assert (rates[alice.pk].first, rates[alice.pk].decided, rates[alice.pk].rate) == (3, 4, 0.75)
-    assert rates[alice.pk].p_value == 0.625
+    assert set(rates) == {(project.id, alice.pk)}
+    alices = rates[(project.id, alice.pk)]
+    assert (alices.first, alices.decided, alices.rate) == (3, 4, 0.75)
+    assert alices.p_value == 0.625
