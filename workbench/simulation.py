@@ -6,6 +6,12 @@ approvals, deactivate and add reviewers; finance closes past weeks and pays stat
 on a pinned clock from three weeks ago, so claims and reviews expire and pay periods roll over.
 Everything goes through the same commands the API calls, and the reactors run as the workers
 would. At the end it prints what happened and runs the integrity checks.
+
+Quality control has people to find: one contributor in twenty (at least one) is *position-biased*:
+they always prefer the answer shown first, and work fast. Everyone else judges the content, so
+their picks do not depend on the order a claim drew. The run ends by checking that the quality
+report flags exactly the planted contributors who judged enough to be measured. Claims draw their
+order from the run's seed, so a seed replays the same run.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from typing import Any
 
 from marlin import checks, reactors
 from marlin.eventstore.models import Event
-from marlin.kernel import clock
+from marlin.kernel import chance, clock
 from marlin.kernel.errors import DomainError, InvalidInput
 from marlin.kernel.money import from_cents
 from payments.commands import period_close, statement_mark_paid
@@ -28,6 +34,8 @@ from payments.models import PayoutEntry, Statement
 from payments.periods import period_end
 from people.commands import person_register, person_update
 from people.models import User
+from quality import domain as quality_domain
+from quality.selectors import contributor_rows
 from reviews.commands import review_decide
 from reviews.jobs import expire_overdue_reviews_job
 from reviews.models import ReviewAssignment
@@ -42,6 +50,7 @@ from tasks.commands import (
 from tasks.importing import task_import
 from tasks.jobs import expire_stale_claims_job
 from tasks.models import Task
+from tasks.selectors import first_position_rates
 
 PASSWORD = "simulated-passphrase"
 
@@ -70,7 +79,7 @@ class Tally:
 class Simulation:
     contributors: int = 40
     reviewers: int = 12
-    tasks: int = 200
+    tasks: int = 400
     seed: int = 7
     rounds: int = 400
     projects: int = 1
@@ -79,6 +88,10 @@ class Simulation:
 
     def run(self) -> tuple[list[str], bool]:
         self.random = random.Random(self.seed)
+        with chance.drawn_from(random.Random(self.seed + 1)):
+            return self._run()
+
+    def _run(self) -> tuple[list[str], bool]:
         # The simulated days end now, so the dashboard's trends of the last 7 and 30 days show them.
         self.started = self.moment = clock.now().replace(microsecond=0) - ROUND * self.rounds
         with clock.pinned_at(self.moment):
@@ -102,6 +115,8 @@ class Simulation:
         self.ops = self._person(f"sim-{run}-ops", ["ops"])
         self.finance = self._person(f"sim-{run}-finance", ["finance"])
         self.people = [self._person(f"sim-{run}-c{i}", ["contributor"]) for i in range(self.contributors)]
+        # The last one in twenty (at least one) always prefers the answer shown first.
+        self.position_biased = {person.pk for person in self.people[-max(1, self.contributors // 20) :]}
         self.reviewer_ids = [
             self._person(f"sim-{run}-r{i}", ["reviewer"], reviewer_level=_reviewer_level(i), capacity=4).pk
             for i in range(self.reviewers)
@@ -161,13 +176,16 @@ class Simulation:
             held = Task.objects.filter(
                 contributor_id=person.pk, status__in=["claimed", "changes_requested"]
             ).first()
+            hasty = person.pk in self.position_biased
             if held is None:
-                if self.random.random() < 0.6:
-                    self.tally.attempt(
+                if hasty or self.random.random() < 0.6:
+                    held = self.tally.attempt(
                         "claim",
                         lambda p=person: task_claim(contributor_id=p.pk, project_id=self._some_project()),
                     )
-                continue
+                if held is None or not hasty:
+                    continue
+                held = Task.objects.get(pk=held.id)  # a hasty judge submits in the round they claim
             roll = self.random.random()
             if held.status == "claimed" and roll < 0.04:
                 self.tally.attempt(
@@ -190,7 +208,7 @@ class Simulation:
                 self.tally.attempt(
                     name,
                     lambda h=held, p=person: task_submit(
-                        contributor_id=p.pk, task_id=h.id, judgment=self._judgment(h.project_id)
+                        contributor_id=p.pk, task_id=h.id, judgment=self._judgment_of(p, h)
                     ),
                 )
 
@@ -198,6 +216,17 @@ class Simulation:
         """One project's queue, at random: a claim in it is refused when it is empty, as for
         a person who asks there."""
         return self.random.choice(self.projects_made).id
+
+    def _judgment_of(self, person: User, task: Task) -> dict[str, Any]:
+        """What ``person`` sends for the task as their claim shows it. A position-biased judge
+        prefers whatever is shown first; everyone else judges the content (the import's A is the
+        better answer two times in three), whichever order the claim drew."""
+        body = self._judgment(task.project_id)
+        if person.pk in self.position_biased:
+            return {**body, "preference": "A", "strength": body.get("strength", 2)}
+        if task.presented_swapped and body["preference"] != "tie":
+            body["preference"] = "B" if body["preference"] == "A" else "A"
+        return body
 
     def _judgment(self, project_id: Any) -> dict[str, Any]:
         preference = self.random.choice(["A", "A", "B", "tie"])
@@ -331,8 +360,39 @@ class Simulation:
         paid = Statement.objects.filter(paid_at__isnull=False).count()
         lines.append(f"statements: {Statement.objects.count()} issued, {paid} paid")
         lines.append(f"events in the log: {Event.objects.count()}")
+        quality_lines, quality_failures = self._quality_check()
         report = checks.verify()
-        return lines + report.lines + [f"FAILED: {f}" for f in report.failures], report.ok
+        failures = report.failures + quality_failures
+        return lines + report.lines + quality_lines + [f"FAILED: {f}" for f in failures], not failures
+
+    def _quality_check(self) -> tuple[list[str], list[str]]:
+        """The report must flag for position bias exactly the planted contributors it can
+        measure (enough non-tie judgments in a project), and nobody else."""
+        projects = [project.id for project in self.projects_made]
+        judged = first_position_rates(projects)
+        measurable = {
+            (project, person)
+            for (project, person), rate in judged.items()
+            if person in self.position_biased and rate.decided >= quality_domain.POSITION_BIAS_MIN_JUDGMENTS
+        }
+        flagged = {
+            (project, row["contributor"])
+            for project in projects
+            for row in contributor_rows(project)
+            if "position_bias" in row["flags"]
+        }
+        lines = [
+            f"quality: {len(self.position_biased)} position-biased contributors planted, "
+            f"{len(measurable)} of them measurable (at least {quality_domain.POSITION_BIAS_MIN_JUDGMENTS} "
+            f"non-tie judgments in a project); the report flags {len(flagged)}"
+        ]
+        failures = []
+        if flagged != measurable:
+            missed, wrong = measurable - flagged, flagged - measurable
+            failures.append(
+                f"quality: position bias missed {sorted(missed)}, wrongly flagged {sorted(wrong)}"
+            )
+        return lines, failures
 
 
 ROUND = timedelta(minutes=45)

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 _system = random.SystemRandom()
 _pinned: list[bool | None] = [None]
+_source: list[random.Random] = [_system]
 
 
 def coin() -> bool:
@@ -21,7 +22,19 @@ def coin() -> bool:
     pinned = _pinned[0]
     if pinned is not None:
         return pinned
-    return _system.getrandbits(1) == 1
+    return _source[0].getrandbits(1) == 1
+
+
+@contextmanager
+def drawn_from(generator: random.Random) -> Iterator[None]:
+    """Every ``coin()`` in the block is drawn from ``generator``: a seeded simulation replays the
+    same draws (never used to serve people, whose draws must not be predictable)."""
+    previous = _source[0]
+    _source[0] = generator
+    try:
+        yield
+    finally:
+        _source[0] = previous
 
 
 @contextmanager

@@ -71,3 +71,16 @@ def test_it_refuses_a_database_that_holds_events_unless_told_to_add_to_it(capsys
 
     call_command("simulate", here=True, into_existing=True, **{**SMALL, "tasks": 4, "rounds": 20})
     assert Event.objects.count() > before
+
+
+def test_the_simulation_plants_a_position_biased_contributor_and_the_report_finds_exactly_them(
+    capsys,
+) -> None:
+    call_command(
+        "simulate", here=True, tasks=60, contributors=4, reviewers=4, rounds=200, seed=4, no_progress=True
+    )
+
+    out = capsys.readouterr().out
+    assert "Simulation finished; every check passed." in out
+    assert "quality: 1 position-biased contributors planted, 1 of them measurable" in out
+    assert "the report flags 1" in out

@@ -50,7 +50,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--contributors", type=int, default=40)
         parser.add_argument("--reviewers", type=int, default=12)
-        parser.add_argument("--tasks", type=int, default=200)
+        parser.add_argument("--tasks", type=int, default=400)
         parser.add_argument(
             "--projects", type=int, default=1, help="the tasks dealt out over this many projects"
         )
