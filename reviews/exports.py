@@ -1,6 +1,7 @@
 """The preference export (ops): every approved judgment of a project as JSON Lines, ready for
 preference training. Streamed from a database cursor, so memory stays flat. Reversed approvals
-are rejected tasks, so they are left out."""
+are rejected tasks, so they are left out; so are gold tasks (they test contributors, they are not
+data to train on)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,9 @@ def preference_lines(project_id: UUID) -> Iterator[str]:
     )
     tasks = (
         Task.objects.using(settings.MARLIN_REPORTS_DATABASE)
-        .filter(project_id=project_id, status=TaskStatus.APPROVED)
+        .filter(
+            project_id=project_id, status=TaskStatus.APPROVED, gold__isnull=True
+        )  # gold is no training data
         .select_related("current_submission")
         .prefetch_related(Prefetch("assignments", queryset=decided, to_attr="review_chain"))
         .order_by("finished_at", "id")

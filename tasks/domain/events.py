@@ -13,7 +13,8 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from marlin.kernel.events import DomainEvent, stream_name
+from marlin.kernel.events import DomainEvent, JsonDict, register_upcaster, stream_name
+from tasks.domain.gold import GoldAnswer
 
 
 def task_stream(task_id: UUID) -> str:
@@ -22,6 +23,10 @@ def task_stream(task_id: UUID) -> str:
 
 @dataclass(frozen=True)
 class TaskImported(DomainEvent):
+    """``gold``: the answer a gold task deserves (canonical order), decided here and only here."""
+
+    schema_version = 2
+
     task_id: UUID
     project_id: UUID
     external_id: str
@@ -36,6 +41,13 @@ class TaskImported(DomainEvent):
     rate: Decimal
     currency: str
     row: int  # the row's number in its import, so tasks imported together keep their order
+    gold: GoldAnswer | None = None
+
+
+@register_upcaster("TaskImported", 1)
+def _task_imported_v1_to_v2(data: JsonDict) -> JsonDict:
+    """Before v2 no task was gold."""
+    return {**data, "gold": None}
 
 
 @dataclass(frozen=True)
@@ -62,7 +74,10 @@ class ClaimExpired(DomainEvent):
 
 @dataclass(frozen=True)
 class JudgmentSubmitted(DomainEvent):
-    """A submission (version 1) or a revision (2, 3...) entering review at ``layer``."""
+    """A submission (version 1) or a revision (2, 3...) entering review at ``layer``; ``gold``:
+    the task is gold, so the submission is scored against its gold answer instead of reviewed."""
+
+    schema_version = 2
 
     task_id: UUID
     submission_id: UUID
@@ -74,6 +89,13 @@ class JudgmentSubmitted(DomainEvent):
     rationale: str
     time_spent_minutes: int
     layer: int
+    gold: bool = False
+
+
+@register_upcaster("JudgmentSubmitted", 1)
+def _judgment_submitted_v1_to_v2(data: JsonDict) -> JsonDict:
+    """Before v2 no task was gold: every submission went to review."""
+    return {**data, "gold": False}
 
 
 @dataclass(frozen=True)
@@ -99,11 +121,11 @@ class TaskApproved(DomainEvent):
 
 @dataclass(frozen=True)
 class TaskRejected(DomainEvent):
-    """Rejected by a reviewer (final)."""
+    """Rejected (final): by a reviewer, or by a gold score (``reviewer_id`` null)."""
 
     task_id: UUID
     layer: int
-    reviewer_id: int
+    reviewer_id: int | None
 
 
 @dataclass(frozen=True)

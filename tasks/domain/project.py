@@ -14,6 +14,7 @@ from marlin.kernel import money
 from marlin.kernel.errors import Conflict, InvalidInput, NotFound
 from marlin.kernel.events import DomainEvent, stream_name
 from marlin.kernel.tags import normalize_tags
+from tasks.domain.gold import parse_accuracy
 
 DEFAULT_CRITERIA = ("correctness", "efficiency", "readability", "best_practices", "instruction_following")
 DEFAULT_REASON_CODES = (
@@ -52,6 +53,11 @@ class ProjectSettings:
     criteria: tuple[str, ...] = DEFAULT_CRITERIA
     reason_codes: tuple[str, ...] = DEFAULT_REASON_CODES
     required_skills: tuple[str, ...] = ()
+    gold_min_accuracy: Decimal | None = None  # the gold bar; None: off
+    gold_min_answers: int = 5
+
+
+MAX_GOLD_MIN_ANSWERS = 10_000
 
 
 # --- events ----------------------------------------------------------------------------------------
@@ -115,7 +121,7 @@ def settings_from_json(changes: Mapping[str, Any]) -> dict[str, Any]:
     """Changed settings as stored in an event (JSON) back into their Python types."""
     typed: dict[str, Any] = {}
     for key, value in changes.items():
-        if key == "rate":
+        if key in ("rate", "gold_min_accuracy") and value is not None:
             typed[key] = Decimal(value)
         elif isinstance(value, list):
             typed[key] = tuple(value)
@@ -173,6 +179,7 @@ def clean_settings(raw: Mapping[str, Any]) -> dict[str, Any]:  # noqa: PLR0912 -
             if problems:
                 errors[name] = problems
             clean[name] = codes
+    _clean_gold_bar(raw, clean, errors)
     if "required_skills" in raw:
         skills, problems = normalize_tags(raw["required_skills"])
         if problems:
@@ -181,6 +188,20 @@ def clean_settings(raw: Mapping[str, Any]) -> dict[str, Any]:  # noqa: PLR0912 -
     if errors:
         raise InvalidInput(fields=errors)
     return clean
+
+
+def _clean_gold_bar(raw: Mapping[str, Any], clean: dict[str, Any], errors: dict[str, list[str]]) -> None:
+    if "gold_min_answers" in raw:
+        value = raw["gold_min_answers"]
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_GOLD_MIN_ANSWERS:
+            errors["gold_min_answers"] = [f"must be a whole number from 1 to {MAX_GOLD_MIN_ANSWERS}"]
+        else:
+            clean["gold_min_answers"] = value
+    if "gold_min_accuracy" in raw:
+        try:
+            clean["gold_min_accuracy"] = parse_accuracy(raw["gold_min_accuracy"])
+        except ValueError as error:
+            errors["gold_min_accuracy"] = [str(error)]
 
 
 def _codes(values: Any, limit: int) -> tuple[tuple[str, ...], list[str]]:
