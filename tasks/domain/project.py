@@ -14,7 +14,7 @@ from marlin.kernel import money
 from marlin.kernel.errors import Conflict, InvalidInput, NotFound
 from marlin.kernel.events import DomainEvent, stream_name
 from marlin.kernel.tags import normalize_tags
-from tasks.domain.gold import parse_accuracy
+from tasks.domain.gold import GOLD_MISMATCH, parse_accuracy
 
 DEFAULT_CRITERIA = ("correctness", "efficiency", "readability", "best_practices", "instruction_following")
 DEFAULT_REASON_CODES = (
@@ -179,7 +179,7 @@ def clean_settings(raw: Mapping[str, Any]) -> dict[str, Any]:  # noqa: PLR0912 -
             if problems:
                 errors[name] = problems
             clean[name] = codes
-    _clean_gold_bar(raw, clean, errors)
+    _clean_gold(raw, clean, errors)
     if "required_skills" in raw:
         skills, problems = normalize_tags(raw["required_skills"])
         if problems:
@@ -190,7 +190,11 @@ def clean_settings(raw: Mapping[str, Any]) -> dict[str, Any]:  # noqa: PLR0912 -
     return clean
 
 
-def _clean_gold_bar(raw: Mapping[str, Any], clean: dict[str, Any], errors: dict[str, list[str]]) -> None:
+def _clean_gold(raw: Mapping[str, Any], clean: dict[str, Any], errors: dict[str, list[str]]) -> None:
+    """The gold bar's settings; and ``gold_mismatch`` stays the gold score's own reason code, so a
+    reviewer's rejection can never read as a gold one."""
+    if GOLD_MISMATCH in clean.get("reason_codes", ()):
+        errors.setdefault("reason_codes", []).append(f"{GOLD_MISMATCH!r} is reserved for gold scoring")
     if "gold_min_answers" in raw:
         value = raw["gold_min_answers"]
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_GOLD_MIN_ANSWERS:

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from marlin.kernel.errors import Conflict, NotFound
+from marlin.kernel.errors import Conflict, InvalidInput, NotFound
 from tasks.domain.events import JudgmentSubmitted, TaskApproved, TaskClaimed, TaskImported, TaskRejected
 from tasks.domain.gold import (
     GOLD_MISMATCH,
@@ -28,6 +28,7 @@ from tasks.domain.gold import (
     gold_from_columns,
     parse_accuracy,
 )
+from tasks.domain.project import clean_settings
 from tasks.domain.task import TaskState, TaskStatus, decide_gold_score, evolve
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -233,3 +234,10 @@ def test_the_accuracy_bar_is_null_or_a_fraction(raw, parsed) -> None:
 def test_a_bar_outside_0_to_1_or_too_precise_is_refused(raw) -> None:
     with pytest.raises(ValueError, match=r"number from 0 to 1|decimal places"):
         parse_accuracy(raw)
+
+
+def test_gold_mismatch_is_the_gold_scores_own_reason_code_never_a_projects() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        clean_settings({"reason_codes": ["low_effort", "gold_mismatch"]})
+
+    assert "reserved" in refused.value.fields["reason_codes"][0]
