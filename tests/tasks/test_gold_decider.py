@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from marlin.kernel.errors import Conflict, InvalidInput, NotFound
+from marlin.kernel.events import decode, encode
 from tasks.domain.events import JudgmentSubmitted, TaskApproved, TaskClaimed, TaskImported, TaskRejected
 from tasks.domain.gold import (
     GOLD_MISMATCH,
@@ -94,6 +95,15 @@ def test_csv_columns_make_the_gold_object_and_a_half_filled_pair_is_checked() ->
     assert gold_from_columns("A", "because") == {"preference": "A", "explanation": "because"}
     with pytest.raises(ValueError, match="preference"):
         clean_gold(gold_from_columns("", "an explanation without a preference"))
+
+
+def test_events_recorded_before_gold_read_as_not_gold() -> None:
+    old_import = {k: v for k, v in encode(imported()).items() if k != "gold"}
+    old_submission = {k: v for k, v in encode(submitted("A")).items() if k != "gold"}
+
+    assert decode("TaskImported", 1, old_import).gold is None
+    assert decode("JudgmentSubmitted", 1, old_submission).gold is False
+    assert decode("TaskImported", 2, encode(imported())).gold == GOLD
 
 
 # --- scoring ---------------------------------------------------------------------------------------------

@@ -92,6 +92,8 @@ def test_a_gold_task_reveals_nothing_to_its_contributor_before_the_decision(worl
         f"/api/v1/tasks/{gold_id}/submissions/",
         f"/api/v1/tasks/{gold_id}/history/",
         "/api/v1/me/",
+        "/api/v1/me/earnings/",
+        "/api/v1/statements/",
         "/api/v1/projects/",
         f"/api/v1/projects/{world['project'].id}/",
         "/api/v1/reviews/",
