@@ -18,6 +18,8 @@ CANCELLED = "cancelled"
 
 @layer_visits_projector.on(JudgmentSubmitted, TaskEnteredLayer)
 def _entered(event: JudgmentSubmitted | TaskEnteredLayer, recorded: RecordedEvent) -> None:
+    if isinstance(event, JudgmentSubmitted) and event.gold:
+        return  # scored at once, never a stay with a reviewer
     rows(LayerVisit).insert(
         task_id=event.task_id,
         entered_version=recorded.version,

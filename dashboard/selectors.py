@@ -160,9 +160,12 @@ def waiting_for_a_reviewer(project_id: UUID) -> QuerySet[AwaitingReview]:
 
 
 def task_page(task_id: UUID) -> Task:
-    """A task as ops read it: its submissions and every review round, with reviewers' names."""
+    """A task as ops read it: its submissions and every review round, with reviewers' names, and
+    its gold answer if it is a gold task."""
     return (
-        Task.objects.select_related("project", "contributor").prefetch_related("submissions").get(pk=task_id)
+        Task.objects.select_related("project", "contributor", "gold")
+        .prefetch_related("submissions")
+        .get(pk=task_id)
     )
 
 

@@ -1,7 +1,8 @@
 """The preference export (ops): every approved judgment of a project as JSON Lines, ready for
 preference training. Streamed from a database cursor, so memory stays flat. Reversed approvals
-are rejected tasks, so they are left out. Canonical order (the import's A and B), with the order
-the judgment's contributor was shown (``presented_swapped``)."""
+are rejected tasks, so they are left out; so are gold tasks (they test contributors, they are not
+data to train on). Canonical order (the import's A and B), with the order the judgment's
+contributor was shown (``presented_swapped``)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,9 @@ def preference_lines(project_id: UUID) -> Iterator[str]:
     )
     tasks = (
         Task.objects.using(settings.MARLIN_REPORTS_DATABASE)
-        .filter(project_id=project_id, status=TaskStatus.APPROVED)
+        .filter(
+            project_id=project_id, status=TaskStatus.APPROVED, gold__isnull=True
+        )  # gold is no training data
         .select_related("current_submission")
         .prefetch_related(Prefetch("assignments", queryset=decided, to_attr="review_chain"))
         .order_by("finished_at", "id")

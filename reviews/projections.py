@@ -42,7 +42,8 @@ def _awaiting(task_id: Any, layer: int, recorded: RecordedEvent) -> None:
 
 @on(JudgmentSubmitted)
 def _submitted(event: JudgmentSubmitted, recorded: RecordedEvent) -> None:
-    _awaiting(event.task_id, event.layer, recorded)
+    if not event.gold:  # a gold submission is scored, never queued for a reviewer
+        _awaiting(event.task_id, event.layer, recorded)
 
 
 @on(TaskEnteredLayer)

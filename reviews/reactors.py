@@ -28,7 +28,10 @@ routing = reactors.register(reactors.Reactor("review-routing", partitions=4))
 
 @routing.on(JudgmentSubmitted, TaskEnteredLayer)
 def route_task(event: Any, recorded: RecordedEvent) -> None:
-    """A layer has no reviewer: find one."""
+    """A layer has no reviewer: find one. A gold submission is scored, not reviewed
+    (``tasks.reactors``)."""
+    if isinstance(event, JudgmentSubmitted) and event.gold:
+        return
     commands.review_route(task_id=event.task_id)
 
 

@@ -20,7 +20,7 @@ from marlin.api.serializers import ErrorOutput, validated
 from marlin.kernel.errors import InvalidInput
 from marlin.kernel.roles import Role, has_role
 from tasks import commands, importing, selectors
-from tasks.models import Task
+from tasks.models import Suspension, Task
 from tasks.serializers import (
     TASK_STATUSES,
     ClaimInput,
@@ -31,6 +31,7 @@ from tasks.serializers import (
     ProjectUpdateInput,
     ReasonInput,
     SubmissionOutput,
+    SuspensionOutput,
     TaskEventOutput,
     TaskOpsOutput,
     project_output,
@@ -132,6 +133,35 @@ class ProjectTaskImportApi(CommandApiView):
         return Response(result.as_dict())
 
 
+class ProjectSuspensionsApi(ListAPIView):
+    """Ops: the project's gold suspensions, newest first, lifted ones included."""
+
+    permission_classes = [IsOps]
+    serializer_class = SuspensionOutput
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):  # the schema generator: no project
+            return Suspension.objects.none()
+        project = selectors.project_for(self.request.user, self.kwargs["project_id"])
+        return selectors.suspensions_of(project.id)
+
+
+class ProjectSuspensionLiftApi(CommandApiView):
+    """Ops: lift a person's suspension in the project; from then on only their new gold answers
+    count towards another. 404 when the person was never suspended there, 409 ``not_suspended``
+    when it is lifted already."""
+
+    one_command = True
+    permission_classes = [IsOps]
+
+    @extend_schema(request=None, responses=SuspensionOutput)
+    def post(self, request: Request, project_id: UUID, person_id: int) -> Response:
+        suspension = commands.suspension_lift(
+            actor_id=request.user.pk, project_id=project_id, contributor_id=person_id
+        )
+        return Response(SuspensionOutput(suspension).data)
+
+
 # --- tasks -------------------------------------------------------------------------------------------
 
 
@@ -171,7 +201,9 @@ class TaskApi(APIView):
 class TaskClaimApi(CommandApiView):
     """Claim the next open task (optionally only from ``project``): 201 with it, 204 if none;
     403 ``missing_skill`` (with ``details.missing_skills``) for a project whose skills you lack,
-    404 for an unknown or inactive one, 409 ``claim_held`` (``details.task``) while you hold one."""
+    403 ``suspended`` for a project whose gold bar suspended you (a claim naming no project skips
+    it), 404 for an unknown or inactive one, 409 ``claim_held`` (``details.task``) while you hold
+    one."""
 
     one_command = True
 

@@ -16,24 +16,29 @@ from django.db import connection
 
 from marlin.eventstore.store import command_transaction, load_aggregate
 from marlin.kernel import chance, clock
-from marlin.kernel.errors import NotFound
+from marlin.kernel.errors import NotAllowed, NotFound
 from marlin.kernel.events import DomainEvent
+from tasks.domain import gold as gold_domain
 from tasks.domain import project as project_domain
 from tasks.domain import task as task_domain
 from tasks.domain.events import task_stream
 from tasks.domain.judgment import clean_judgment
 from tasks.domain.project import ProjectState, project_stream
 from tasks.domain.task import TaskState
-from tasks.models import Project, Task, TaskRound
+from tasks.models import Project, Suspension, Task, TaskRound
 from tasks.selectors import (
     Claimant,
     active_project,
     claim_candidate,
+    gold_window,
     held_task,
+    load_standing,
     load_task,
     lock_claimant,
     project_policy,
     remember_project_policy,
+    suspended_in,
+    suspension_for,
 )
 
 # --- projects ----------------------------------------------------------------------------------------
@@ -100,8 +105,10 @@ def task_claim(*, contributor_id: int, project_id: UUID | None = None) -> Task |
     claims cannot both pass the one-claim check. Only the candidate's key is locked and sorted,
     never its texts.
 
-    With ``project_id``, that project must exist and be active (404 otherwise) and the
-    contributor must hold every skill it requires (403 ``missing_skill``, naming them).
+    With ``project_id``, that project must exist and be active (404 otherwise), the
+    contributor must hold every skill it requires (403 ``missing_skill``, naming them) and must
+    not be suspended there (403 ``suspended``). The queue itself leaves out projects that
+    suspended the contributor, so a claim naming no project skips them at no extra cost.
 
     The claim draws the order in which it presents A and B (``chance.coin``, which tests pin).
     """
@@ -132,10 +139,13 @@ def task_claim(*, contributor_id: int, project_id: UUID | None = None) -> Task |
 
 
 def _check_project_open_to(contributor: Claimant, project_id: UUID) -> None:
-    """404 for a project that is unknown or not active, 403 for one whose skills are lacking."""
+    """404 for a project that is unknown or not active, 403 for one whose skills are lacking or
+    that suspended the contributor."""
     task_domain.check_qualified(
         required_skills=active_project(project_id).required_skills, skills=contributor.skills
     )
+    if suspended_in(project_id, contributor.id):
+        raise NotAllowed("you are suspended from claiming in this project; ops can lift it", code="suspended")
 
 
 def _task_as_written(task_id: UUID, state: TaskState) -> Task:
@@ -217,3 +227,61 @@ def _task_command(
     with command_transaction(actor_id=actor_id) as uow:
         state, version = load_task(task_id)
         uow.append(task_stream(task_id), version, decide(state))
+
+
+# --- gold ----------------------------------------------------------------------------------------------
+
+
+def gold_score(*, task_id: UUID, submission_version: int, preference: str) -> None:
+    """Score a gold task's submission (the reactor's call), then apply the project's gold bar to
+    its contributor. One transaction: the task's stream and the contributor's standing stream
+    are both appended at their expected versions, so a redelivered or concurrent run adds
+    nothing (the task is scored already; the contributor is suspended already)."""
+    with command_transaction() as uow:
+        state, version = load_task(task_id)
+        events = task_domain.decide_gold_score(
+            state, submission_version=submission_version, preference=preference, now=clock.now()
+        )
+        if not events:
+            return
+        scored = events[0]
+        assert isinstance(scored, gold_domain.GoldScored)
+        suspension = _gold_bar_events(scored)  # read before this score is projected
+        uow.append(task_stream(task_id), version, events)
+        if suspension is not None:
+            uow.append(*suspension)
+
+
+def _gold_bar_events(scored: gold_domain.GoldScored) -> tuple[str, int, list[DomainEvent]] | None:
+    """The suspension this score brings about, as an append (stream, version, events), or None.
+    Costs nothing while the project's bar is off."""
+    policy = project_policy(scored.project_id)
+    if policy.gold_min_accuracy is None:
+        return None
+    standing, standing_version = load_standing(scored.project_id, scored.contributor_id)
+    if standing.suspended:
+        return None
+    tally = gold_window(scored.project_id, scored.contributor_id).plus(matched=scored.matched)
+    events = gold_domain.decide_suspension(
+        standing,
+        tally=tally,
+        bar=gold_domain.GoldBar(policy.gold_min_accuracy, policy.gold_min_answers),
+        project_id=scored.project_id,
+        contributor_id=scored.contributor_id,
+        suspension_id=uuid.uuid4(),
+    )
+    if not events:
+        return None
+    return gold_domain.standing_stream(scored.project_id, scored.contributor_id), standing_version, events
+
+
+def suspension_lift(*, actor_id: int | None, project_id: UUID, contributor_id: int) -> Suspension:
+    """Ops lift a contributor's suspension in a project (404: no such project or never
+    suspended there; 409 ``not_suspended``: lifted already). Their gold answers count afresh."""
+    project_policy(project_id)  # 404 for an unknown project
+    with command_transaction(actor_id=actor_id) as uow:
+        standing, version = load_standing(project_id, contributor_id)
+        events = gold_domain.decide_lift(standing, project_id=project_id, contributor_id=contributor_id)
+        uow.append(gold_domain.standing_stream(project_id, contributor_id), version, events)
+    assert standing.suspension_id is not None
+    return suspension_for(project_id, standing.suspension_id)

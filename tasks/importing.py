@@ -23,7 +23,7 @@ from marlin.api.parsers import loads
 from marlin.eventstore.store import command_transaction
 from marlin.kernel.errors import ConcurrencyConflict, Conflict, InvalidInput
 from tasks.domain.events import task_stream
-from tasks.domain.rows import ROW_FIELDS, TaskRow, clean_task_row
+from tasks.domain.rows import CSV_COLUMNS, TaskRow, clean_task_row, gold_columns_gathered
 from tasks.domain.task import TaskState, decide_import, task_id_for
 from tasks.models import Task
 from tasks.selectors import existing_task_ids, project_policy
@@ -107,16 +107,17 @@ def _csv_rows(lines: Iterable[str]) -> Iterator[Row]:
         raise InvalidInput(fields={"file": [f"not valid CSV: {error}"]}) from None
     if not header:
         raise InvalidInput(fields={"file": ["the CSV file has no header row"]})
-    unknown = sorted(set(header) - set(ROW_FIELDS))
+    unknown = sorted(set(header) - set(CSV_COLUMNS))
     if unknown:
-        raise InvalidInput(fields={"file": [f"unknown columns {unknown}; columns are {list(ROW_FIELDS)}"]})
+        raise InvalidInput(fields={"file": [f"unknown columns {unknown}; columns are {list(CSV_COLUMNS)}"]})
     reader.fieldnames = header
     try:
         for number, record in enumerate(reader, start=1):
             if None in record:
                 yield number, _Unparsable("more values than columns")
             else:
-                yield number, {key: value for key, value in record.items() if value is not None}
+                present = {key: value for key, value in record.items() if value is not None}
+                yield number, gold_columns_gathered(present)
     except csv.Error as error:
         raise InvalidInput(fields={"file": [f"not valid CSV at row {reader.line_num}: {error}"]}) from None
 

@@ -25,6 +25,10 @@ class Project(models.Model):
     randomize_order = models.BooleanField(
         default=True, help_text="Each claim draws the order in which it presents A and B."
     )
+    gold_min_accuracy = models.DecimalField(
+        max_digits=4, decimal_places=3, null=True, help_text="The gold bar; null: off."
+    )
+    gold_min_answers = models.PositiveSmallIntegerField(default=5)
     status = models.CharField(max_length=16)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
@@ -190,3 +194,73 @@ class TaskRound(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_id} L{self.layer} {self.decision}"
+
+
+# --- gold tasks ----------------------------------------------------------------------------------------
+
+
+class GoldTask(models.Model):
+    """The gold answer of a gold task (from its ``TaskImported``). A table of its own, never a
+    column of ``Task``: nothing that serializes a task for contributors or reviewers can reach it,
+    and only ops' views read it."""
+
+    task = models.OneToOneField(Task, on_delete=models.CASCADE, primary_key=True, related_name="gold")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+", db_index=False)
+    preference = models.CharField(max_length=3)
+    explanation = models.TextField()
+
+    def __str__(self) -> str:
+        return f"{self.task_id} gold {self.preference}"
+
+
+class GoldTally(models.Model):
+    """A contributor's gold answers in a project: all of them, and those since their last lift
+    (the window the suspension rule counts). Kept by ``GoldScored`` and ``SuspensionLifted``."""
+
+    id = models.UUIDField(primary_key=True, help_text="Derived from the project and contributor.")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+", db_index=False)
+    contributor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    answers = models.PositiveIntegerField(default=0)
+    correct = models.PositiveIntegerField(default=0)
+    window_answers = models.PositiveIntegerField(default=0)
+    window_correct = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "contributor"], name="gold_tally_project_contributor")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}:{self.contributor_id} {self.correct}/{self.answers}"
+
+
+class Suspension(models.Model):
+    """A contributor suspended from claiming in a project, and whether ops lifted it."""
+
+    id = models.UUIDField(primary_key=True)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+", db_index=False)
+    contributor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    since = models.DateTimeField()
+    gold_answers = models.PositiveIntegerField()
+    gold_correct = models.PositiveIntegerField()
+    min_accuracy = models.DecimalField(max_digits=4, decimal_places=3)
+    min_answers = models.PositiveSmallIntegerField()
+    lifted_at = models.DateTimeField(null=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", db_index=False
+    )
+
+    class Meta:
+        ordering = ["-since", "id"]
+        constraints = [
+            # At most one suspension in force per person and project; also the claim's lookup.
+            models.UniqueConstraint(
+                fields=["project", "contributor"],
+                condition=models.Q(lifted_at__isnull=True),
+                name="suspension_in_force",
+            )
+        ]
+        indexes = [models.Index(fields=["project", "since"], name="suspension_by_project")]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}:{self.contributor_id} since {self.since}"

@@ -20,6 +20,13 @@ from tasks.domain.events import (
     TaskRejected,
     TaskReleased,
 )
+from tasks.domain.gold import (
+    ContributorSuspended,
+    GoldScored,
+    SuspensionLifted,
+    gold_round_id,
+    gold_tally_id,
+)
 from tasks.domain.project import (
     ProjectArchived,
     ProjectCreated,
@@ -38,10 +45,22 @@ from tasks.domain.review_round import (
     TaskEnteredLayer,
 )
 from tasks.domain.task import TaskStatus
-from tasks.models import Project, ProjectRequiredSkill, Submission, Task, TaskReviewer, TaskRound
+from tasks.models import (
+    GoldTally,
+    GoldTask,
+    Project,
+    ProjectRequiredSkill,
+    Submission,
+    Suspension,
+    Task,
+    TaskReviewer,
+    TaskRound,
+)
 
 tasks_projector = projections.register(
-    projections.Projector("tasks", tables=[Project, ProjectRequiredSkill, Submission, Task], in_memory=True)
+    projections.Projector(
+        "tasks", tables=[Project, ProjectRequiredSkill, Submission, Task, GoldTask], in_memory=True
+    )
 )
 on = tasks_projector.on
 rows = projections.rows
@@ -69,6 +88,8 @@ def _project_created(event: ProjectCreated, recorded: RecordedEvent) -> None:
         reason_codes=list(s.reason_codes),
         required_skills=list(s.required_skills),
         randomize_order=s.randomize_order,
+        gold_min_accuracy=s.gold_min_accuracy,
+        gold_min_answers=s.gold_min_answers,
         status=ProjectStatus.ACTIVE,
         created_at=recorded.recorded_at,
         updated_at=recorded.recorded_at,
@@ -99,6 +120,16 @@ def _project_status(event: Any, recorded: RecordedEvent) -> None:
 @tasks_projector.on_many(TaskImported)
 def _tasks_imported(run: Sequence[tuple[TaskImported, RecordedEvent]]) -> None:
     rows(Task).insert_many(_imported_task(event, recorded) for event, recorded in run)
+    rows(GoldTask).insert_many(
+        {
+            "task_id": event.task_id,
+            "project_id": event.project_id,
+            "preference": event.gold.preference,
+            "explanation": event.gold.explanation,
+        }
+        for event, _ in run
+        if event.gold is not None
+    )
 
 
 def _imported_task(event: TaskImported, recorded: RecordedEvent) -> dict[str, Any]:
@@ -252,6 +283,22 @@ task_rounds_projector = projections.register(
 )
 
 
+@task_rounds_projector.on(GoldScored)
+def _gold_round(event: GoldScored, recorded: RecordedEvent) -> None:
+    """A gold score reads like a reviewer's decision at the layer the submission entered:
+    approve, or reject with ``gold_mismatch`` and the gold explanation."""
+    rows(TaskRound).insert(
+        assignment_id=gold_round_id(event.task_id, event.submission_version),
+        task_id=event.task_id,
+        layer=event.layer,
+        decision="approve" if event.matched else "reject",
+        feedback=event.feedback,
+        reasons=list(event.reasons),
+        decided_at=recorded.recorded_at,
+        version=recorded.version,
+    )
+
+
 @task_rounds_projector.on(ReviewDecided)
 def _round_decided(event: ReviewDecided, recorded: RecordedEvent) -> None:
     rows(TaskRound).insert(
@@ -263,4 +310,55 @@ def _round_decided(event: ReviewDecided, recorded: RecordedEvent) -> None:
         reasons=list(event.reasons),
         decided_at=recorded.recorded_at,
         version=recorded.version,
+    )
+
+
+# --- gold tallies and suspensions --------------------------------------------------------------------
+
+gold_projector = projections.register(
+    projections.Projector("gold", tables=[GoldTally, Suspension], in_memory=True)
+)
+
+
+@gold_projector.on(GoldScored)
+def _gold_scored(event: GoldScored, recorded: RecordedEvent) -> None:
+    tally_id = gold_tally_id(event.project_id, event.contributor_id)
+    rows(GoldTally).insert_many(
+        [{"id": tally_id, "project_id": event.project_id, "contributor_id": event.contributor_id}],
+        ignore_conflicts=True,
+    )
+    correct = projections.Increment(int(event.matched))
+    rows(GoldTally).update(
+        {"pk": tally_id},
+        answers=projections.Increment(1),
+        correct=correct,
+        window_answers=projections.Increment(1),
+        window_correct=correct,
+    )
+
+
+@gold_projector.on(ContributorSuspended)
+def _suspended(event: ContributorSuspended, recorded: RecordedEvent) -> None:
+    rows(Suspension).insert(
+        id=event.suspension_id,
+        project_id=event.project_id,
+        contributor_id=event.contributor_id,
+        since=recorded.recorded_at,
+        gold_answers=event.gold_answers,
+        gold_correct=event.gold_correct,
+        min_accuracy=event.min_accuracy,
+        min_answers=event.min_answers,
+    )
+
+
+@gold_projector.on(SuspensionLifted)
+def _lifted(event: SuspensionLifted, recorded: RecordedEvent) -> None:
+    rows(Suspension).update(
+        {"pk": event.suspension_id},
+        lifted_at=recorded.recorded_at,
+        lifted_by_id=recorded.metadata.get("actor"),
+    )
+    # From the lift on, only new answers count towards another suspension.
+    rows(GoldTally).update(
+        {"pk": gold_tally_id(event.project_id, event.contributor_id)}, window_answers=0, window_correct=0
     )

@@ -1,4 +1,5 @@
-"""Reactions of the tasks app: a deactivated contributor's claim goes back to the queue."""
+"""Reactions of the tasks app: a deactivated contributor's claim goes back to the queue; a gold
+task's submission is scored against its gold answer."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from marlin import reactors
 from marlin.eventstore.store import RecordedEvent
 from people.domain import PersonDeactivated
 from tasks import commands
+from tasks.domain.events import JudgmentSubmitted
 from tasks.domain.task import TaskStatus
 from tasks.models import Task
 
@@ -17,3 +19,16 @@ def release_claims_of_deactivated(event: PersonDeactivated, recorded: RecordedEv
     claimed = Task.objects.filter(contributor_id=event.user_id, status=TaskStatus.CLAIMED)
     for task_id in claimed.values_list("pk", flat=True):
         commands.task_release(contributor_id=event.user_id, task_id=task_id, reason="contributor_deactivated")
+
+
+gold = reactors.register(reactors.Reactor("gold-scoring", partitions=2))
+
+
+@gold.on(JudgmentSubmitted)
+def score_gold_submission(event: JudgmentSubmitted, recorded: RecordedEvent) -> None:
+    """Routing leaves gold submissions alone; here they are scored (once: a scored task's decider
+    answers a redelivery with nothing)."""
+    if event.gold:
+        commands.gold_score(
+            task_id=event.task_id, submission_version=event.version, preference=event.preference
+        )

@@ -25,11 +25,23 @@ from marlin.kernel.roles import Role, has_role
 from people.models import User
 from tasks.domain import task as task_domain
 from tasks.domain.events import JudgmentSubmitted, TaskImported, task_stream
+from tasks.domain.gold import GoldScored, GoldTally, Standing, evolve_standing, gold_tally_id, standing_stream
 from tasks.domain.presentation import swapped_preference, swapped_scores
 from tasks.domain.project import ProjectStatus
 from tasks.domain.quality import FirstPositionRate, first_position_rate
 from tasks.domain.task import ProjectPolicy, TaskState, TaskStatus
-from tasks.models import Project, ProjectRequiredSkill, Submission, Task, TaskReviewer, TaskRound
+from tasks.models import (
+    GoldTally as GoldTallyRow,
+)
+from tasks.models import (
+    Project,
+    ProjectRequiredSkill,
+    Submission,
+    Suspension,
+    Task,
+    TaskReviewer,
+    TaskRound,
+)
 
 # --- what commands decide on (this app's and the reviews app's) ----------------------------------------
 
@@ -92,6 +104,8 @@ POLICY_FIELDS = (
     "rate",
     "currency",
     "randomize_order",
+    "gold_min_accuracy",
+    "gold_min_answers",
 )
 
 
@@ -115,6 +129,8 @@ def _policy_of(project: Project) -> ProjectPolicy:
         rate=project.rate,
         currency=project.currency,
         randomize_order=project.randomize_order,
+        gold_min_accuracy=project.gold_min_accuracy,
+        gold_min_answers=project.gold_min_answers,
     )
 
 
@@ -154,6 +170,18 @@ def project_for(user: Any, project_id: UUID) -> Project:
 # --- tasks -------------------------------------------------------------------------------------------
 
 
+def _claimable_projects(contributor: Any) -> QuerySet[Project]:
+    """Active projects the contributor qualifies for and is not suspended from."""
+    suspended = Suspension.objects.filter(
+        project=OuterRef("pk"), contributor_id=contributor.id, lifted_at__isnull=True
+    )
+    return (
+        _qualified_projects(list(contributor.skills or []))
+        .filter(status=ProjectStatus.ACTIVE)
+        .filter(~Exists(suspended))
+    )
+
+
 def claimable_tasks(contributor: Any, *, project_id: UUID | None = None) -> QuerySet[Task]:
     """The open queue for one contributor: active projects they qualify for, best first.
 
@@ -161,7 +189,7 @@ def claimable_tasks(contributor: Any, *, project_id: UUID | None = None) -> Quer
     ``task_open_queue_by_project``, both in this order): the database walks the index and stops at
     the first row it may lock, never sorting the open set, even before statistics exist. Only the
     narrow columns a claim needs are selected, never the large texts."""
-    projects = _qualified_projects(list(contributor.skills or [])).filter(status=ProjectStatus.ACTIVE)
+    projects = _claimable_projects(contributor)
     if project_id is not None:
         # An equality on the task's own column (the index's first) and an uncorrelated check
         # of the project, evaluated once.
@@ -195,9 +223,14 @@ SELECT u.skills, u.active,
        (SELECT t.id FROM tasks_task t WHERE t.contributor_id = u.id AND t.status = 'claimed' LIMIT 1)
 FROM people_user u WHERE u.id = %(me)s FOR NO KEY UPDATE OF u
 """
+# A project that suspended the contributor (``suspension_in force``, a unique partial index) is
+# not theirs to claim from: a claim naming none skips it; one naming it is then refused.
 _QUALIFIED = """
     p.status = 'active' AND NOT EXISTS (
         SELECT FROM tasks_projectrequiredskill s WHERE s.project_id = p.id AND s.skill <> ALL (%(skills)s)
+    ) AND NOT EXISTS (
+        SELECT FROM tasks_suspension x
+        WHERE x.project_id = p.id AND x.contributor_id = %(me)s AND x.lifted_at IS NULL
     )"""
 _NOT_HOLDING = (
     "NOT EXISTS (SELECT FROM tasks_task h WHERE h.contributor_id = %(me)s AND h.status = 'claimed')"
@@ -284,8 +317,11 @@ def _visibility(user: Any) -> Q | None:
 
 def tasks_visible_to(user: Any) -> QuerySet[Task]:
     """The tasks the user may see, each with its decided review rounds (oldest first) fetched in
-    one more query for the whole page, for those who may read them (``sees_rounds``)."""
+    one more query for the whole page, for those who may read them (``sees_rounds``). Ops' rows
+    come with their gold answer (if any), in the same query."""
     query = Task.objects.select_related("current_submission")
+    if has_role(user, Role.OPS):
+        query = query.select_related("gold")
     if has_role(user, Role.OPS) or has_role(user, Role.CONTRIBUTOR):
         query = query.prefetch_related(Prefetch("rounds", queryset=TaskRound.objects.order_by("version")))
     condition = _visibility(user)
@@ -310,7 +346,10 @@ def submissions_for(user: Any, task_id: UUID) -> QuerySet[Submission]:
     return Submission.objects.filter(task_id=task.id).order_by("version")
 
 
-HIDDEN_FROM_WORKERS = frozenset({"model_a", "model_b"})
+HIDDEN_FROM_WORKERS = frozenset({"model_a", "model_b", "gold"})
+# Whether a task is gold is for ops: its score reads to the contributor as the outcome that
+# follows it (and the round in the task's ``rounds``), never as an event of its own.
+EVENTS_HIDDEN_FROM_WORKERS = frozenset({GoldScored.type_name})
 
 
 def history_for(user: Any, task_id: UUID) -> list[dict[str, Any]]:
@@ -325,6 +364,7 @@ def history_for(user: Any, task_id: UUID) -> list[dict[str, Any]]:
     return [
         _history_entry(recorded, whole=is_ops, swapped=swapped)
         for recorded in read_stream(task_stream(task.id))
+        if is_ops or recorded.type not in EVENTS_HIDDEN_FROM_WORKERS
     ]
 
 
@@ -390,3 +430,37 @@ def first_position_rates(project_ids: Iterable[UUID]) -> dict[tuple[UUID, int], 
         )
         for row in counted
     }
+
+
+# --- gold (ops and the gold commands; never what contributors or reviewers read) ---------------------
+
+
+def gold_window(project_id: UUID, contributor_id: int) -> GoldTally:
+    """The contributor's gold answers in the project since their last lift (or ever)."""
+    found = (
+        GoldTallyRow.objects.filter(pk=gold_tally_id(project_id, contributor_id))
+        .values_list("window_answers", "window_correct")
+        .first()
+    )
+    return GoldTally(*found) if found else GoldTally()
+
+
+def load_standing(project_id: UUID, contributor_id: int) -> tuple[Standing, int]:
+    """The contributor's standing in the project, folded from its stream, and its version."""
+    return load_aggregate(standing_stream(project_id, contributor_id), evolve_standing, Standing())
+
+
+def suspended_in(project_id: UUID, contributor_id: int) -> bool:
+    """Whether a suspension is in force (the indexed lookup a refused claim makes)."""
+    return Suspension.objects.filter(
+        project_id=project_id, contributor_id=contributor_id, lifted_at__isnull=True
+    ).exists()
+
+
+def suspensions_of(project_id: UUID) -> QuerySet[Suspension]:
+    """Every suspension in the project, newest first, lifted ones included (ops)."""
+    return Suspension.objects.filter(project_id=project_id).order_by("-since", "id")
+
+
+def suspension_for(project_id: UUID, suspension_id: UUID) -> Suspension:
+    return Suspension.objects.get(project_id=project_id, pk=suspension_id)

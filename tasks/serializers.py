@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
@@ -13,7 +14,7 @@ from people.pseudonyms import contributor_pseudonym
 from tasks.domain.judgment import MAX_RATIONALE, PREFERENCES
 from tasks.domain.presentation import swapped_preference, swapped_scores
 from tasks.domain.task import TaskStatus
-from tasks.models import Project, Submission, Task, TaskRound
+from tasks.models import GoldTask, Project, Submission, Suspension, Task, TaskRound
 from tasks.selectors import sees_rounds
 
 # --- projects ----------------------------------------------------------------------------------------
@@ -40,6 +41,19 @@ class ProjectSettingsInput(StrictInput):
     required_skills = serializers.ListField(
         child=serializers.CharField(max_length=60), max_length=60, required=False
     )
+    gold_min_accuracy = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        min_value=Decimal(0),
+        max_value=Decimal(1),
+        allow_null=True,
+        required=False,
+        help_text="The gold bar: a contributor with at least gold_min_answers gold answers and a lower "
+        "accuracy is suspended from claiming in the project. Null (the default): off.",
+    )
+    gold_min_answers = serializers.IntegerField(
+        required=False, help_text="Gold answers counted before the bar applies (default 5)."
+    )
 
 
 class ProjectUpdateInput(ProjectSettingsInput):
@@ -63,6 +77,8 @@ class ProjectOutput(ModelOutput):
             "reason_codes",
             "required_skills",
             "randomize_order",
+            "gold_min_accuracy",
+            "gold_min_answers",
             "status",
             "created_at",
             "updated_at",
@@ -83,6 +99,41 @@ def project_serializer(viewer: Any) -> type[serializers.ModelSerializer]:
 
 def project_output(project: Project, viewer: Any) -> dict[str, Any]:
     return project_serializer(viewer)(project).data
+
+
+class SuspensionOutput(ModelOutput):
+    """A contributor suspended from claiming in a project by its gold bar (ops)."""
+
+    person = serializers.IntegerField(source="contributor_id")
+    gold_accuracy = serializers.SerializerMethodField(
+        help_text="gold_correct / gold_answers when suspended, a decimal string (3 places)."
+    )
+    lifted = serializers.SerializerMethodField()
+    lifted_by = serializers.IntegerField(source="lifted_by_id", allow_null=True)
+
+    class Meta:
+        model = Suspension
+        fields = [
+            "id",
+            "project",
+            "person",
+            "since",
+            "gold_answers",
+            "gold_correct",
+            "gold_accuracy",
+            "min_accuracy",
+            "min_answers",
+            "lifted",
+            "lifted_at",
+            "lifted_by",
+        ]
+
+    @extend_schema_field({"type": "string", "format": "decimal", "example": "0.400"})
+    def get_gold_accuracy(self, obj: Suspension) -> str:
+        return str((Decimal(obj.gold_correct) / Decimal(obj.gold_answers)).quantize(Decimal("0.001")))
+
+    def get_lifted(self, obj: Suspension) -> bool:
+        return obj.lifted_at is not None
 
 
 class ImportResultOutput(serializers.Serializer):
@@ -226,11 +277,24 @@ class TaskOutput(_SeesContributor, ModelOutput):
         return TaskRoundOutput(obj.rounds.all(), many=True).data
 
 
+class GoldOutput(ModelOutput):
+    class Meta:
+        model = GoldTask
+        fields = ["preference", "explanation"]
+
+
 class TaskOpsOutput(TaskOutput):
-    """Ops also see which model wrote which answer, and the current claim's presentation order."""
+    """Ops also see which model wrote which answer, the current claim's presentation order, and
+    a gold task's gold answer."""
+
+    gold = serializers.SerializerMethodField(
+        required=False,
+        help_text="Ops only (absent for anyone else): the gold answer of a gold task "
+        "(canonical order), null for any other task.",
+    )
 
     class Meta(TaskOutput.Meta):
-        fields = [*TaskOutput.Meta.fields, "model_a", "model_b", "presented_swapped"]
+        fields = [*TaskOutput.Meta.fields, "model_a", "model_b", "presented_swapped", "gold"]
         # Endpoints answer this shape or TaskOutput by who asks: these fields are optional.
         extra_kwargs = {
             **{
@@ -243,6 +307,14 @@ class TaskOpsOutput(TaskOutput):
                 "(false while the task is open).",
             },
         }
+
+    @extend_schema_field(GoldOutput(allow_null=True, required=False))
+    def get_gold(self, obj: Task) -> dict[str, Any] | None:
+        try:
+            gold = obj.gold  # type: ignore[attr-defined]
+        except GoldTask.DoesNotExist:
+            return None
+        return GoldOutput(gold).data
 
 
 def sees_model_names(viewer: Any, task: Any = None) -> bool:

@@ -9,6 +9,16 @@ urlpatterns = [
     path("projects/<uuid:project_id>/resume/", api.ProjectResumeApi.as_view(), name="project-resume"),
     path("projects/<uuid:project_id>/archive/", api.ProjectArchiveApi.as_view(), name="project-archive"),
     path("projects/<uuid:project_id>/tasks/", api.ProjectTaskImportApi.as_view(), name="project-tasks"),
+    path(
+        "projects/<uuid:project_id>/suspensions/",
+        api.ProjectSuspensionsApi.as_view(),
+        name="project-suspensions",
+    ),
+    path(
+        "projects/<uuid:project_id>/suspensions/<int:person_id>/lift/",
+        api.ProjectSuspensionLiftApi.as_view(),
+        name="project-suspension-lift",
+    ),
     path("tasks/", api.TasksApi.as_view(), name="tasks"),
     path("tasks/claim/", api.TaskClaimApi.as_view(), name="task-claim"),
     path("tasks/<uuid:task_id>/", api.TaskApi.as_view(), name="task"),

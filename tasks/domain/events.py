@@ -14,6 +14,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from marlin.kernel.events import DomainEvent, JsonDict, register_upcaster, stream_name
+from tasks.domain.gold import GoldAnswer
 
 
 def task_stream(task_id: UUID) -> str:
@@ -22,6 +23,10 @@ def task_stream(task_id: UUID) -> str:
 
 @dataclass(frozen=True)
 class TaskImported(DomainEvent):
+    """``gold``: the answer a gold task deserves (canonical order), decided here and only here."""
+
+    schema_version = 2
+
     task_id: UUID
     project_id: UUID
     external_id: str
@@ -36,6 +41,13 @@ class TaskImported(DomainEvent):
     rate: Decimal
     currency: str
     row: int  # the row's number in its import, so tasks imported together keep their order
+    gold: GoldAnswer | None = None
+
+
+@register_upcaster("TaskImported", 1)
+def _task_imported_v1_to_v2(data: JsonDict) -> JsonDict:
+    """Before v2 no task was gold."""
+    return {**data, "gold": None}
 
 
 @dataclass(frozen=True)
@@ -77,7 +89,8 @@ class JudgmentSubmitted(DomainEvent):
     """A submission (version 1) or a revision (2, 3...) entering review at ``layer``.
 
     ``preference`` and ``scores`` are canonical (the import's order); ``presented_swapped`` is
-    the order its contributor saw, their claim's."""
+    the order its contributor saw, their claim's. ``gold``: the task is gold, so the submission
+    is scored against its gold answer instead of reviewed."""
 
     schema_version = 2
 
@@ -92,12 +105,14 @@ class JudgmentSubmitted(DomainEvent):
     time_spent_minutes: int
     layer: int
     presented_swapped: bool = False
+    gold: bool = False
 
 
 @register_upcaster("JudgmentSubmitted", 1)
 def _judgment_submitted_v1_to_v2(data: JsonDict) -> JsonDict:
-    """Before v2 every contributor saw A and B in the order of the import."""
-    return {**data, "presented_swapped": False}
+    """Before v2 every contributor saw A and B in the order of the import, and no task was gold:
+    every submission went to review."""
+    return {**data, "presented_swapped": False, "gold": False}
 
 
 @dataclass(frozen=True)
@@ -123,11 +138,11 @@ class TaskApproved(DomainEvent):
 
 @dataclass(frozen=True)
 class TaskRejected(DomainEvent):
-    """Rejected by a reviewer (final)."""
+    """Rejected (final): by a reviewer, or by a gold score (``reviewer_id`` null)."""
 
     task_id: UUID
     layer: int
-    reviewer_id: int
+    reviewer_id: int | None
 
 
 @dataclass(frozen=True)

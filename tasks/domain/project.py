@@ -14,6 +14,7 @@ from marlin.kernel import money
 from marlin.kernel.errors import Conflict, InvalidInput, NotFound
 from marlin.kernel.events import DomainEvent, JsonDict, register_upcaster, stream_name
 from marlin.kernel.tags import normalize_tags
+from tasks.domain.gold import GOLD_MISMATCH, parse_accuracy
 
 DEFAULT_CRITERIA = ("correctness", "efficiency", "readability", "best_practices", "instruction_following")
 DEFAULT_REASON_CODES = (
@@ -53,6 +54,11 @@ class ProjectSettings:
     reason_codes: tuple[str, ...] = DEFAULT_REASON_CODES
     required_skills: tuple[str, ...] = ()
     randomize_order: bool = True  # each claim draws the order in which it presents A and B
+    gold_min_accuracy: Decimal | None = None  # the gold bar; None: off
+    gold_min_answers: int = 5
+
+
+MAX_GOLD_MIN_ANSWERS = 10_000
 
 
 # --- events ----------------------------------------------------------------------------------------
@@ -125,7 +131,7 @@ def settings_from_json(changes: Mapping[str, Any]) -> dict[str, Any]:
     """Changed settings as stored in an event (JSON) back into their Python types."""
     typed: dict[str, Any] = {}
     for key, value in changes.items():
-        if key == "rate":
+        if key in ("rate", "gold_min_accuracy") and value is not None:
             typed[key] = Decimal(value)
         elif isinstance(value, list):
             typed[key] = tuple(value)
@@ -137,7 +143,7 @@ def settings_from_json(changes: Mapping[str, Any]) -> dict[str, Any]:
 # --- rules -----------------------------------------------------------------------------------------
 
 
-def clean_settings(raw: Mapping[str, Any]) -> dict[str, Any]:  # noqa: PLR0912 - one check per setting
+def clean_settings(raw: Mapping[str, Any]) -> dict[str, Any]:
     """Check and normalize settings against the business rules; raise InvalidInput with fields."""
     errors: dict[str, list[str]] = {}
     clean: dict[str, Any] = {}
@@ -150,16 +156,7 @@ def clean_settings(raw: Mapping[str, Any]) -> dict[str, Any]:  # noqa: PLR0912 -
             else:
                 clean[name] = value
 
-    if "name" in raw:
-        name = str(raw["name"]).strip()
-        if not 1 <= len(name) <= 200:
-            errors["name"] = ["must be 1 to 200 characters"]
-        clean["name"] = name
-    if "instructions" in raw:
-        instructions = str(raw["instructions"])
-        if len(instructions) > MAX_INSTRUCTIONS:
-            errors["instructions"] = [f"at most {MAX_INSTRUCTIONS} characters"]
-        clean["instructions"] = instructions
+    _clean_texts(raw, clean, errors)
     if "rate" in raw:
         try:
             rate = money.parse_amount(raw["rate"])
@@ -184,6 +181,7 @@ def clean_settings(raw: Mapping[str, Any]) -> dict[str, Any]:  # noqa: PLR0912 -
                 errors[name] = problems
             clean[name] = codes
     _flag(raw, "randomize_order", clean, errors)
+    _clean_gold(raw, clean, errors)
     if "required_skills" in raw:
         skills, problems = normalize_tags(raw["required_skills"])
         if problems:
@@ -194,6 +192,20 @@ def clean_settings(raw: Mapping[str, Any]) -> dict[str, Any]:  # noqa: PLR0912 -
     return clean
 
 
+def _clean_texts(raw: Mapping[str, Any], clean: dict[str, Any], errors: dict[str, list[str]]) -> None:
+    """The project's name (trimmed, 1 to 200 characters) and instructions."""
+    if "name" in raw:
+        name = str(raw["name"]).strip()
+        if not 1 <= len(name) <= 200:
+            errors["name"] = ["must be 1 to 200 characters"]
+        clean["name"] = name
+    if "instructions" in raw:
+        instructions = str(raw["instructions"])
+        if len(instructions) > MAX_INSTRUCTIONS:
+            errors["instructions"] = [f"at most {MAX_INSTRUCTIONS} characters"]
+        clean["instructions"] = instructions
+
+
 def _flag(raw: Mapping[str, Any], name: str, clean: dict[str, Any], errors: dict[str, list[str]]) -> None:
     """A setting that is on or off: a JSON boolean, nothing else."""
     if name in raw:
@@ -201,6 +213,24 @@ def _flag(raw: Mapping[str, Any], name: str, clean: dict[str, Any], errors: dict
             clean[name] = raw[name]
         else:
             errors[name] = ["must be true or false"]
+
+
+def _clean_gold(raw: Mapping[str, Any], clean: dict[str, Any], errors: dict[str, list[str]]) -> None:
+    """The gold bar's settings; and ``gold_mismatch`` stays the gold score's own reason code, so a
+    reviewer's rejection can never read as a gold one."""
+    if GOLD_MISMATCH in clean.get("reason_codes", ()):
+        errors.setdefault("reason_codes", []).append(f"{GOLD_MISMATCH!r} is reserved for gold scoring")
+    if "gold_min_answers" in raw:
+        value = raw["gold_min_answers"]
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_GOLD_MIN_ANSWERS:
+            errors["gold_min_answers"] = [f"must be a whole number from 1 to {MAX_GOLD_MIN_ANSWERS}"]
+        else:
+            clean["gold_min_answers"] = value
+    if "gold_min_accuracy" in raw:
+        try:
+            clean["gold_min_accuracy"] = parse_accuracy(raw["gold_min_accuracy"])
+        except ValueError as error:
+            errors["gold_min_accuracy"] = [str(error)]
 
 
 def _codes(values: Any, limit: int) -> tuple[tuple[str, ...], list[str]]:

@@ -9,10 +9,14 @@ from typing import Any
 
 from marlin.kernel.errors import InvalidInput
 from marlin.kernel.tags import normalize_tags, split_tag_text
+from tasks.domain.gold import GoldAnswer, clean_gold, gold_from_columns
 
 TEXT_LIMITS = {"prompt": 100_000, "context": 200_000, "response_a": 200_000, "response_b": 200_000}
 REQUIRED_ROW_FIELDS = ("external_id", "prompt", "response_a", "response_b", "model_a", "model_b")
-ROW_FIELDS = (*REQUIRED_ROW_FIELDS, "context", "tags", "priority")
+ROW_FIELDS = (*REQUIRED_ROW_FIELDS, "context", "tags", "priority", "gold")
+# A CSV has no objects: its gold comes in two columns, gathered into ``gold`` before the check.
+GOLD_COLUMNS = ("gold_preference", "gold_explanation")
+CSV_COLUMNS = (*(name for name in ROW_FIELDS if name != "gold"), *GOLD_COLUMNS)
 MAX_PRIORITY = 1_000_000
 
 
@@ -27,6 +31,7 @@ class TaskRow:
     model_b: str
     tags: tuple[str, ...]
     priority: int
+    gold: GoldAnswer | None = None
 
 
 def clean_task_row(raw: Mapping[str, Any]) -> TaskRow:
@@ -105,4 +110,16 @@ _CHECKS: tuple[tuple[str, Callable[[Any], Any]], ...] = (
     ("model_b", _short_text),
     ("tags", _tags),
     ("priority", _priority),
+    ("gold", clean_gold),
 )
+
+
+def gold_columns_gathered(record: dict[str, Any]) -> dict[str, Any]:
+    """A CSV record with ``gold_preference`` and ``gold_explanation`` gathered into ``gold``."""
+    if not any(name in record for name in GOLD_COLUMNS):
+        return record
+    gathered = {key: value for key, value in record.items() if key not in GOLD_COLUMNS}
+    gold = gold_from_columns(record.get("gold_preference"), record.get("gold_explanation"))
+    if gold is not None:
+        gathered["gold"] = gold
+    return gathered

@@ -28,6 +28,7 @@ from tasks.domain.events import (
     TaskRejected,
     TaskReleased,
 )
+from tasks.domain.gold import GOLD_MISMATCH, GoldAnswer, GoldScored, score_gold
 from tasks.domain.judgment import Judgment
 from tasks.domain.presentation import canonical_judgment
 from tasks.domain.review_round import (
@@ -75,6 +76,8 @@ class ProjectPolicy:
     rate: Decimal = Decimal("280.00")
     currency: str = "USD"
     randomize_order: bool = True
+    gold_min_accuracy: Decimal | None = None
+    gold_min_answers: int = 5
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,7 @@ class TaskState:
     assignments: tuple[Assignment, ...] = ()
     rate: Decimal | None = None
     currency: str | None = None
+    gold: GoldAnswer | None = None
 
     @property
     def exists(self) -> bool:
@@ -134,7 +138,8 @@ class TaskState:
         )
 
     def awaits_reviewer(self) -> bool:
-        return self.status == TaskStatus.IN_REVIEW and self.pending_assignment() is None
+        """In review with no pending assignment; a gold task is scored, never reviewed."""
+        return self.status == TaskStatus.IN_REVIEW and self.gold is None and self.pending_assignment() is None
 
 
 def known(state: TaskState) -> KnownTask:
@@ -183,6 +188,7 @@ def evolve(state: TaskState, event: DomainEvent) -> TaskState:  # noqa: PLR0911,
                 status=TaskStatus.OPEN,
                 rate=event.rate,
                 currency=event.currency,
+                gold=event.gold,
             )
         case TaskClaimed():
             return replace(
@@ -274,6 +280,7 @@ def decide_import(
             rate=project.rate,
             currency=project.currency,
             row=row_number,
+            gold=row.gold,
         )
     ]
 
@@ -385,8 +392,53 @@ def decide_submit(
             time_spent_minutes=judgment.time_spent_minutes,
             layer=layer,
             presented_swapped=state.presented_swapped,
+            gold=state.gold is not None,
         )
     ]
+
+
+# --- gold ------------------------------------------------------------------------------------------
+
+
+def decide_gold_score(
+    state: TaskState, *, submission_version: int, preference: str, now: datetime
+) -> list[DomainEvent]:
+    """Score a gold task's submission (``preference`` as its ``JudgmentSubmitted`` recorded it,
+    canonical): a match is approved at once (and paid like any approval), a mismatch rejected
+    with ``gold_mismatch`` and the gold explanation as feedback. A task scored already, cancelled
+    meanwhile, or whose submission is not this one gets nothing (a redelivery is harmless)."""
+    task = known(state)
+    if state.gold is None:
+        raise Conflict("the task is not gold: its submissions are reviewed", code="not_gold")
+    if state.status != TaskStatus.IN_REVIEW or state.submissions != submission_version:
+        return []
+    contributor_id = contributor_of(state)
+    layer = state.layer or 1
+    matched = score_gold(preference, state.gold)
+    scored = GoldScored(
+        task_id=task.task_id,
+        project_id=task.project_id,
+        contributor_id=contributor_id,
+        submission_version=submission_version,
+        layer=layer,
+        preference=preference,
+        gold_preference=state.gold.preference,
+        matched=matched,
+        feedback="" if matched else state.gold.explanation,
+        reasons=() if matched else (GOLD_MISMATCH,),
+    )
+    if matched:
+        outcome: DomainEvent = TaskApproved(
+            task_id=task.task_id,
+            project_id=task.project_id,
+            contributor_id=contributor_id,
+            rate=task.rate,
+            currency=task.currency,
+            approved_at=now,
+        )
+    else:
+        outcome = TaskRejected(task.task_id, layer, None)
+    return [scored, outcome]
 
 
 # --- ops -------------------------------------------------------------------------------------------

@@ -207,6 +207,18 @@ def test_ops_cancel_a_task_from_the_page_with_a_reason(ops_client) -> None:
     assert Task.objects.get(pk=task_id).status == "cancelled"
 
 
+def test_the_task_page_shows_ops_a_gold_tasks_answer_and_nothing_for_other_tasks(ops_client) -> None:
+    project = make_project()
+    [plain] = import_tasks(project, 1)
+    [gold] = import_tasks(project, 1, prefix="g", gold={"preference": "tie", "explanation": "Both sort."})
+
+    gold_page = ops_client.get(reverse("ops-task", args=[gold])).content.decode()
+    plain_page = ops_client.get(reverse("ops-task", args=[plain])).content.decode()
+
+    assert 'id="task-gold">tie (scored, never reviewed): Both sort.' in gold_page
+    assert 'id="task-gold"' not in plain_page
+
+
 def test_a_cancel_without_a_reason_is_refused_as_the_api_refuses_it(ops_client) -> None:
     project = make_project()
     [task_id] = import_tasks(project, 1)

@@ -78,6 +78,13 @@ MATRIX: list[Row] = [
     row("POST", "projects/{project}/resume/", 401, 403, 403, 409, 403, 409, 401, note="409: not paused"),
     row("POST", "projects/{project}/archive/", 401, 403, 403, 200, 403, 200, 401),
     row("POST", "projects/{project}/tasks/", 401, 403, 403, 400, 403, 400, 401),
+    row("GET", "projects/{project}/suspensions/", 401, 403, 403, 200, 403, 200, 401),
+    row(
+        "POST",
+        "projects/{project}/suspensions/{person}/lift/",
+        *(401, 403, 403, 404, 403, 404, 401),
+        note="404: never suspended there",
+    ),
     row("GET", "tasks/", 401, 200, 200, 200, 200, 200, 401, note="each sees only their own"),
     row("POST", "tasks/claim/", 401, 201, 403, 403, 403, 403, 401),
     row("GET", "tasks/{task}/", 401, 200, 200, 200, 404, 200, 401, note="its contributor, its reviewer, ops"),

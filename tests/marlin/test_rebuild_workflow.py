@@ -77,10 +77,35 @@ def busy_history() -> None:
     settle()
 
 
+def gold_history() -> None:
+    """Gold tasks scored both ways, a suspension below the bar, its lift, and a score after it."""
+    project = make_project(name="Gold", review_layers=1, gold_min_accuracy="0.5", gold_min_answers=2)
+    gold = {"preference": "B", "explanation": "B handles the empty list."}
+    import_tasks(project, 4, prefix="g", gold=gold)
+    contributor = make_user("contributor")
+    for preference in ("B", "A", "A"):
+        submitted_task(project, contributor, preference=preference)
+        settle()
+    task_commands.suspension_lift(actor_id=None, project_id=project.id, contributor_id=contributor.pk)
+    submitted_task(project, contributor, preference="A")
+    settle()
+
+
 def test_rebuild_gives_exactly_the_live_rows_of_every_projection() -> None:
     busy_history()
+    gold_history()
     live = snapshot()
-    assert all(live[table] for table in ("tasks_task", "reviews_reviewassignment", "reviews_reviewreason"))
+    assert all(
+        live[table]
+        for table in (
+            "tasks_task",
+            "reviews_reviewassignment",
+            "reviews_reviewreason",
+            "tasks_goldtask",
+            "tasks_goldtally",
+            "tasks_suspension",
+        )
+    )
     assert Submission.objects.filter(presented_swapped=True).count() == 2  # a submission, its revision
     assert Project.objects.filter(randomize_order=False).exists()
 
