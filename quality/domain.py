@@ -15,6 +15,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from tasks.domain.quality import FirstPositionRate
 
@@ -44,9 +45,30 @@ def median(values: Sequence[float]) -> float | None:
     return round(statistics.median(values), 2) if values else None
 
 
-def contributor_flags(*, first_position: FirstPositionRate | None) -> list[str]:
+@dataclass(frozen=True)
+class GoldRecord:
+    """A contributor's gold answers in a project, against the project's bar (None: off)."""
+
+    answers: int
+    correct: int
+    min_accuracy: Decimal | None
+    min_answers: int
+
+    @property
+    def below_bar(self) -> bool:
+        """Enough answers to judge, and an accuracy strictly under the bar (as suspension rules)."""
+        if self.min_accuracy is None or self.answers < self.min_answers:
+            return False
+        return Decimal(self.correct) / Decimal(self.answers) < self.min_accuracy
+
+
+def contributor_flags(
+    *, first_position: FirstPositionRate | None, gold: GoldRecord | None = None, suspended: bool = False
+) -> list[str]:
     """``position_bias``: at least ``POSITION_BIAS_MIN_JUDGMENTS`` non-tie judgments whose
-    first-position rate is that far from one half that chance explains it with p < 0.01."""
+    first-position rate is that far from one half that chance explains it with p < 0.01.
+    ``gold_below_bar``: over all their gold answers, accuracy under the project's bar (with at
+    least ``gold_min_answers``). ``suspended``: a suspension from claiming is in force."""
     flags = []
     if (
         first_position is not None
@@ -55,6 +77,10 @@ def contributor_flags(*, first_position: FirstPositionRate | None) -> list[str]:
         and first_position.p_value < POSITION_BIAS_P
     ):
         flags.append("position_bias")
+    if gold is not None and gold.below_bar:
+        flags.append("gold_below_bar")
+    if suspended:
+        flags.append("suspended")
     return flags
 
 

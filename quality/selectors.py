@@ -21,7 +21,7 @@ from quality import domain
 from reviews.models import ReviewAssignment
 from tasks.domain.review_round import AssignmentStatus, Decision
 from tasks.domain.task import TaskStatus
-from tasks.models import Submission, Task
+from tasks.models import GoldTally, Project, Submission, Suspension, Task
 from tasks.selectors import first_position_rates
 
 # Figures of features later work builds (agreement, appeals, calibration): null until then.
@@ -88,12 +88,19 @@ def _contributors(projects: list[UUID]) -> dict[Key, dict[str, Any]]:
     }
     names = _names(person for _, person in submitted)
     first_position = first_position_rates(projects)
+    gold = _gold_records(projects)
+    suspended = set(
+        Suspension.objects.filter(project_id__in=projects, lifted_at__isnull=True).values_list(
+            "project_id", "contributor_id"
+        )
+    )
     nothing_final = {"approved": 0, "rejected": 0, "first_pass": 0}
     rows = {}
     for key, work in submitted.items():
         outcome = outcomes.get(key, nothing_final)
         decided = outcome["approved"] + outcome["rejected"]
         position = first_position.get(key)
+        record = gold.get(key) or gold.get((key[0], None))
         rows[key] = {
             "contributor": key[1],
             "name": names.get(key[1], ""),
@@ -103,15 +110,37 @@ def _contributors(projects: list[UUID]) -> dict[Key, dict[str, Any]]:
             "first_pass_approval_rate": domain.rate(outcome["first_pass"], decided),
             "mean_revisions": domain.mean(work["versions"] - work["tasks"], work["tasks"]),
             "mean_time_spent_minutes": None if work["minutes"] is None else round(float(work["minutes"]), 2),
-            "gold_answers": None,
-            "gold_accuracy": None,
+            "gold_answers": record.answers if record else 0,
+            "gold_accuracy": domain.rate(record.correct, record.answers) if record else None,
             "first_position_rate": None if position is None else _rounded(position.rate),
             "position_bias_p": None if position is None else position.p_value,
             **dict.fromkeys(CONTRIBUTOR_NOT_YET),
-            "suspended": None,
-            "flags": domain.contributor_flags(first_position=position),
+            "suspended": key in suspended,
+            "flags": domain.contributor_flags(
+                first_position=position, gold=record, suspended=key in suspended
+            ),
         }
     return rows
+
+
+def _gold_records(projects: list[UUID]) -> dict[tuple[UUID, int | None], domain.GoldRecord]:
+    """Each contributor's gold answers against their project's bar; under ``(project, None)``,
+    the bar with no answers, for contributors who answered no gold yet."""
+    bars = {
+        project: domain.GoldRecord(0, 0, min_accuracy, min_answers)
+        for project, min_accuracy, min_answers in Project.objects.filter(pk__in=projects).values_list(
+            "id", "gold_min_accuracy", "gold_min_answers"
+        )
+    }
+    records: dict[tuple[UUID, int | None], domain.GoldRecord] = {(p, None): bar for p, bar in bars.items()}
+    for project, contributor, answers, correct in GoldTally.objects.filter(
+        project_id__in=projects
+    ).values_list("project_id", "contributor_id", "answers", "correct"):
+        bar = bars[project]
+        records[(project, contributor)] = domain.GoldRecord(
+            answers, correct, bar.min_accuracy, bar.min_answers
+        )
+    return records
 
 
 def _reviewers(projects: list[UUID]) -> dict[Key, dict[str, Any]]:

@@ -35,8 +35,8 @@ class _ContributorRow(serializers.Serializer):
     first_pass_approval_rate = _rate("among tasks with a final decision, approved with no changes asked")
     mean_revisions = serializers.FloatField(allow_null=True, help_text="versions beyond the first, per task")
     mean_time_spent_minutes = serializers.FloatField(allow_null=True, help_text="over every version")
-    gold_answers = serializers.IntegerField(allow_null=True, help_text=NULL_UNTIL_BUILT)
-    gold_accuracy = _rate(NULL_UNTIL_BUILT)
+    gold_answers = serializers.IntegerField(help_text="gold tasks they answered (scored), ever")
+    gold_accuracy = _rate("share of those that matched the gold answer")
     first_position_rate = _rate(
         "share of non-tie preferences (each task's latest) for the answer shown first"
     )
@@ -44,8 +44,10 @@ class _ContributorRow(serializers.Serializer):
     agreement_rate = _rate(NULL_UNTIL_BUILT)
     appeals_filed = serializers.IntegerField(allow_null=True, help_text=NULL_UNTIL_BUILT)
     appeals_won = serializers.IntegerField(allow_null=True, help_text=NULL_UNTIL_BUILT)
-    suspended = serializers.BooleanField(allow_null=True, help_text=NULL_UNTIL_BUILT)
-    flags = serializers.ListField(child=serializers.ChoiceField(choices=["position_bias"]))
+    suspended = serializers.BooleanField(help_text="a suspension from claiming in the project is in force")
+    flags = serializers.ListField(
+        child=serializers.ChoiceField(choices=["position_bias", "gold_below_bar", "suspended"])
+    )
 
 
 class _ReviewerRow(serializers.Serializer):

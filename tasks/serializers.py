@@ -283,12 +283,27 @@ class GoldOutput(ModelOutput):
         fields = ["preference", "explanation"]
 
 
+@extend_schema_field(GoldOutput(allow_null=True))
+class GoldAnswerField(serializers.Field):
+    """A gold task's gold answer, or null: output only. A field of its own rather than a method
+    field, which the schema would mark required (read-only), while only ops' answers carry it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(source="*", required=False, **kwargs)
+
+    def to_representation(self, task: Task) -> dict[str, Any] | None:
+        try:
+            gold = task.gold  # type: ignore[attr-defined]
+        except GoldTask.DoesNotExist:
+            return None
+        return GoldOutput(gold).data
+
+
 class TaskOpsOutput(TaskOutput):
     """Ops also see which model wrote which answer, the current claim's presentation order, and
     a gold task's gold answer."""
 
-    gold = serializers.SerializerMethodField(
-        required=False,
+    gold = GoldAnswerField(
         help_text="Ops only (absent for anyone else): the gold answer of a gold task "
         "(canonical order), null for any other task.",
     )
@@ -307,14 +322,6 @@ class TaskOpsOutput(TaskOutput):
                 "(false while the task is open).",
             },
         }
-
-    @extend_schema_field(GoldOutput(allow_null=True, required=False))
-    def get_gold(self, obj: Task) -> dict[str, Any] | None:
-        try:
-            gold = obj.gold  # type: ignore[attr-defined]
-        except GoldTask.DoesNotExist:
-            return None
-        return GoldOutput(gold).data
 
 
 def sees_model_names(viewer: Any, task: Any = None) -> bool:

@@ -7,10 +7,14 @@ on a pinned clock from three weeks ago, so claims and reviews expire and pay per
 Everything goes through the same commands the API calls, and the reactors run as the workers
 would. At the end it prints what happened and runs the integrity checks.
 
-Quality control has people to find: one contributor in twenty (at least one) is *position-biased*:
-they always prefer the answer shown first, and work fast. Everyone else judges the content, so
-their picks do not depend on the order a claim drew. The run ends by checking that the quality
-report flags exactly the planted contributors who judged enough to be measured. Claims draw their
+Quality control has people to find. One task in five is gold (its better answer known, with an
+explanation), and each project has a gold bar (70% over at least 5 answers). One contributor in
+twenty (at least one) is *position-biased*: they always prefer the answer shown first. Another one
+in twenty (when there are two or more contributors) is *careless*: they pick without reading, a tie
+half the time, in a few minutes. Both work fast. Everyone else judges the content, whatever order
+a claim drew, and gets gold right. The run ends by checking that the quality report flags
+position bias on exactly the biased contributors it can measure (20 non-tie judgments), the gold
+bar on every careless one who answered enough gold, and nobody it did not plant. Claims draw their
 order from the run's seed, so a seed replays the same run.
 """
 
@@ -47,6 +51,7 @@ from tasks.commands import (
     task_reverse_approval,
     task_submit,
 )
+from tasks.domain.task import task_id_for
 from tasks.importing import task_import
 from tasks.jobs import expire_stale_claims_job
 from tasks.models import Task
@@ -115,8 +120,11 @@ class Simulation:
         self.ops = self._person(f"sim-{run}-ops", ["ops"])
         self.finance = self._person(f"sim-{run}-finance", ["finance"])
         self.people = [self._person(f"sim-{run}-c{i}", ["contributor"]) for i in range(self.contributors)]
-        # The last one in twenty (at least one) always prefers the answer shown first.
-        self.position_biased = {person.pk for person in self.people[-max(1, self.contributors // 20) :]}
+        # The last one in twenty (at least one) always prefers the answer shown first; the first one
+        # in twenty (with two or more contributors) picks without reading.
+        planted = max(1, self.contributors // 20)
+        self.position_biased = {person.pk for person in self.people[-planted:]}
+        self.careless = {person.pk for person in self.people[: planted if self.contributors > 1 else 0]}
         self.reviewer_ids = [
             self._person(f"sim-{run}-r{i}", ["reviewer"], reviewer_level=_reviewer_level(i), capacity=4).pk
             for i in range(self.reviewers)
@@ -126,16 +134,32 @@ class Simulation:
             for index in range(self.projects)
         ]
         self.criteria = {project.id: project.criteria for project in self.projects_made}
+        self.gold_of: dict[Any, str] = {}  # task -> its gold preference (canonical)
         for index, project in enumerate(self.projects_made):
             numbers = range(index + 1, self.tasks + 1, self.projects)  # the tasks dealt out in turn
             rows = [(row, self._task_row(i)) for row, i in enumerate(numbers, start=1)]
+            self.gold_of.update(
+                (task_id_for(project.id, row["external_id"]), row["gold"]["preference"])
+                for _, row in rows
+                if "gold" in row
+            )
             self.tally.attempt(
                 "import tasks",
                 lambda p=project, r=rows: task_import(actor_id=self.ops.pk, project_id=p.id, rows=r),
             )
 
     def _task_row(self, i: int) -> dict[str, Any]:
+        gold = {}
+        if i % GOLD_EVERY == 0:
+            better = self.random.choice("AB")
+            gold = {
+                "gold": {
+                    "preference": better,
+                    "explanation": f"Only {better} handles x < 0, which the prompt names.",
+                }
+            }
         return {
+            **gold,
             "external_id": f"sim-{i}",
             "prompt": f"Implement feature {i} in Python.",
             "response_a": f"def feature_{i}(x):\n    return x + {i}",
@@ -176,7 +200,7 @@ class Simulation:
             held = Task.objects.filter(
                 contributor_id=person.pk, status__in=["claimed", "changes_requested"]
             ).first()
-            hasty = person.pk in self.position_biased
+            hasty = person.pk in self.position_biased or person.pk in self.careless
             if held is None:
                 if hasty or self.random.random() < 0.6:
                     held = self.tally.attempt(
@@ -224,6 +248,17 @@ class Simulation:
         body = self._judgment(task.project_id)
         if person.pk in self.position_biased:
             return {**body, "preference": "A", "strength": body.get("strength", 2)}
+        if person.pk in self.careless:
+            pick = self.random.choice(["tie", "tie", "A", "B"])
+            careless = {key: value for key, value in body.items() if key != "strength"}
+            careless.update(preference=pick, time_spent_minutes=3)
+            if pick != "tie":
+                careless["strength"] = 1
+            return careless
+        gold = self.gold_of.get(task.id)
+        if gold is not None:  # a clear-cut item: whoever reads it gets it right
+            body["preference"] = gold
+            body.setdefault("strength", 3)
         if task.presented_swapped and body["preference"] != "tie":
             body["preference"] = "B" if body["preference"] == "A" else "A"
         return body
@@ -366,36 +401,47 @@ class Simulation:
         return lines + report.lines + quality_lines + [f"FAILED: {f}" for f in failures], not failures
 
     def _quality_check(self) -> tuple[list[str], list[str]]:
-        """The report must flag for position bias exactly the planted contributors it can
-        measure (enough non-tie judgments in a project), and nobody else."""
+        """The report must flag position bias on exactly the planted biased contributors it can
+        measure (enough non-tie judgments in a project), the gold bar on every careless one who
+        answered enough gold, and nobody who was not planted."""
         projects = [project.id for project in self.projects_made]
         judged = first_position_rates(projects)
-        measurable = {
+        biased = {
             (project, person)
             for (project, person), rate in judged.items()
             if person in self.position_biased and rate.decided >= quality_domain.POSITION_BIAS_MIN_JUDGMENTS
         }
-        flagged = {
+        rows = [(project, row) for project in projects for row in contributor_rows(project)]
+        careless = {
             (project, row["contributor"])
-            for project in projects
-            for row in contributor_rows(project)
-            if "position_bias" in row["flags"]
+            for project, row in rows
+            if row["contributor"] in self.careless and row["gold_answers"] >= GOLD_BAR["gold_min_answers"]
         }
+        flagged = {(project, row["contributor"]): set(row["flags"]) for project, row in rows if row["flags"]}
+        bias_flags = {key for key, flags in flagged.items() if "position_bias" in flags}
+        gold_flags = {key for key, flags in flagged.items() if "gold_below_bar" in flags}
+        planted = self.position_biased | self.careless
         lines = [
-            f"quality: {len(self.position_biased)} position-biased contributors planted, "
-            f"{len(measurable)} of them measurable (at least {quality_domain.POSITION_BIAS_MIN_JUDGMENTS} "
-            f"non-tie judgments in a project); the report flags {len(flagged)}"
+            f"quality: planted {len(self.position_biased)} position-biased contributors "
+            f"({len(biased)} measurable: {quality_domain.POSITION_BIAS_MIN_JUDGMENTS} non-tie judgments) "
+            f"and {len(self.careless)} careless ({len(careless)} with {GOLD_BAR['gold_min_answers']} gold "
+            f"answers); the report flags position bias on {len(bias_flags)}, the gold bar on "
+            f"{len(gold_flags)}, {sum('suspended' in flags for flags in flagged.values())} suspended"
         ]
         failures = []
-        if flagged != measurable:
-            missed, wrong = measurable - flagged, flagged - measurable
-            failures.append(
-                f"quality: position bias missed {sorted(missed)}, wrongly flagged {sorted(wrong)}"
-            )
+        if bias_flags != biased:
+            failures.append(f"quality: position bias flagged {sorted(bias_flags)}, planted {sorted(biased)}")
+        if not careless <= gold_flags:
+            failures.append(f"quality: careless contributors not flagged: {sorted(careless - gold_flags)}")
+        wrongly = sorted(key for key in flagged if key[1] not in planted)
+        if wrongly:
+            failures.append(f"quality: flagged who was not planted: {wrongly}")
         return lines, failures
 
 
 ROUND = timedelta(minutes=45)
+GOLD_EVERY = 5  # one task in five is gold
+GOLD_BAR = {"gold_min_accuracy": "0.700", "gold_min_answers": 5}
 PROJECT_NAMES = ("Python services", "Rust systems", "SQL analytics", "TypeScript front ends", "Go tooling")
 
 
@@ -414,6 +460,7 @@ def _project_fields(run: str, index: int, count: int) -> dict[str, Any]:
         "review_layers": 2 if index % 3 != 2 else (3 if index % 2 else 1),
         "claim_timeout_minutes": 90 + 30 * (index % 2),
         "review_timeout_minutes": 60 * (1 + index % 3),
+        **GOLD_BAR,
     }
 
 

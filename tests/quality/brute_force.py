@@ -9,61 +9,121 @@ from collections import defaultdict
 from typing import Any
 from uuid import UUID
 
-from marlin.eventstore.store import iter_all
+from marlin.eventstore.store import RecordedEvent, iter_all
 from tasks.domain.quality import binomial_two_sided_p
 
 
 def replay(project_id: UUID) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
     """Contributors' and reviewers' figures in one project, keyed by person."""
-    in_project: set[UUID] = set()
-    submitted: dict[int, set[UUID]] = defaultdict(set)
-    versions: dict[int, list[int]] = defaultdict(list)
-    submitter: dict[UUID, int] = {}
-    latest: dict[UUID, dict[str, Any]] = {}  # each task's judgment of record
-    final: dict[UUID, str] = {}
-    asked_changes: set[UUID] = set()
-    assignments: dict[UUID, dict[str, Any]] = {}
+    log = _Replay(project_id)
     for recorded in iter_all():
-        event, kind = recorded.data, recorded.type
+        log.apply(recorded)
+    return log.contributors(), _reviewers(log.assignments)
+
+
+class _Replay:
+    """What the log says about one project, one event at a time (``on_<EventType>``)."""
+
+    def __init__(self, project_id: UUID) -> None:
+        self.project_id = project_id
+        self.in_project: set[UUID] = set()
+        self.submitted: dict[int, set[UUID]] = defaultdict(set)
+        self.minutes: dict[int, list[int]] = defaultdict(list)
+        self.submitter: dict[UUID, int] = {}
+        self.latest: dict[UUID, dict[str, Any]] = {}  # each task's judgment of record
+        self.final: dict[UUID, str] = {}
+        self.asked_changes: set[UUID] = set()
+        self.assignments: dict[UUID, dict[str, Any]] = {}
+        self.gold: dict[int, list[bool]] = defaultdict(list)
+        self.suspended: dict[int, bool] = {}
+
+    def apply(self, recorded: RecordedEvent) -> None:
+        event = recorded.data
+        if "project_id" in event and UUID(str(event["project_id"])) != self.project_id:
+            return
         task = UUID(str(event["task_id"])) if "task_id" in event else None
-        if kind == "TaskImported" and UUID(str(event["project_id"])) == project_id:
-            in_project.add(task)
-        if task not in in_project:
-            continue
-        if kind == "JudgmentSubmitted":
-            person = event["contributor_id"]
-            submitted[person].add(task)
-            versions[person].append(event["time_spent_minutes"])
-            submitter[task] = person
-            latest[task] = event
-        elif kind == "TaskApproved":
-            final[task] = "approved"
-        elif kind in {"TaskRejected", "ApprovalReversed"}:
-            final[task] = "rejected"
-        elif kind == "TaskCancelled":
-            final[task] = "cancelled"
-        elif kind == "ChangesRequested":
-            asked_changes.add(task)
-        elif kind == "ReviewAssigned":
-            assignments[UUID(str(event["assignment_id"]))] = {
-                "task": task,
-                "reviewer": event["reviewer_id"],
-                "layer": event["layer"],
-                "version": event["submission_version"],
-                "assigned_at": recorded.recorded_at,
-                "status": "pending",
-            }
-        elif kind == "ReviewDecided":
-            assignment = assignments[UUID(str(event["assignment_id"]))]
-            assignment.update(status="decided", decision=event["decision"], decided_at=recorded.recorded_at)
-        elif kind == "ReviewExpired":
-            assignments[UUID(str(event["assignment_id"]))]["status"] = "expired"
-    contributors = _contributors(submitted, versions, submitter, final, asked_changes)
-    for person, figures in contributors.items():
-        figures.update(
-            _first_position(event for event in latest.values() if event["contributor_id"] == person)
+        if recorded.type == "TaskImported":
+            self.in_project.add(task)
+        if task is not None and task not in self.in_project:
+            return
+        handler = getattr(self, f"on_{recorded.type}", None)
+        if handler is not None:
+            handler(event, task, recorded)
+
+    def on_JudgmentSubmitted(self, event: dict[str, Any], task: UUID, _: RecordedEvent) -> None:
+        person = event["contributor_id"]
+        self.submitted[person].add(task)
+        self.minutes[person].append(event["time_spent_minutes"])
+        self.submitter[task] = person
+        self.latest[task] = event
+
+    def on_TaskApproved(self, event: dict[str, Any], task: UUID, _: RecordedEvent) -> None:
+        self.final[task] = "approved"
+
+    def on_TaskRejected(self, event: dict[str, Any], task: UUID, _: RecordedEvent) -> None:
+        self.final[task] = "rejected"
+
+    on_ApprovalReversed = on_TaskRejected
+
+    def on_TaskCancelled(self, event: dict[str, Any], task: UUID, _: RecordedEvent) -> None:
+        self.final[task] = "cancelled"
+
+    def on_ChangesRequested(self, event: dict[str, Any], task: UUID, _: RecordedEvent) -> None:
+        self.asked_changes.add(task)
+
+    def on_GoldScored(self, event: dict[str, Any], task: UUID, _: RecordedEvent) -> None:
+        self.gold[event["contributor_id"]].append(event["matched"])
+
+    def on_ContributorSuspended(self, event: dict[str, Any], _: None, __: RecordedEvent) -> None:
+        self.suspended[event["contributor_id"]] = True
+
+    def on_SuspensionLifted(self, event: dict[str, Any], _: None, __: RecordedEvent) -> None:
+        self.suspended[event["contributor_id"]] = False
+
+    def on_ReviewAssigned(self, event: dict[str, Any], task: UUID, recorded: RecordedEvent) -> None:
+        self.assignments[UUID(str(event["assignment_id"]))] = {
+            "task": task,
+            "reviewer": event["reviewer_id"],
+            "layer": event["layer"],
+            "version": event["submission_version"],
+            "assigned_at": recorded.recorded_at,
+            "status": "pending",
+        }
+
+    def on_ReviewDecided(self, event: dict[str, Any], task: UUID, recorded: RecordedEvent) -> None:
+        self.assignments[UUID(str(event["assignment_id"]))].update(
+            status="decided", decision=event["decision"], decided_at=recorded.recorded_at
         )
-    return contributors, _reviewers(assignments)
+
+    def on_ReviewExpired(self, event: dict[str, Any], task: UUID, _: RecordedEvent) -> None:
+        self.assignments[UUID(str(event["assignment_id"]))]["status"] = "expired"
+
+    def contributors(self) -> dict[int, dict[str, Any]]:
+        figures = {}
+        for person, tasks in self.submitted.items():
+            outcomes = [self.final.get(task) for task in tasks if self.submitter[task] == person]
+            approved, rejected = outcomes.count("approved"), outcomes.count("rejected")
+            first_pass = sum(
+                1 for task in tasks if self.final.get(task) == "approved" and task not in self.asked_changes
+            )
+            minutes, answers = self.minutes[person], self.gold.get(person, [])
+            figures[person] = {
+                "submitted": len(tasks),
+                "approved": approved,
+                "rejected": rejected,
+                "first_pass_approval_rate": _share(first_pass, approved + rejected),
+                "mean_revisions": round((len(minutes) - len(tasks)) / len(tasks), 2),
+                "mean_time_spent_minutes": round(sum(minutes) / len(minutes), 2),
+                "gold_answers": len(answers),
+                "gold_accuracy": _share(sum(answers), len(answers)),
+                "suspended": self.suspended.get(person, False),
+                **_first_position(e for e in self.latest.values() if e["contributor_id"] == person),
+            }
+        return figures
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
 
 
 def _first_position(judgments: Any) -> dict[str, Any]:
@@ -79,33 +139,6 @@ def _first_position(judgments: Any) -> dict[str, Any]:
         "first_position_rate": round(sum(chose) / len(chose), 4),
         "position_bias_p": binomial_two_sided_p(sum(chose), len(chose)),
     }
-
-
-def _contributors(
-    submitted: dict[int, set[UUID]],
-    versions: dict[int, list[int]],
-    submitter: dict[UUID, int],
-    final: dict[UUID, str],
-    asked_changes: set[UUID],
-) -> dict[int, dict[str, Any]]:
-    figures = {}
-    for person, tasks in submitted.items():
-        outcomes = [final.get(task) for task in tasks if submitter[task] == person]
-        approved = outcomes.count("approved")
-        rejected = outcomes.count("rejected")
-        first_pass = sum(1 for task in tasks if final.get(task) == "approved" and task not in asked_changes)
-        minutes = versions[person]
-        figures[person] = {
-            "submitted": len(tasks),
-            "approved": approved,
-            "rejected": rejected,
-            "first_pass_approval_rate": round(first_pass / (approved + rejected), 4)
-            if approved + rejected
-            else None,
-            "mean_revisions": round((len(minutes) - len(tasks)) / len(tasks), 2),
-            "mean_time_spent_minutes": round(sum(minutes) / len(minutes), 2),
-        }
-    return figures
 
 
 def _reviewers(assignments: dict[UUID, dict[str, Any]]) -> dict[int, dict[str, Any]]:
@@ -132,9 +165,9 @@ def _reviewers(assignments: dict[UUID, dict[str, Any]]) -> dict[int, dict[str, A
         )
         figures[person] = {
             "decisions": len(decided),
-            "approve_rate": round(kinds.count("approve") / len(kinds), 4) if kinds else None,
-            "request_changes_rate": round(kinds.count("request_changes") / len(kinds), 4) if kinds else None,
-            "reject_rate": round(kinds.count("reject") / len(kinds), 4) if kinds else None,
+            "approve_rate": _share(kinds.count("approve"), len(kinds)),
+            "request_changes_rate": _share(kinds.count("request_changes"), len(kinds)),
+            "reject_rate": _share(kinds.count("reject"), len(kinds)),
             "median_decision_minutes": round(statistics.median(minutes), 2) if minutes else None,
             "overturned_by_later_layer": overturned,
             "expired": sum(1 for a in theirs if a["status"] == "expired"),

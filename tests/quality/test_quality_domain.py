@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from quality.domain import (
     MIN_APPROVALS_TO_JUDGE,
+    GoldRecord,
     OverturnRecord,
     contributor_flags,
     mean,
@@ -64,3 +67,16 @@ def test_a_contributor_is_flagged_for_position_bias_only_with_enough_judgments_a
     assert contributor_flags(first_position=first_position_rate(first=15, decided=20)) == []  # p = 0.041
     assert contributor_flags(first_position=first_position_rate(first=0, decided=0)) == []
     assert contributor_flags(first_position=None) == []
+
+
+def test_gold_below_the_bar_needs_enough_answers_and_an_accuracy_strictly_under_it() -> None:
+    bar = {"min_accuracy": Decimal("0.700"), "min_answers": 5}
+
+    assert GoldRecord(5, 3, **bar).below_bar  # 0.6
+    assert not GoldRecord(10, 7, **bar).below_bar  # exactly the bar
+    assert not GoldRecord(4, 0, **bar).below_bar  # too few answers
+    assert not GoldRecord(9, 0, min_accuracy=None, min_answers=5).below_bar  # no bar
+    assert contributor_flags(first_position=None, gold=GoldRecord(5, 3, **bar), suspended=True) == [
+        "gold_below_bar",
+        "suspended",
+    ]

@@ -3,6 +3,7 @@ default in a database of its own, never in the configured one."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections import Counter
 from datetime import timedelta
@@ -11,12 +12,14 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from marlin.eventstore.models import Event
-from marlin.kernel import clock
+from marlin.kernel import chance, clock
 from tasks.models import Task
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
+# Enough work for the planted contributors to be measured: 20 judgments, 5 gold answers.
+PLANTED = {"tasks": 120, "contributors": 4, "reviewers": 4, "rounds": 200, "seed": 4}
 SMALL = {"tasks": 16, "contributors": 6, "reviewers": 5, "rounds": 120, "seed": 3, "no_progress": True}
 
 
@@ -73,14 +76,21 @@ def test_it_refuses_a_database_that_holds_events_unless_told_to_add_to_it(capsys
     assert Event.objects.count() > before
 
 
-def test_the_simulation_plants_a_position_biased_contributor_and_the_report_finds_exactly_them(
+def test_the_simulation_plants_biased_and_careless_contributors_and_the_report_finds_exactly_them(
     capsys,
 ) -> None:
-    call_command(
-        "simulate", here=True, tasks=60, contributors=4, reviewers=4, rounds=200, seed=4, no_progress=True
-    )
+    with chance.pinned_coin(None):  # the run draws its claims' orders from its seed
+        call_command("simulate", here=True, no_progress=True, **PLANTED)
 
     out = capsys.readouterr().out
-    assert "Simulation finished; every check passed." in out
-    assert "quality: 1 position-biased contributors planted, 1 of them measurable" in out
-    assert "the report flags 1" in out
+    assert "Simulation finished; every check passed." in out  # flags exactly the planted: checked
+    found = re.search(
+        r"planted 1 position-biased contributors \((\d) measurable.*and 1 careless \((\d) with 5 gold "
+        r"answers\); the report flags position bias on (\d), the gold bar on (\d)",
+        out,
+    )
+    assert found, out
+    biased, careless, bias_flags, gold_flags = map(int, found.groups())
+    # The workload is big enough for each planted person to be measured, and found.
+    assert (biased, careless, bias_flags) == (1, 1, 1)
+    assert gold_flags >= 1
