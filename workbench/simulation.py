@@ -7,15 +7,16 @@ on a pinned clock from three weeks ago, so claims and reviews expire and pay per
 Everything goes through the same commands the API calls, and the reactors run as the workers
 would. At the end it prints what happened and runs the integrity checks.
 
-Quality control has people to find. One task in five is gold (its better answer known, with an
-explanation), and each project has a gold bar (70% over at least 5 answers). One contributor in
-twenty (at least one) is *position-biased*: they always prefer the answer shown first. Another one
-in twenty (when there are two or more contributors) is *careless*: they pick without reading, a tie
-half the time, in a few minutes. Both work fast. Everyone else judges the content, whatever order
-a claim drew, and gets gold right. The run ends by checking that the quality report flags
-position bias on exactly the biased contributors it can measure (20 non-tie judgments), the gold
-bar on every careless one who answered enough gold, and nobody it did not plant. Claims draw their
-order from the run's seed, so a seed replays the same run.
+Quality control has people to find. One task in four is gold (a clear-cut item: its better answer
+known, with an explanation), and each project has a gold bar (70% over at least 4 answers). One
+contributor in twenty (at least one) is *position-biased*: on close calls they prefer the answer
+shown first (gold items, being clear-cut, they get right, so only the order can give them away).
+Another one in twenty (when there are two or more contributors) is *careless*: they pick without
+reading, a tie half the time, in a few minutes. Both work fast. Everyone else judges the content,
+whatever order a claim drew. The run ends by checking that the quality report flags position
+bias on exactly the biased contributors it can measure (20 non-tie judgments), the gold bar on
+every careless one who answered enough gold, and nobody it did not plant. Claims draw their order
+from the run's seed, so a seed replays the same run (ops' random picks aside).
 """
 
 from __future__ import annotations
@@ -246,7 +247,8 @@ class Simulation:
         prefers whatever is shown first; everyone else judges the content (the import's A is the
         better answer two times in three), whichever order the claim drew."""
         body = self._judgment(task.project_id)
-        if person.pk in self.position_biased:
+        gold = self.gold_of.get(task.id)
+        if person.pk in self.position_biased and gold is None:  # a clear-cut gold item they get right
             return {**body, "preference": "A", "strength": body.get("strength", 2)}
         if person.pk in self.careless:
             pick = self.random.choice(["tie", "tie", "A", "B"])
@@ -255,7 +257,6 @@ class Simulation:
             if pick != "tie":
                 careless["strength"] = 1
             return careless
-        gold = self.gold_of.get(task.id)
         if gold is not None:  # a clear-cut item: whoever reads it gets it right
             body["preference"] = gold
             body.setdefault("strength", 3)
@@ -440,8 +441,8 @@ class Simulation:
 
 
 ROUND = timedelta(minutes=45)
-GOLD_EVERY = 5  # one task in five is gold
-GOLD_BAR = {"gold_min_accuracy": "0.700", "gold_min_answers": 5}
+GOLD_EVERY = 4  # one task in four is gold
+GOLD_BAR = {"gold_min_accuracy": "0.700", "gold_min_answers": 4}
 PROJECT_NAMES = ("Python services", "Rust systems", "SQL analytics", "TypeScript front ends", "Go tooling")
 
 

@@ -18,7 +18,7 @@ from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
-# Enough work for the planted contributors to be measured: 20 judgments, 5 gold answers.
+# Enough work for the planted contributors to be measured: 20 judgments, 4 gold answers.
 PLANTED = {"tasks": 120, "contributors": 4, "reviewers": 4, "rounds": 200, "seed": 4}
 SMALL = {"tasks": 16, "contributors": 6, "reviewers": 5, "rounds": 120, "seed": 3, "no_progress": True}
 
@@ -85,7 +85,7 @@ def test_the_simulation_plants_biased_and_careless_contributors_and_the_report_f
     out = capsys.readouterr().out
     assert "Simulation finished; every check passed." in out  # flags exactly the planted: checked
     found = re.search(
-        r"planted 1 position-biased contributors \((\d) measurable.*and 1 careless \((\d) with 5 gold "
+        r"planted 1 position-biased contributors \((\d) measurable.*and 1 careless \((\d) with 4 gold "
         r"answers\); the report flags position bias on (\d), the gold bar on (\d)",
         out,
     )
