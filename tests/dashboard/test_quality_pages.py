@@ -8,7 +8,8 @@ from django.urls import reverse
 from selenium.webdriver.common.by import By
 
 from quality import domain
-from tests.factories import make_user
+from tasks.commands import task_claim, task_submit
+from tests.factories import import_tasks, judgment, make_project, make_user
 from tests.quality.workday import Workday, overturned_reviewer
 from tests.support.browser import sign_in
 
@@ -81,3 +82,18 @@ def test_ops_follow_a_standout_from_the_queues_to_the_row_in_a_browser(
     assert "flagged" in row.get_attribute("class")
     assert "overturned_often" in row.text
     assert browser.find_element(By.ID, "reviewers-csv").get_attribute("href").endswith("format=csv")
+
+
+def test_the_quality_page_shows_gold_accuracy_and_the_first_position_rate(ops_client) -> None:
+    project = make_project(review_layers=1)
+    import_tasks(project, 3)
+    contributor = make_user("contributor")
+    for preference in "AAB":
+        task = task_claim(contributor_id=contributor.pk, project_id=project.id)
+        task_submit(contributor_id=contributor.pk, task_id=task.id, judgment=judgment(preference=preference))
+
+    html = ops_client.get(reverse("ops-project-quality", args=[project.id])).content.decode()
+
+    row = html.split(f'id="contributor-{contributor.pk}"')[1].split("</tr>")[0]
+    assert "66.7%" in row  # two of three picks for the answer shown first (no swaps: the coin is pinned)
+    assert "p 1" in row  # 2 of 3 is no evidence at all
