@@ -7,13 +7,11 @@ import pytest
 
 from quality.selectors import contributor_rows, standouts
 from tasks.commands import task_claim, task_submit
-from tasks.importing import task_import
 from tests.factories import judgment, make_project, make_user, task_row
 from tests.support.settle import settle
+from tests.tasks.test_gold_tasks import gold, import_rows
 
 pytestmark = pytest.mark.django_db
-
-WHY = "B checks the empty input; A indexes the first element without checking it."
 
 
 def answer_gold(project, contributor, preferences: str) -> None:
@@ -26,8 +24,7 @@ def answer_gold(project, contributor, preferences: str) -> None:
 
 def test_a_contributor_under_the_gold_bar_is_flagged_and_suspended_and_an_accurate_one_is_not() -> None:
     project = make_project(review_layers=1, gold_min_accuracy="0.6", gold_min_answers=3)
-    rows = [task_row(f"g{n}", gold={"preference": "B", "explanation": WHY}) for n in range(1, 7)]
-    task_import(actor_id=None, project_id=project.id, rows=list(enumerate(rows, start=1)))
+    import_rows(project, *(task_row(f"g{n}", gold=gold("B")) for n in range(1, 7)))
     careless, careful = make_user("contributor"), make_user("contributor")
     answer_gold(project, careless, "AAB")  # 1 of 3: suspended after the third
     answer_gold(project, careful, "BBB")
@@ -44,7 +41,7 @@ def test_a_contributor_under_the_gold_bar_is_flagged_and_suspended_and_an_accura
 
 def test_without_gold_tasks_the_gold_figures_say_so() -> None:
     project = make_project(review_layers=1)
-    task_import(actor_id=None, project_id=project.id, rows=[(1, task_row("plain"))])
+    import_rows(project, task_row("plain"))
     contributor = make_user("contributor")
     task = task_claim(contributor_id=contributor.pk, project_id=project.id)
     task_submit(contributor_id=contributor.pk, task_id=task.id, judgment=judgment())
