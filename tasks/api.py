@@ -227,9 +227,12 @@ class TaskReleaseApi(CommandApiView):
 
     @extend_schema(request=None, responses=TaskOpsOutput)
     def post(self, request: Request, task_id: UUID) -> Response:
-        selectors.task_for(request.user, task_id)
+        held = selectors.task_for(request.user, task_id)
         task = commands.task_release(contributor_id=request.user.pk, task_id=task_id)
-        return Response(_task_data(task, request.user))  # open again: no longer yours to read
+        # Open again, the task has no order of its own; the answer keeps the one its contributor
+        # was just shown, so giving a claim back never reveals whether it was swapped.
+        task.presented_swapped = held.presented_swapped
+        return Response(_task_data(task, request.user))
 
 
 class TaskSubmissionsApi(CommandApiView):

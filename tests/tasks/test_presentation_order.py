@@ -64,6 +64,16 @@ def test_a_swapped_contributor_sees_bs_text_as_a_and_nothing_that_tells(swapped)
         assert "presented_swapped" not in body
 
 
+def test_giving_a_swapped_claim_back_answers_in_the_order_it_was_shown(swapped) -> None:
+    alice = client_for(swapped["alice"])
+
+    released = alice.post(f"/api/v1/tasks/{swapped['task']}/release/", format="json")
+
+    assert released.status_code == 200
+    assert (released.json()["response_a"], released.json()["response_b"]) == (CANONICAL_B, CANONICAL_A)
+    assert "presented_swapped" not in released.json()
+
+
 def test_the_claim_answer_is_already_in_the_presented_order() -> None:
     project = make_project()
     import_tasks(project, 1)
