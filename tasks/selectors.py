@@ -361,11 +361,15 @@ def history_for(user: Any, task_id: UUID) -> list[dict[str, Any]]:
     if not is_ops and task.contributor_id != user.pk:
         raise NotFound("no such task")
     swapped = task.presented_swapped
-    return [
+    entries = [
         _history_entry(recorded, whole=is_ops, swapped=swapped)
         for recorded in read_stream(task_stream(task.id))
         if is_ops or recorded.type not in EVENTS_HIDDEN_FROM_WORKERS
     ]
+    if not is_ops:  # numbered as shown: a gap where an event is left out would mark a gold task
+        for number, entry in enumerate(entries, start=1):
+            entry["version"] = number
+    return entries
 
 
 def _history_entry(recorded: RecordedEvent, *, whole: bool, swapped: bool) -> dict[str, Any]:

@@ -189,6 +189,7 @@ def test_a_gold_mismatch_is_rejected_with_the_explanation_in_the_contributors_ro
         "JudgmentSubmitted",
         "TaskRejected",
     ]
+    assert [e["version"] for e in history] == [1, 2, 3, 4]  # numbered as shown: no gap marks gold
     assert "gold" not in keys_of(history)
 
 
