@@ -86,7 +86,9 @@ def contributor_flags(
 
 @dataclass(frozen=True)
 class OverturnRecord:
-    """One reviewer's approvals in a project and how many a later layer overturned."""
+    """One reviewer's approvals in a project below its top layer (the ones a later layer can
+    overturn; counting top-layer approvals would pull every rate and the median towards zero),
+    and how many of them a later layer overturned."""
 
     reviewer: int
     approvals: int

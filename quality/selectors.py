@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Avg, Count, Exists, OuterRef, Q
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q
 
 from people.models import User
 from quality import domain
@@ -56,7 +56,8 @@ def standouts(project_ids: Iterable[UUID]) -> dict[UUID, list[Standout]]:
     """Per project, the flagged contributors, then the flagged reviewers, by id."""
     projects = list(project_ids)
     found: dict[UUID, list[Standout]] = defaultdict(list)
-    for kind, rows in (("contributor", _contributors(projects)), ("reviewer", _reviewers(projects))):
+    reviewers = _reviewers(projects, with_minutes=False)
+    for kind, rows in (("contributor", _contributors(projects)), ("reviewer", reviewers)):
         for (project, person), row in sorted(rows.items()):
             if row["flags"]:
                 found[project].append(Standout(project, kind, person, row["name"], tuple(row["flags"])))
@@ -143,10 +144,11 @@ def _gold_records(projects: list[UUID]) -> dict[tuple[UUID, int | None], domain.
     return records
 
 
-def _reviewers(projects: list[UUID]) -> dict[Key, dict[str, Any]]:
+def _reviewers(projects: list[UUID], *, with_minutes: bool = True) -> dict[Key, dict[str, Any]]:
     """Rates are shares of ``decisions``; ``median_decision_minutes`` runs from assignment to
-    decision; ``overturned_by_later_layer`` counts approvals that a higher layer sent back or
-    rejected (the same submission version); ``expired`` counts assignments that ran past due."""
+    decision (None with ``with_minutes`` off: no flag needs it); ``overturned_by_later_layer``
+    counts approvals that a higher layer sent back or rejected (the same submission version);
+    ``expired`` counts assignments that ran past due."""
     assignments = ReviewAssignment.objects.filter(task__project_id__in=projects)
     overturning = ReviewAssignment.objects.filter(
         task_id=OuterRef("task_id"),
@@ -162,21 +164,24 @@ def _reviewers(projects: list[UUID]) -> dict[Key, dict[str, Any]]:
         for row in assignments.values("task__project_id", "reviewer_id").annotate(
             decisions=Count("pk", filter=decided),
             approvals=Count("pk", filter=approved),
+            # Only an approval below the top layer can be overturned: the flag compares those.
+            overturnable=Count("pk", filter=approved & Q(layer__lt=F("task__project__review_layers"))),
             changes=Count("pk", filter=decided & Q(decision=Decision.REQUEST_CHANGES)),
             rejections=Count("pk", filter=decided & Q(decision=Decision.REJECT)),
             overturned=Count("pk", filter=approved & Q(Exists(overturning))),
             expired=Count("pk", filter=Q(status=AssignmentStatus.EXPIRED)),
         )
     }
-    minutes = _decision_minutes(assignments.filter(decided))
+    minutes = _decision_minutes(assignments.filter(decided)) if with_minutes else {}
     names = _names(person for _, person in counts)
     records = {
-        key: domain.OverturnRecord(key[1], row["approvals"], row["overturned"]) for key, row in counts.items()
+        key: domain.OverturnRecord(key[1], row["overturnable"], row["overturned"])
+        for key, row in counts.items()
     }
-    medians = {
-        project: domain.project_overturn_median([r for (p, _), r in records.items() if p == project])
-        for project in {project for project, _ in records}
-    }
+    by_project: dict[UUID, list[domain.OverturnRecord]] = defaultdict(list)
+    for (project, _), record in records.items():
+        by_project[project].append(record)
+    medians = {project: domain.project_overturn_median(found) for project, found in by_project.items()}
     rows = {}
     for key, row in counts.items():
         decisions = row["decisions"]
@@ -200,7 +205,7 @@ def _decision_minutes(decided: Any) -> dict[Key, list[float]]:
     """Minutes from assignment to decision, per project and reviewer (the median is taken in
     Python: SQLite, the embedded default, has no percentile)."""
     minutes: dict[Key, list[float]] = defaultdict(list)
-    for project, reviewer, assigned_at, decided_at in decided.values_list(
+    for project, reviewer, assigned_at, decided_at in decided.order_by().values_list(
         "task__project_id", "reviewer_id", "assigned_at", "decided_at"
     ):
         minutes[(project, reviewer)].append((decided_at - assigned_at).total_seconds() / 60)

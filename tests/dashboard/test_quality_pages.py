@@ -54,7 +54,7 @@ def test_the_quality_page_shows_both_reports_with_flagged_rows_marked(small_evid
     assert page.status_code == 200
     html = page.content.decode()
     assert f'<tr id="reviewer-{careless}" class="flagged">' in html
-    assert html.count('<tr id="contributor-') == 2
+    assert html.count('<tr id="contributor-') == 3
     csv_link = f"/api/v1/quality/reviewers/?project={day.project.id}&amp;format=csv"
     assert csv_link in html
     csv_answer = ops_client.get(csv_link.replace("&amp;", "&"))  # the session is enough for the file

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from quality import domain
-from quality.selectors import standouts
-from tests.factories import import_tasks, make_project
+from quality.selectors import reviewer_rows, standouts
+from tests.factories import import_tasks, make_project, make_user
 from tests.quality.workday import Workday, overturned_reviewer
 
 pytestmark = pytest.mark.django_db
@@ -50,3 +50,19 @@ def test_standouts_cost_the_same_queries_for_many_projects(
         import_tasks(project, 1)
     with django_assert_max_num_queries(len(one.captured_queries)):
         standouts([day.project.id, *(project.id for project in others)])
+
+
+def test_only_the_approval_a_later_layer_sent_back_counts_as_overturned(small_evidence) -> None:
+    day = Workday()
+    task = day.submit(make_user("contributor"), minutes=30)
+    first = day.decide(task, "approve")
+    day.decide(task, "request_changes")
+    for _ in range(2):
+        fine = day.submit(make_user("contributor"), minutes=30)
+        day.decide(fine, "approve")
+        day.decide(fine, "approve")
+
+    rows = {row["reviewer"]: row for row in reviewer_rows(day.project.id)}
+
+    assert rows[first]["overturned_by_later_layer"] == 1
+    assert sum(row["overturned_by_later_layer"] for row in rows.values()) == 1

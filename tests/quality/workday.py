@@ -19,7 +19,7 @@ class Workday:
     def __init__(self, **project: Any) -> None:
         self.project = make_project(review_layers=2, **project)
         import_tasks(self.project, 6)
-        self.reviewers = [make_user("reviewer", reviewer_level=2) for _ in range(2)]
+        self.reviewers = [make_user("reviewer", reviewer_level=2) for _ in range(3)]
 
     def submit(self, contributor: Any, *, minutes: int) -> Any:
         task = task_claim(contributor_id=contributor.pk, project_id=self.project.id)
@@ -44,13 +44,14 @@ class Workday:
 
 
 def overturned_reviewer(day: Workday) -> int:
-    """Two tasks through both layers: the first one's layer-1 approval is sent back by layer 2.
-    Returns the reviewer whose approval was overturned."""
-    contributor = make_user("contributor")
-    sent_back = day.submit(contributor, minutes=30)
+    """Three tasks through both layers: the first one's layer-1 approval is sent back by layer 2,
+    the others pass. Returns the reviewer whose approval was overturned (routing deals the three
+    reviewers the first layer in turn, so the others' layer-1 approvals make the median)."""
+    sent_back = day.submit(make_user("contributor"), minutes=30)
     overturned = day.decide(sent_back, "approve")
     day.decide(sent_back, "request_changes")
-    fine = day.submit(make_user("contributor"), minutes=30)
-    day.decide(fine, "approve")
-    day.decide(fine, "approve")
+    for _ in range(2):
+        fine = day.submit(make_user("contributor"), minutes=30)
+        day.decide(fine, "approve")
+        day.decide(fine, "approve")
     return overturned
