@@ -21,6 +21,7 @@ from the run's seed, so a seed replays the same run (ops' random picks aside).
 
 from __future__ import annotations
 
+import math
 import random
 import uuid
 from collections import Counter
@@ -404,14 +405,16 @@ class Simulation:
     def _quality_check(self) -> tuple[list[str], list[str]]:
         """The report must flag position bias on exactly the planted biased contributors it can
         measure (enough non-tie judgments in a project), the gold bar on every careless one who
-        answered enough gold, and nobody who was not planted."""
+        answered enough gold, and nobody who was not planted, but for chance: an honest judge
+        measured often enough is called biased once in a hundred times (p < 0.01), so that many
+        are allowed, and said."""
         projects = [project.id for project in self.projects_made]
-        judged = first_position_rates(projects)
-        biased = {
-            (project, person)
-            for (project, person), rate in judged.items()
-            if person in self.position_biased and rate.decided >= quality_domain.POSITION_BIAS_MIN_JUDGMENTS
+        measured = {
+            key
+            for key, rate in first_position_rates(projects).items()
+            if rate.decided >= quality_domain.POSITION_BIAS_MIN_JUDGMENTS
         }
+        biased = {key for key in measured if key[1] in self.position_biased}
         rows = [(project, row) for project in projects for row in contributor_rows(project)]
         careless = {
             (project, row["contributor"])
@@ -422,21 +425,29 @@ class Simulation:
         bias_flags = {key for key, flags in flagged.items() if "position_bias" in flags}
         gold_flags = {key for key, flags in flagged.items() if "gold_below_bar" in flags}
         planted = self.position_biased | self.careless
+        by_chance = {key for key in bias_flags if key[1] not in planted and flagged[key] == {"position_bias"}}
+        honest_measured = len([key for key in measured if key[1] not in planted])
+        chance_allows = math.ceil(quality_domain.POSITION_BIAS_P * honest_measured)
         lines = [
             f"quality: planted {len(self.position_biased)} position-biased contributors "
             f"({len(biased)} measurable: {quality_domain.POSITION_BIAS_MIN_JUDGMENTS} non-tie judgments) "
             f"and {len(self.careless)} careless ({len(careless)} with {GOLD_BAR['gold_min_answers']} gold "
-            f"answers); the report flags position bias on {len(bias_flags)}, the gold bar on "
+            f"answers); the report flags position bias on {len(bias_flags - by_chance)}, the gold bar on "
             f"{len(gold_flags)}, {sum('suspended' in flags for flags in flagged.values())} suspended"
         ]
+        if by_chance:
+            lines.append(
+                f"quality: {len(by_chance)} of {honest_measured} honest contributors measured called biased "
+                f"by chance (p < {quality_domain.POSITION_BIAS_P} allows {chance_allows})"
+            )
         failures = []
-        if bias_flags != biased:
+        if bias_flags - by_chance != biased:
             failures.append(f"quality: position bias flagged {sorted(bias_flags)}, planted {sorted(biased)}")
         if not careless <= gold_flags:
             failures.append(f"quality: careless contributors not flagged: {sorted(careless - gold_flags)}")
-        wrongly = sorted(key for key in flagged if key[1] not in planted)
-        if wrongly:
-            failures.append(f"quality: flagged who was not planted: {wrongly}")
+        wrongly = sorted(key for key in flagged if key[1] not in planted and key not in by_chance)
+        if wrongly or len(by_chance) > chance_allows:
+            failures.append(f"quality: flagged who was not planted: {sorted(wrongly) or sorted(by_chance)}")
         return lines, failures
 
 
