@@ -35,6 +35,7 @@ from tasks.selectors import (
     load_standing,
     load_task,
     lock_claimant,
+    lock_gold_standing,
     project_policy,
     remember_project_policy,
     suspended_in,
@@ -258,6 +259,7 @@ def _gold_bar_events(scored: gold_domain.GoldScored) -> tuple[str, int, list[Dom
     policy = project_policy(scored.project_id)
     if policy.gold_min_accuracy is None:
         return None
+    lock_gold_standing(scored.project_id, scored.contributor_id)
     standing, standing_version = load_standing(scored.project_id, scored.contributor_id)
     if standing.suspended:
         return None

@@ -439,6 +439,18 @@ def first_position_rates(project_ids: Iterable[UUID]) -> dict[tuple[UUID, int], 
 # --- gold (ops and the gold commands; never what contributors or reviewers read) ---------------------
 
 
+def lock_gold_standing(project_id: UUID, contributor_id: int) -> None:
+    """Hold the contributor's gold standing in the project until the transaction ends, so two of
+    their gold answers scored at once (two reactor partitions) count each other: the second waits,
+    then reads the tally the first left. A PostgreSQL advisory lock, since the tally row may not
+    exist yet; SQLite runs one writer at a time anyway."""
+    if connection.vendor != "postgresql":
+        return
+    key = gold_tally_id(project_id, contributor_id).int >> 64
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key - (1 << 64) if key >= 1 << 63 else key])
+
+
 def gold_window(project_id: UUID, contributor_id: int) -> GoldTally:
     """The contributor's gold answers in the project since their last lift (or ever)."""
     found = (

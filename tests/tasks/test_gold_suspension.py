@@ -4,10 +4,16 @@ suspensions and lift them, after which only new gold answers count."""
 
 from __future__ import annotations
 
-import pytest
+import threading
+import time
 
+import pytest
+from django.db import connection
+
+from marlin import reactors
 from marlin.eventstore.models import Event
-from tasks.commands import task_release, task_submit
+from tasks import commands
+from tasks.commands import task_claim, task_release, task_submit
 from tasks.models import GoldTally, Suspension
 from tests.factories import client_for, judgment, make_project, make_user, task_row
 from tests.support.settle import settle
@@ -176,3 +182,53 @@ def test_an_ordinary_submission_in_a_barred_project_counts_nothing(barred) -> No
     settle()
 
     assert not GoldTally.objects.exists()
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_gold_answers_scored_at_once_count_each_other(monkeypatch) -> None:
+    """Two of one contributor's gold answers scored by two workers at the same moment: the
+    second waits for the first and sees its count, so the bar is met on the second, not missed
+    until a third (both are the contributor's first answers: there is no tally row to lock yet)."""
+    read_window = commands.gold_window
+
+    def slow_window(*args):  # widen the race: each scorer dwells after reading the tally
+        window = read_window(*args)
+        time.sleep(0.3)
+        return window
+
+    monkeypatch.setattr(commands, "gold_window", slow_window)
+    project = make_project(review_layers=1, gold_min_accuracy="0.5", gold_min_answers=2)
+    import_rows(project, *(task_row(f"g{n}", gold=gold("B")) for n in range(1, 3)))
+    alice = make_user("contributor")
+    answered = []
+    with monkeypatch.context() as held:  # submitted, not scored: no reactor wakes for them
+        held.setattr(reactors, "wake_for", lambda events: None)
+        for _ in range(2):
+            task = task_claim(contributor_id=alice.pk, project_id=project.id)
+            task_submit(contributor_id=alice.pk, task_id=task.id, judgment=judgment(preference="A"))
+            answered.append(task.id)
+    assert not GoldTally.objects.filter(contributor=alice).exists()
+    start = threading.Barrier(2, timeout=10)
+    failures: list[BaseException] = []
+
+    def score(task_id) -> None:
+        try:
+            connection.ensure_connection()
+            start.wait()
+            commands.gold_score(task_id=task_id, submission_version=1, preference="A")
+        except BaseException as error:
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=score, args=(task_id,)) for task_id in answered]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert failures == []
+    tally = GoldTally.objects.get(project=project, contributor=alice)
+    assert (tally.answers, tally.correct) == (2, 0)
+    assert Suspension.objects.filter(project=project, contributor=alice, lifted_at__isnull=True).count() == 1
