@@ -15,12 +15,15 @@ nothing.
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
+import redis
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
-from django.db import DataError, OperationalError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
+from kombu.exceptions import OperationalError as BrokerError
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
@@ -43,6 +46,7 @@ class InvalidIdempotencyKey(Exception):
 
 
 TOO_LARGE = "The request body is larger than this server accepts (MARLIN_MAX_REQUEST_BYTES)."
+OUTAGE_RETRY_AFTER_SECONDS = 5  # a restart of PostgreSQL or Redis takes a few seconds
 
 _DOMAIN_STATUS: list[tuple[type[domain.DomainError], int]] = [
     (domain.InvalidInput, 400),
@@ -104,7 +108,7 @@ Described = tuple[int, str, str, Any, dict[str, str]]  # status, code, message, 
 
 
 def _describe(exc: Exception, request_id: str | None) -> Described:
-    for describe in (_describe_ours, _describe_drf, _describe_django, _describe_database):
+    for describe in (_describe_ours, _describe_drf, _describe_django, _describe_database, _outage):
         described = describe(exc)
         if described is not None:
             return described
@@ -164,7 +168,22 @@ def _describe_database(exc: Exception) -> Described | None:
         return 409, "concurrent_update", "Another request changed the same data at once; retry.", {}, {}
     if "database is locked" in str(exc):
         return 503, "database_busy", "The database is busy; retry shortly.", {}, {"Retry-After": "1"}
-    return None
+    return _outage(exc)
+
+
+def _outage(exc: BaseException) -> Described | None:
+    """The database, or the Redis the API counts on (throttles, wake-ups), cannot be reached:
+    refused, dropped mid-request, shutting down. Nothing the client sent caused it, and a retry
+    with the same ``Idempotency-Key`` has one effect at most (a command commits whole or not at
+    all), so the answer says when to try again instead of reporting a bug."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        dependency = "The database"
+    elif isinstance(exc, redis.ConnectionError | redis.TimeoutError | BrokerError):
+        dependency = "The broker"
+    else:
+        return None
+    message = f"{dependency} is unavailable; retry shortly."
+    return 503, "service_unavailable", message, {}, {"Retry-After": str(OUTAGE_RETRY_AFTER_SECONDS)}
 
 
 def _lost_a_race(error: OperationalError) -> bool:
@@ -217,6 +236,15 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonR
 
 
 def server_error(request: HttpRequest) -> JsonResponse:
+    """Django's answer to an exception outside the API's views (a middleware reading the session
+    or the lockout table, a page): an outage is a 503 there too, anything else a logged 500."""
+    outage = _outage(sys.exc_info()[1] or Exception())
+    if outage is not None:
+        status, code, message, _, headers = outage
+        response = _json_error(request, status, code, message)
+        for name, value in headers.items():
+            response[name] = value
+        return response
     return _json_error(request, 500, "server_error", "An unexpected error occurred; it has been logged.")
 
 
