@@ -9,7 +9,7 @@ same few queries for many projects as for one.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -218,3 +218,24 @@ def _rounded(value: float | None) -> float | None:
 
 def _names(people: Iterable[int]) -> dict[int, str]:
     return dict(User.objects.filter(pk__in=set(people)).values_list("pk", "name"))
+
+
+def leaderboard_judgments(project_id: UUID) -> Iterator[tuple[str, str, str, Any]]:
+    """The judgments the model leaderboard counts, as ``(model_a, model_b, preference, scores)``
+    in canonical order, streamed in one query: each approved task's current submission (a
+    reversed approval leaves the task rejected, so it is not here), gold tasks left out (their
+    answer is known before anyone judges). Calibration plants, once they exist, are one more
+    ``exclude`` here."""
+    return (
+        Task.objects.filter(
+            project_id=project_id, status=TaskStatus.APPROVED, current_submission__isnull=False
+        )
+        .filter(gold__isnull=True)
+        .order_by()
+        .values_list("model_a", "model_b", "current_submission__preference", "current_submission__scores")
+        .iterator(chunk_size=5000)
+    )
+
+
+def project_criteria(project_id: UUID) -> list[str]:
+    return list(Project.objects.filter(pk=project_id).values_list("criteria", flat=True).first() or [])
