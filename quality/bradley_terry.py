@@ -32,7 +32,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
 TOLERANCE = 1e-9  # the largest relative change of a strength between MM rounds, at convergence
-BOOTSTRAP_TOLERANCE = 1e-6  # a resample's fit: 1e-6 relative is under 0.001 rating points
+BOOTSTRAP_TOLERANCE = 1e-5  # a resample's fit: 1e-5 relative is under 0.01 rating points
 MAX_ROUNDS = 100_000
 PRIOR = 0.5  # virtual half-win and half-loss of every model against an average opponent
 SAMPLES = 200  # bootstrap resamples

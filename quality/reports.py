@@ -87,9 +87,8 @@ def _cell(value: Any) -> Cell:
 
 def leaderboard_json(project_id: UUID) -> dict[str, Any]:
     """The model leaderboard (README "Model leaderboard"): every model, best first."""
-    judgments, models = leaderboard.standings(
-        selectors.leaderboard_judgments(project_id), selectors.project_criteria(project_id)
-    )
+    criteria = selectors.project_criteria(project_id)
+    judgments, models = leaderboard.standings_of(selectors.leaderboard_groups(project_id, criteria), criteria)
     return {"project": str(project_id), "judgments": judgments, "models": models}
 
 
