@@ -127,3 +127,21 @@ def test_the_quality_page_says_when_no_judgment_is_approved_yet(ops_client) -> N
 
     assert 'id="no-judgments"' in html
     assert "leaderboard-chart" not in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ops_read_the_model_ratings_on_the_quality_page_in_a_browser(browser, live_server) -> None:
+    board = Board()
+    for _ in range(3):
+        board.judged("B")  # corvid-xl preferred each time
+    make_user("ops", username="odile")
+
+    sign_in(browser, live_server.url, "odile")
+    browser.get(f"{live_server.url}{reverse('ops-project-quality', args=[board.project.id])}")
+
+    chart = browser.find_element(By.ID, "leaderboard-chart")
+    assert chart.is_displayed()
+    assert len(chart.find_elements(By.CSS_SELECTOR, "circle.point")) == 2
+    rows = browser.find_elements(By.CSS_SELECTOR, "#models tr.model-row")
+    assert [row.find_element(By.TAG_NAME, "td").text for row in rows] == ["corvid-xl", "atlas-70b"]
+    assert browser.find_element(By.ID, "leaderboard-csv").get_attribute("href").endswith("format=csv")
