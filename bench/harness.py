@@ -64,6 +64,7 @@ STEPS: tuple[Step, ...] = (
          needs_broker=True),
     Step("report", "bench.benchmarks", "bench_report"),
     Step("rebuild", "bench.benchmarks", "bench_rebuild", ("rebuild_ratio",)),
+    Step("leaderboard", "bench.leaderboard", "bench_leaderboard", ("leaderboard_100k_s",)),
 )  # fmt: skip
 NAMES = [step.key for step in STEPS]
 NOT_BUILT = "not built yet"

@@ -173,3 +173,75 @@ def _runs(values: Sequence[float | None]) -> list[list[tuple[int, float]]]:
     if current:
         runs.append(current)
     return [run for run in runs if len(run) > 1]
+
+
+@dataclass(frozen=True)
+class Interval:
+    """One row of an interval chart: a value and the interval around it."""
+
+    label: str
+    value: float
+    low: float
+    high: float
+
+
+ROW_HEIGHT, LABEL_WIDTH = 24, 150
+
+
+def interval_chart(
+    rows: Sequence[Interval],
+    *,
+    title: str,
+    fmt: Callable[[float], str] = lambda value: f"{value:.0f}",
+    reference: float | None = None,
+    chart_id: str = "",
+) -> SafeString:
+    """Horizontal: one row per item, top to bottom as given, a dot at its value and a bar across
+    its interval, on an x axis spanning every interval in round steps (a dashed line at
+    ``reference``, such as the average rating)."""
+    lowest = min((r.low for r in rows), default=0.0)
+    highest = max((r.high for r in rows), default=1.0)
+    if reference is not None:
+        lowest, highest = min(lowest, reference), max(highest, reference)
+    step = nice_ceiling(max(highest - lowest, 1e-9)) / 4
+    start = math.floor(lowest / step) * step
+    end = max(math.ceil(highest / step) * step, start + step)
+    height = TOP + ROW_HEIGHT * max(len(rows), 1) + BOTTOM
+    left, right = LABEL_WIDTH, WIDTH - RIGHT
+
+    def x(value: float) -> float:
+        return left + (right - left) * (value - start) / (end - start)
+
+    label = escape(title, {chr(34): "&quot;"})
+    ident = f' id="{escape(chart_id)}"' if chart_id else ""
+    parts = [
+        f'<svg{ident} class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
+        f'role="img" aria-label="{label}"><title>{escape(title)}</title>'
+    ]
+    ticks = round((end - start) / step)
+    for tick in range(ticks + 1):
+        at = x(start + tick * step)
+        value = start + tick * step
+        parts.append(
+            f'<line x1="{at:.1f}" x2="{at:.1f}" y1="{TOP}" y2="{height - BOTTOM}" stroke="#e3e7ee"/>'
+            f'<text x="{at:.1f}" y="{height - 10}" text-anchor="middle" font-size="10" '
+            f'fill="#6b7585">{escape(fmt(value))}</text>'
+        )
+    if reference is not None:
+        parts.append(
+            f'<line class="reference" x1="{x(reference):.1f}" x2="{x(reference):.1f}" y1="{TOP}" '
+            f'y2="{height - BOTTOM}" stroke="#9aa3b1" stroke-dasharray="4 3"/>'
+        )
+    for index, row in enumerate(rows):
+        y = TOP + ROW_HEIGHT * index + ROW_HEIGHT / 2
+        tip = escape(f"{row.label}: {fmt(row.value)} ({fmt(row.low)} to {fmt(row.high)})")
+        parts.append(
+            f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#1d2430">'
+            f"{escape(row.label)}</text>"
+            f'<line class="interval" x1="{x(row.low):.1f}" x2="{x(row.high):.1f}" y1="{y:.1f}" y2="{y:.1f}" '
+            f'stroke="{PALETTE[0]}" stroke-width="3" stroke-linecap="round" opacity="0.45"/>'
+            f'<circle class="point" cx="{x(row.value):.1f}" cy="{y:.1f}" r="4" fill="{PALETTE[0]}">'
+            f"<title>{tip}</title></circle>"
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))

@@ -76,15 +76,31 @@ def project_page(request: HttpRequest, project_id: UUID) -> HttpResponse:
 
 @page_for(IsOps)
 def project_quality_page(request: HttpRequest, project_id: UUID) -> HttpResponse:
-    """The project's quality reports as two tables, flagged people marked, with their CSV files."""
-    project = Project.objects.filter(pk=project_id).values("id", "name").first()
+    """The project's quality reports as two tables, flagged people marked, with their CSV files;
+    and its models' leaderboard as a chart of ratings with their intervals and a table."""
+    project = Project.objects.filter(pk=project_id).values("id", "name", "criteria").first()
     if project is None:
         raise Http404("no such project")
+    board = quality_reports.leaderboard_json(project_id)
+    for row in board["models"]:  # the table's score cells in the criteria's order
+        row["score_list"] = [row["mean_scores"].get(criterion) for criterion in project["criteria"]]
     return render(
         request,
         "ops/quality.html",
         {
             "project": project,
+            "leaderboard": board,
+            "leaderboard_chart": charts.interval_chart(
+                [
+                    charts.Interval(m["model"], m["rating"], m["ci_low"], m["ci_high"])
+                    for m in board["models"]
+                ],
+                title="Model ratings with 95% intervals",
+                reference=1000,
+                chart_id="leaderboard-chart",
+            )
+            if board["models"]
+            else None,
             "contributors": quality_reports.report_json("contributors", project_id)["rows"],
             "reviewers": quality_reports.report_json("reviewers", project_id)["rows"],
         },

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -12,7 +13,12 @@ from marlin.api.files import JsonOrCsvApi
 from marlin.api.permissions import IsOps
 from marlin.api.serializers import validated
 from quality import reports
-from quality.serializers import ContributorReportOutput, ReportInput, ReviewerReportOutput
+from quality.serializers import (
+    ContributorReportOutput,
+    LeaderboardOutput,
+    ReportInput,
+    ReviewerReportOutput,
+)
 from tasks.selectors import project_for
 
 
@@ -64,3 +70,25 @@ class ReviewerQualityApi(QualityReportApi):
     @_schema(ReviewerReportOutput)
     def get(self, request: Request) -> Any:
         return super().get(request)
+
+
+class LeaderboardApi(JsonOrCsvApi):
+    """The project's models ranked by their Bradley-Terry rating from approved, non-gold
+    judgments, with 95% bootstrap intervals, records and mean scores (README "Model
+    leaderboard"); ``?format=csv`` streams one row per model, a ``mean_<criterion>`` column per
+    criterion."""
+
+    permission_classes = [IsOps]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("format", enum=["json", "csv"])],
+        responses={(200, "application/json"): LeaderboardOutput, (200, "text/csv"): OpenApiTypes.STR},
+    )
+    def get(self, request: Request, project_id: UUID) -> Any:
+        project_for(request.user, project_id)  # 404 for an unknown project
+        return self.answer(
+            request,
+            as_json=lambda: reports.leaderboard_json(project_id),
+            as_csv=lambda: reports.leaderboard_csv(project_id),
+            file_name=f"leaderboard-{project_id}",
+        )

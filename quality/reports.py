@@ -12,7 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from marlin.kernel.safe_csv import Cell, csv_lines
-from quality import selectors
+from quality import leaderboard, selectors
 
 CONTRIBUTOR_COLUMNS = (
     "contributor",
@@ -83,3 +83,37 @@ def _cell(value: Any) -> Cell:
     if isinstance(value, list):
         return ";".join(value)
     return value
+
+
+def leaderboard_json(project_id: UUID) -> dict[str, Any]:
+    """The model leaderboard (README "Model leaderboard"): every model, best first."""
+    criteria = selectors.project_criteria(project_id)
+    judgments, models = leaderboard.standings_of(selectors.leaderboard_groups(project_id, criteria), criteria)
+    return {"project": str(project_id), "judgments": judgments, "models": models}
+
+
+LEADERBOARD_COLUMNS = (
+    "model",
+    "rating",
+    "ci_low",
+    "ci_high",
+    "comparisons",
+    "wins",
+    "losses",
+    "ties",
+    "win_rate",
+)
+
+
+def leaderboard_csv(project_id: UUID) -> Iterator[str]:
+    """One row per model, best first; ``mean_scores`` as one ``mean_<criterion>`` column each."""
+    criteria = selectors.project_criteria(project_id)
+    models = leaderboard_json(project_id)["models"]
+    yield from csv_lines([[*LEADERBOARD_COLUMNS, *(f"mean_{criterion}" for criterion in criteria)]])
+    yield from csv_lines(
+        [
+            *(_cell(row[column]) for column in LEADERBOARD_COLUMNS),
+            *(row["mean_scores"][criterion] for criterion in criteria),
+        ]
+        for row in models
+    )

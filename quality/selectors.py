@@ -9,12 +9,14 @@ same few queries for many projects as for one.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q
+from django.db.models import Avg, Count, Exists, F, FloatField, OuterRef, Q, Sum
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models.functions import Cast
 
 from people.models import User
 from quality import domain
@@ -218,3 +220,51 @@ def _rounded(value: float | None) -> float | None:
 
 def _names(people: Iterable[int]) -> dict[int, str]:
     return dict(User.objects.filter(pk__in=set(people)).values_list("pk", "name"))
+
+
+def leaderboard_groups(project_id: UUID, criteria: Sequence[str]) -> list[tuple[str, str, str, int, Any]]:
+    """The judgments the model leaderboard counts, grouped by the database (one row per model A,
+    model B and canonical preference, with per criterion the sum and number of A's and B's
+    scores): each approved task's current submission (a reversed approval leaves the task
+    rejected, so it is not here), gold tasks left out (their answer is known before anyone
+    judges). Calibration plants, once they exist, are one more ``exclude`` here. Grouping in SQL
+    keeps 100,000 judgments to a few hundred rows: reading them one by one alone takes a second."""
+    aggregates: dict[str, Any] = {}
+    for k, criterion in enumerate(criteria):
+        for side in ("a", "b"):
+            given = Cast(
+                KeyTextTransform(side, KeyTransform(criterion, "current_submission__scores")), FloatField()
+            )
+            aggregates[f"sum_{k}_{side}"] = Sum(given)
+            aggregates[f"n_{k}_{side}"] = Count(given)
+    rows = (
+        Task.objects.filter(
+            project_id=project_id, status=TaskStatus.APPROVED, current_submission__isnull=False
+        )
+        .filter(gold__isnull=True)
+        .values("model_a", "model_b", "current_submission__preference")
+        .annotate(judgments=Count("pk"), **aggregates)
+        .order_by()
+    )
+    return [
+        (
+            row["model_a"],
+            row["model_b"],
+            row["current_submission__preference"],
+            row["judgments"],
+            {
+                criterion: (
+                    row[f"sum_{k}_a"] or 0.0,
+                    row[f"n_{k}_a"],
+                    row[f"sum_{k}_b"] or 0.0,
+                    row[f"n_{k}_b"],
+                )
+                for k, criterion in enumerate(criteria)
+            },
+        )
+        for row in rows
+    ]
+
+
+def project_criteria(project_id: UUID) -> list[str]:
+    return list(Project.objects.filter(pk=project_id).values_list("criteria", flat=True).first() or [])

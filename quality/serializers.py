@@ -78,3 +78,27 @@ class ReviewerReportOutput(serializers.Serializer):
     project = serializers.UUIDField()
     agreement = _Agreement()
     rows = _ReviewerRow(many=True)
+
+
+class _LeaderboardRow(serializers.Serializer):
+    model = serializers.CharField()
+    rating = serializers.FloatField(
+        help_text="Bradley-Terry rating on the Elo scale; the ratings' mean is 1000"
+    )
+    ci_low = serializers.FloatField(help_text="95% bootstrap interval, low end")
+    ci_high = serializers.FloatField(help_text="95% bootstrap interval, high end")
+    comparisons = serializers.IntegerField(help_text="judgments the model took part in")
+    wins = serializers.IntegerField()
+    losses = serializers.IntegerField()
+    ties = serializers.IntegerField()
+    win_rate = _rate("(wins + ties / 2) / comparisons")
+    mean_scores = serializers.DictField(
+        child=serializers.FloatField(allow_null=True),
+        help_text="per criterion, the mean score its answer was given (null: no score)",
+    )
+
+
+class LeaderboardOutput(serializers.Serializer):
+    project = serializers.UUIDField()
+    judgments = serializers.IntegerField(help_text="approved, non-gold judgments counted")
+    models = _LeaderboardRow(many=True, help_text="best first")

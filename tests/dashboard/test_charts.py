@@ -7,7 +7,19 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from dashboard.charts import BOTTOM, HEIGHT, TOP, Series, bar_chart, line_chart, nice_ceiling
+from dashboard.charts import (
+    BOTTOM,
+    HEIGHT,
+    LABEL_WIDTH,
+    TOP,
+    WIDTH,
+    Interval,
+    Series,
+    bar_chart,
+    interval_chart,
+    line_chart,
+    nice_ceiling,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -72,3 +84,28 @@ def test_every_text_is_escaped_and_nothing_runs_or_loads() -> None:
     assert "<script" not in markup
     assert "&lt;script&gt;" in markup
     assert "http" not in markup.replace("http://www.w3.org/2000/svg", "")
+
+
+def test_an_interval_chart_draws_each_row_at_its_value_across_its_interval() -> None:
+    rows = [Interval("atlas <70b>", 1100, 1050, 1150), Interval("corvid", 900, 850, 950)]
+
+    chart = parse(interval_chart(rows, title="Ratings", reference=1000))
+
+    points = chart.findall(f"{SVG}circle")
+    bars = chart.findall(f"{SVG}line[@class='interval']")
+    (reference,) = chart.findall(f"{SVG}line[@class='reference']")
+    assert [p.find(f"{SVG}title").text for p in points] == [
+        "atlas <70b>: 1100 (1050 to 1150)",
+        "corvid: 900 (850 to 950)",
+    ]
+    assert float(points[0].get("cy")) < float(points[1].get("cy"))  # in the order given, top down
+    for point, bar in zip(points, bars, strict=True):
+        assert float(bar.get("x1")) < float(point.get("cx")) < float(bar.get("x2"))
+        assert bar.get("y1") == point.get("cy")
+    assert float(bars[1].get("x2")) < float(reference.get("x1")) < float(bars[0].get("x1"))
+    assert float(bars[1].get("x1")) >= LABEL_WIDTH
+    assert float(bars[0].get("x2")) <= WIDTH
+
+
+def test_an_interval_chart_of_nothing_is_still_valid_svg() -> None:
+    assert parse(interval_chart([], title="Nothing")).findall(f"{SVG}circle") == []

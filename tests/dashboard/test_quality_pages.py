@@ -10,6 +10,7 @@ from selenium.webdriver.common.by import By
 from quality import domain
 from tasks.commands import task_claim, task_submit
 from tests.factories import import_tasks, judgment, make_project, make_user
+from tests.quality.judged import Board
 from tests.quality.workday import Workday, overturned_reviewer
 from tests.support.browser import sign_in
 
@@ -97,3 +98,50 @@ def test_the_quality_page_shows_gold_accuracy_and_the_first_position_rate(ops_cl
     row = html.split(f'id="contributor-{contributor.pk}"')[1].split("</tr>")[0]
     assert "66.7%" in row  # two of three picks for the answer shown first (no swaps: the coin is pinned)
     assert "p 1" in row  # 2 of 3 is no evidence at all
+
+
+def test_the_quality_page_charts_and_lists_the_models_best_first(ops_client) -> None:
+    board = Board()
+    board.judged("B", model_a="atlas-70b", model_b="corvid-xl")
+    board.judged("B", model_a="corvid-xl", model_b="mistral-7b")
+
+    html = ops_client.get(reverse("ops-project-quality", args=[board.project.id])).content.decode()
+
+    card = html.split('id="models"')[1].split('id="contributors"')[0]
+    assert '<svg id="leaderboard-chart"' in card
+    assert card.count('class="interval"') == 3
+    rows = card.split('<tr class="model-row">')[1:]
+    assert [row.split("<td>")[1].split("</td>")[0] for row in rows] == [
+        "mistral-7b",
+        "corvid-xl",
+        "atlas-70b",
+    ]
+    assert f"/api/v1/projects/{board.project.id}/leaderboard/?format=csv" in card
+    assert "from 2 judgments" in card
+
+
+def test_the_quality_page_says_when_no_judgment_is_approved_yet(ops_client) -> None:
+    project = make_project()
+
+    html = ops_client.get(reverse("ops-project-quality", args=[project.id])).content.decode()
+
+    assert 'id="no-judgments"' in html
+    assert "leaderboard-chart" not in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ops_read_the_model_ratings_on_the_quality_page_in_a_browser(browser, live_server) -> None:
+    board = Board()
+    for _ in range(3):
+        board.judged("B")  # corvid-xl preferred each time
+    make_user("ops", username="odile")
+
+    sign_in(browser, live_server.url, "odile")
+    browser.get(f"{live_server.url}{reverse('ops-project-quality', args=[board.project.id])}")
+
+    chart = browser.find_element(By.ID, "leaderboard-chart")
+    assert chart.is_displayed()
+    assert len(chart.find_elements(By.CSS_SELECTOR, "circle.point")) == 2
+    rows = browser.find_elements(By.CSS_SELECTOR, "#models tr.model-row")
+    assert [row.find_element(By.TAG_NAME, "td").text for row in rows] == ["corvid-xl", "atlas-70b"]
+    assert browser.find_element(By.ID, "leaderboard-csv").get_attribute("href").endswith("format=csv")
