@@ -137,6 +137,7 @@ def test_ops_read_the_model_ratings_on_the_quality_page_in_a_browser(browser, li
     make_user("ops", username="odile")
 
     sign_in(browser, live_server.url, "odile")
+    browser.find_element(By.LINK_TEXT, "Queues").click()  # signed in: the form's answer has arrived
     browser.get(f"{live_server.url}{reverse('ops-project-quality', args=[board.project.id])}")
 
     chart = browser.find_element(By.ID, "leaderboard-chart")
