@@ -71,6 +71,9 @@ def sign_in(browser: webdriver.Chrome, base: str, username: str) -> None:
     browser.find_element(By.NAME, "username").send_keys(username)
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "form [type=submit]").click()
+    # Signed in once the next page shows the way out: a test that navigates right away would
+    # otherwise race the form's answer and meet the sign-in page.
+    browser.find_element(By.ID, "sign-out")
 
 
 def api_status(base: str, path: str, token: str) -> tuple[int, dict]:
