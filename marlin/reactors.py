@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import OperationalError, connection
 
 from marlin import reactor_checkpoints as checkpoints
 from marlin import wake_flags
@@ -42,6 +42,7 @@ from marlin.eventstore.store import (
     UnitOfWork,
     bucket_of,
     command_transaction,
+    lost_a_race,
     read_after,
 )
 from marlin.kernel.errors import ConcurrencyConflict, DomainError
@@ -213,6 +214,10 @@ def _handle_with_retries(reactor: Reactor, partition: int, recorded: RecordedEve
             return _handle_one(reactor, partition, recorded)
         except ConcurrencyConflict:
             log.info("%s: conflict on #%s, attempt %s", reactor.name, recorded.position, attempt)
+        except OperationalError as error:
+            if not lost_a_race(error):
+                raise
+            log.info("%s: lost a race on #%s, attempt %s", reactor.name, recorded.position, attempt)
     return False
 
 

@@ -10,8 +10,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marlin.api import idempotency
-from marlin.eventstore.store import command_transaction
+from marlin.eventstore.store import command_transaction, retrying_a_lost_race
 from marlin.models import IdempotencyKey
+
+UNSAFE_METHODS = frozenset({"post", "put", "patch", "delete"})
 
 
 class _Replayed(Exception):
@@ -40,6 +42,19 @@ class CommandApiView(APIView):
             self._idempotency_record = started
             if started is not None and self.one_command:
                 self.post = self._stored_with_its_command(self.post)  # type: ignore[method-assign]
+        method = (request.method or "").lower()
+        if method in UNSAFE_METHODS and hasattr(self, method):
+            setattr(self, method, self._retrying_a_lost_race(getattr(self, method)))
+
+    def _retrying_a_lost_race(self, handler: Callable[..., Response]) -> Callable[..., Response]:
+        """A deadlock or serialization failure is PostgreSQL's, not the client's: the handler
+        runs once more before the client hears of it (``retrying_a_lost_race`` says when that is
+        safe), and only a second in a row is answered 409 ``concurrent_update``."""
+
+        def handle(request: Request, *args: Any, **kwargs: Any) -> Response:
+            return retrying_a_lost_race(lambda: handler(request, *args, **kwargs), what=request.path)
+
+        return handle
 
     def _stored_with_its_command(self, handler: Callable[..., Response]) -> Callable[..., Response]:
         def post(request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -28,6 +28,7 @@ from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
 from marlin.api.middleware import request_id_of
+from marlin.eventstore.store import lost_a_race
 from marlin.kernel import errors as domain
 
 log = logging.getLogger("marlin.api")
@@ -164,7 +165,7 @@ def _describe_database(exc: Exception) -> Described | None:
         return 400, "out_of_range", "A value in the request cannot be stored: it is out of range.", {}, {}
     if not isinstance(exc, OperationalError):
         return None
-    if _lost_a_race(exc):
+    if lost_a_race(exc):  # twice in a row: the command already ran once more
         return 409, "concurrent_update", "Another request changed the same data at once; retry.", {}, {}
     if "database is locked" in str(exc):
         return 503, "database_busy", "The database is busy; retry shortly.", {}, {"Retry-After": "1"}
@@ -184,12 +185,6 @@ def _outage(exc: BaseException) -> Described | None:
         return None
     message = f"{dependency} is unavailable; retry shortly."
     return 503, "service_unavailable", message, {}, {"Retry-After": str(OUTAGE_RETRY_AFTER_SECONDS)}
-
-
-def _lost_a_race(error: OperationalError) -> bool:
-    """PostgreSQL ended the transaction to break a deadlock or a serialization conflict."""
-    cause = error.__cause__
-    return getattr(cause, "sqlstate", None) in {"40P01", "40001", "55P03"}
 
 
 def _field_errors(detail: Any) -> Any:

@@ -22,6 +22,7 @@ Lock order, always: projection rows, then the counter. Nothing takes a row lock 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import uuid
 import zlib
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q
 
 from marlin.bulk_copy import COPY_FROM, copy_values
@@ -44,6 +45,13 @@ from marlin.kernel.events import DomainEvent, decode, encode
 
 BUCKETS = 64
 INSERT_BATCH = 1000
+# PostgreSQL ended the transaction to break a deadlock (40P01) or a serialization conflict
+# (40001), or a lock was not granted in time (55P03, lock_timeout): nothing of it committed, and
+# the same command run again may well succeed.
+LOST_RACE_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
+
+log = logging.getLogger("marlin.eventstore")
+T = TypeVar("T")
 
 
 class CommandAlreadyRecorded(Conflict):
@@ -428,6 +436,38 @@ def command_transaction(
             uow.flush()
         finally:
             _active.uow = None
+    _active.commits = commits_in_this_thread() + 1
+
+
+def commits_in_this_thread() -> int:
+    """How many command transactions this thread has committed (it only ever grows)."""
+    return getattr(_active, "commits", 0)
+
+
+def lost_a_race(error: BaseException) -> bool:
+    """PostgreSQL ended the transaction to break a deadlock or a serialization conflict (or a
+    lock wait timed out): the error carries one of ``LOST_RACE_SQLSTATES``."""
+    cause = error.__cause__ if isinstance(error, OperationalError) else None
+    return getattr(cause, "sqlstate", None) in LOST_RACE_SQLSTATES
+
+
+def retrying_a_lost_race(run: Callable[[], T], *, what: str = "command") -> T:
+    """Run ``run`` (which runs commands); if PostgreSQL ends a command's transaction to break a
+    deadlock or a serialization conflict, run it once more, so the caller meets the conflict only
+    when it happens twice in a row (as 409 ``concurrent_update``).
+
+    Run again only when that is safe: nothing ``run`` did has committed (no command transaction
+    of this thread committed since it started) and no outer transaction remains (the one that
+    failed was the outermost, so it rolled back whole). Otherwise the error goes up unchanged.
+    """
+    commits = commits_in_this_thread()
+    try:
+        return run()
+    except OperationalError as error:
+        if not lost_a_race(error) or commits_in_this_thread() != commits or connection.in_atomic_block:
+            raise
+        log.info("%s lost a race (%s): running it once more", what, error.__cause__.sqlstate)  # type: ignore[union-attr]
+    return run()
 
 
 @contextmanager
