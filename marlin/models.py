@@ -18,6 +18,10 @@ class IdempotencyKey(models.Model):
     fingerprint = models.CharField(max_length=64, help_text="sha256 of method, path and body.")
     state = models.CharField(max_length=16, choices=State.choices, default=State.IN_FLIGHT)
     started_at = models.DateTimeField()
+    holder_pid = models.IntegerField(
+        null=True,
+        help_text="PostgreSQL backend of the request in flight: once it is gone, so is that request.",
+    )
     expires_at = models.DateTimeField(db_index=True)
     response_status = models.PositiveSmallIntegerField(null=True)
     response_body = models.JSONField(null=True)

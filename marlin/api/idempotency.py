@@ -7,10 +7,14 @@
 - answers that a retry could change (401, 409, 429, 5xx) are not stored: the key is freed.
 
 Keys are kept ``MARLIN_IDEMPOTENCY_TTL_HOURS`` (24 h by default) and then purged by a periodic job.
-A key stays "in flight" at most ``LEASE``: should the process die between the command's commit
-and storing its response, a retry after the lease runs the command again, and the command's own
-state checks (one claim at a time, one decision per review, import by external id...) refuse a
-second effect.
+A key stays "in flight" while its request runs, and at most ``LEASE``. On PostgreSQL the key
+records the database backend of the request's connection: an API process killed mid-request
+(SIGKILL, out of memory) loses its connection, PostgreSQL ends that backend and rolls back whatever
+it had not committed, and a retry with the key, finding the backend gone, takes the key over at
+once instead of waiting out the lease. Should the process die between the command's commit and
+storing its response (views that store it after their commands), the retry runs the command
+again, and the command's own state checks (one claim at a time, one decision per review, import
+by external id...) refuse a second effect.
 """
 
 from __future__ import annotations
@@ -103,6 +107,7 @@ def begin(request: Request) -> IdempotencyKey | Replay | None:
                     key=key,
                     fingerprint=request_fingerprint,
                     started_at=now,
+                    holder_pid=_backend_pid(),
                     expires_at=now + timedelta(hours=settings.MARLIN_IDEMPOTENCY_TTL_HOURS),
                 )
         except IntegrityError:
@@ -118,17 +123,41 @@ def begin(request: Request) -> IdempotencyKey | Replay | None:
                 ) from None
             if existing.state == IdempotencyKey.State.DONE:
                 return Replay(_stored_response(existing))
-            if existing.started_at > now - LEASE:
+            if existing.started_at > now - LEASE and _holder_alive(existing):
                 raise IdempotencyInFlight(
                     f"a request with this {HEADER} is still being processed; retry shortly"
                 ) from None
+            holder = _backend_pid()
             taken = IdempotencyKey.objects.filter(
                 pk=existing.pk, state=IdempotencyKey.State.IN_FLIGHT, started_at=existing.started_at
-            ).update(started_at=now)
+            ).update(started_at=now, holder_pid=holder)
             if taken:
-                existing.started_at = now
+                existing.started_at, existing.holder_pid = now, holder
                 return existing
     raise IdempotencyInFlight(f"a request with this {HEADER} is being processed; retry shortly")
+
+
+def _backend_pid() -> int | None:
+    """The PostgreSQL backend serving this process's connection (None on SQLite). psycopg knows
+    it from the connection's start: no round trip."""
+    if connection.vendor != "postgresql":
+        return None
+    connection.ensure_connection()
+    return connection.connection.info.backend_pid
+
+
+def _holder_alive(record: IdempotencyKey) -> bool:
+    """Whether the request holding the key may still be running: its backend is still there (and
+    is the same one: a backend started after the key was taken only reuses the number). Without
+    a recorded backend (SQLite), the lease alone decides."""
+    if record.holder_pid is None or connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_stat_activity WHERE pid = %s AND backend_start <= %s",
+            [record.holder_pid, record.started_at],
+        )
+        return cursor.fetchone() is not None
 
 
 def _one_statement() -> AbstractContextManager[Any]:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
+import psycopg
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -150,6 +154,59 @@ def test_a_key_left_in_flight_by_a_dead_process_is_taken_over_after_its_lease() 
     response = post(client, {"name": "a"})
 
     assert response.status_code == 201
+
+
+@contextmanager
+def another_backend() -> Iterator[int]:
+    """A second, real connection to the test database (another process's, say): its backend pid."""
+    settings = connection.settings_dict
+    with psycopg.connect(
+        host=settings["HOST"], port=settings["PORT"] or 5432, user=settings["USER"],
+        dbname=settings["NAME"], password=settings["PASSWORD"] or None,
+    ) as other:  # fmt: skip
+        yield other.info.backend_pid
+
+
+def wait_until_gone(pid: int) -> None:
+    with connection.cursor() as cursor:
+        for _ in range(100):
+            cursor.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid])
+            if cursor.fetchone() is None:
+                return
+            time.sleep(0.05)
+    raise AssertionError(f"backend {pid} did not end")
+
+
+@pytest.mark.postgres_only
+def test_a_key_left_in_flight_by_a_killed_process_is_taken_over_at_once() -> None:
+    client = client_for(make_user())
+    post(client, {"name": "a"})
+    with another_backend() as pid:
+        pass  # the process holding the key dies: PostgreSQL ends its backend
+    wait_until_gone(pid)
+    IdempotencyKey.objects.update(
+        state=IdempotencyKey.State.IN_FLIGHT, started_at=clock.now(), holder_pid=pid
+    )
+
+    response = post(client, {"name": "a"})
+
+    assert response.status_code == 201, "taken over within the lease: its holder is gone"
+    assert IdempotencyKey.objects.get().state == IdempotencyKey.State.DONE
+
+
+@pytest.mark.postgres_only
+def test_a_key_in_flight_whose_holder_is_still_connected_is_409_within_its_lease() -> None:
+    client = client_for(make_user())
+    post(client, {"name": "a"})
+
+    with another_backend() as pid:
+        IdempotencyKey.objects.update(
+            state=IdempotencyKey.State.IN_FLIGHT, started_at=clock.now(), holder_pid=pid
+        )
+        response = post(client, {"name": "a"})
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "idempotency_key_in_flight"
 
 
 @pytest.mark.django_db(transaction=True)

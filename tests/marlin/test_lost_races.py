@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from django.db import OperationalError, connection
 
+from marlin import reactors
 from marlin.eventstore.models import Event, PositionCounter
 from marlin.eventstore.store import retrying_a_lost_race
 from tasks.commands import task_claim
@@ -101,6 +102,7 @@ def test_a_keyed_decision_that_loses_a_race_has_one_effect_and_replays_its_answe
     import_tasks(project, 1, prefix=uuid.uuid4().hex[:8])
     reviewer = make_user("reviewer", reviewer_level=1)
     task_id, _ = submitted_task(project)
+    reactors.pump_all()  # routing, here and now (with a broker configured, no worker runs it)
     assignment = pending_review(task_id)
     assert assignment is not None
     assert assignment.reviewer_id == reviewer.pk
