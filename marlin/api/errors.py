@@ -102,7 +102,17 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     )
     for name, value in headers.items():
         response[name] = value
+    if code == "service_unavailable":
+        _log_outage(response, exc, request_id)
     return response
+
+
+def _log_outage(response: Any, exc: BaseException, request_id: str | None) -> None:
+    """An outage is logged once per request as a warning naming the failure, not as a bug (an
+    ERROR with a traceback, Django's default for any 5xx): during a restart of PostgreSQL every
+    request in flight meets it, and the log should say "database down", not bury it."""
+    log.warning("outage (request %s): %s: %s", request_id, type(exc).__name__, str(exc).strip()[:300])
+    response._has_been_logged = True  # Django's own "Service Unavailable" ERROR line is skipped
 
 
 Described = tuple[int, str, str, Any, dict[str, str]]  # status, code, message, fields, headers
@@ -233,12 +243,14 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonR
 def server_error(request: HttpRequest) -> JsonResponse:
     """Django's answer to an exception outside the API's views (a middleware reading the session
     or the lockout table, a page): an outage is a 503 there too, anything else a logged 500."""
-    outage = _outage(sys.exc_info()[1] or Exception())
+    error = sys.exc_info()[1] or Exception()
+    outage = _outage(error)
     if outage is not None:
         status, code, message, _, headers = outage
         response = _json_error(request, status, code, message)
         for name, value in headers.items():
             response[name] = value
+        _log_outage(response, error, request_id_of(request))
         return response
     return _json_error(request, 500, "server_error", "An unexpected error occurred; it has been logged.")
 

@@ -79,3 +79,21 @@ def test_an_api_request_while_redis_refuses_connections_is_a_503(settings) -> No
     answer = ops.get("/api/v1/tasks/")  # the throttle counts the request in Redis first
 
     assert_outage(answer, "The broker")
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_an_outage_is_logged_as_a_warning_naming_it_not_as_an_error_with_a_traceback(caplog) -> None:
+    ops = client_for(make_user("ops"))
+    browser = Client(raise_request_exception=False)
+    browser.force_login(make_user("ops"))
+
+    with caplog.at_level("INFO"), database_down():
+        api = ops.get("/api/v1/tasks/")
+        page = browser.get("/ops/")
+
+    assert (api.status_code, page.status_code) == (503, 503)
+    assert not [r for r in caplog.records if r.levelname in {"ERROR", "CRITICAL"}], caplog.text
+    outages = [r for r in caplog.records if r.levelname == "WARNING" and "outage" in r.getMessage()]
+    assert len(outages) == 2
+    assert all("OperationalError" in r.getMessage() and r.exc_info is None for r in outages)
