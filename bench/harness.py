@@ -90,15 +90,16 @@ def _with_db(url: str, name: str) -> str:
     return urlunparse(parsed._replace(path=f"/{name}"))
 
 
-def prepare(base_url: str, broker_url: str) -> str:
-    """A fresh bench database, migrated, and Django set up against it."""
+def prepare(base_url: str, broker_url: str, database: str = BENCH_DB) -> str:
+    """A fresh database (``database``, on the server ``base_url`` names), migrated, and Django
+    set up against it."""
     import psycopg
 
     admin_url = _with_db(base_url, "postgres").replace("postgres://", "postgresql://", 1)
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {BENCH_DB}")
-    url = _with_db(base_url, BENCH_DB)
+        conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {database}")
+    url = _with_db(base_url, database)
     os.environ.update(
         {
             "DJANGO_SETTINGS_MODULE": "marlin.settings",

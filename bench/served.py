@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -69,30 +70,58 @@ def commands(logs: Path) -> dict[str, list[str]]:
     return commands
 
 
-@contextmanager
-def served(url: str, broker_url: str, logs: Path) -> Iterator[None]:
-    with socket.socket() as probe:
-        if probe.connect_ex(("127.0.0.1", PORT)) == 0:
-            raise ServerFailed(f"port {PORT} is taken (a server left running?): set BENCH_PORT")
-    env = service_env(url, broker_url)
-    processes: dict[str, subprocess.Popen[bytes]] = {}
-    try:
-        for name, command in commands(logs).items():
-            with (logs / f"{name}.log").open("wb") as out:
-                processes[name] = subprocess.Popen(
-                    command, cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True
-                )
-        _wait_ready(processes, logs)
-        yield
-    finally:
-        for process in processes.values():
-            process.terminate()
-        for process in processes.values():
+@dataclass
+class Services:
+    """The running processes by name, and how to start them: a fault run kills one and, as a
+    process supervisor would, starts it again."""
+
+    commands: dict[str, list[str]]
+    env: dict[str, str]
+    logs: Path
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def start(self, name: str) -> None:
+        with (self.logs / f"{name}.log").open("ab") as out:
+            self.processes[name] = subprocess.Popen(
+                self.commands[name], cwd=ROOT, env=self.env, stdout=out, stderr=out, start_new_session=True
+            )
+
+    def kill(self, name: str) -> None:
+        """SIGKILL the process and everything it started (the process group it leads)."""
+        process = self.processes[name]
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
+
+    def pid(self, name: str) -> int:
+        return self.processes[name].pid
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes.values():
             try:
                 process.wait(30)
             except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)  # with its workers: the group it leads
+                with suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)  # with its workers: the group it leads
                 process.wait(10)
+
+
+@contextmanager
+def served(url: str, broker_url: str, logs: Path) -> Iterator[Services]:
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", PORT)) == 0:
+            raise ServerFailed(f"port {PORT} is taken (a server left running?): set BENCH_PORT")
+    services = Services(commands(logs), service_env(url, broker_url), logs)
+    try:
+        for name in services.commands:
+            services.start(name)
+        _wait_ready(services.processes, logs)
+        yield services
+    finally:
+        services.stop()
 
 
 def _wait_ready(processes: dict[str, subprocess.Popen[bytes]], logs: Path) -> None:

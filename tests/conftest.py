@@ -75,3 +75,8 @@ def start_worker(broker_url: str, transactional_db: None) -> Iterator[Any]:
     yield start
     for worker in started:
         worker.stop()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The fault run restarts the PostgreSQL and Redis every other test uses: it goes last."""
+    items.sort(key=lambda item: item.get_closest_marker("faults") is not None)
