@@ -138,37 +138,10 @@ class SteadyReviewer(Steady, workday_clients.Reviewer):
 
 
 def drive(config: Config, writes: Any, started: Any, cut_offs: Any = None) -> FaultLog:
-    """Sign everyone in, then let them work for ``config.seconds``; returns every request."""
-    import random
-    import threading
-
+    """The workday's people, retrying as clients should; ``cut_offs`` counts unanswered requests."""
     log = FaultLog()
-    lock = threading.Lock()
-    people: list[Steady] = [
-        SteadyContributor(config, workday_clients.sign_in(config, name), log, lock, writes)
-        for name in config.contributors
-    ]
-    people += [
-        SteadyReviewer(config, workday_clients.sign_in(config, name), log, lock, writes)
-        for name in config.reviewers
-    ]
-    log.started = time.time()
-    deadline = time.monotonic() + config.seconds
-    for person in people:
-        person.deadline = deadline
-        person.cut_offs = cut_offs
-    started.set()
-    threads = [
-        threading.Thread(target=person.work, args=(random.Random(config.seed * 1000 + i),), daemon=True)
-        for i, person in enumerate(people)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    log.finished = time.time()
-    for person in people:
-        person.http.close()
+    Steady.cut_offs = cut_offs  # one driver per process: every person counts into it
+    workday_clients.drive(config, writes, started, kinds=(SteadyContributor, SteadyReviewer), log=log)
     return log
 
 

@@ -173,14 +173,23 @@ def sign_in(config: Config, username: str) -> str:
     return response.json()["token"]
 
 
-def drive(config: Config, writes: Any, started: Any) -> Log:
-    """Sign everyone in, then let them work for ``config.seconds``; returns every request."""
-    log = Log()
+def drive(
+    config: Config,
+    writes: Any,
+    started: Any,
+    *,
+    kinds: tuple[type[Contributor], type[Reviewer]] = (Contributor, Reviewer),
+    log: Log | None = None,
+) -> Log:
+    """Sign everyone in, then let them work for ``config.seconds``; returns every request.
+    ``kinds``: the contributor and reviewer classes (the fault run's retry as clients should)."""
+    log = log if log is not None else Log()
     lock = threading.Lock()
+    contributor, reviewer = kinds
     people: list[Person] = [
-        Contributor(config, sign_in(config, name), log, lock, writes) for name in config.contributors
+        contributor(config, sign_in(config, name), log, lock, writes) for name in config.contributors
     ]
-    people += [Reviewer(config, sign_in(config, name), log, lock, writes) for name in config.reviewers]
+    people += [reviewer(config, sign_in(config, name), log, lock, writes) for name in config.reviewers]
     log.started = time.time()
     deadline = time.monotonic() + config.seconds
     for person in people:
