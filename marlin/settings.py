@@ -15,6 +15,8 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from marlin.broker_transport import transport_for
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -198,6 +200,8 @@ CACHES = {
 
 # --- Celery ---------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
+# Kombu's Redis transport with a worker crash on a lost broker fixed (marlin.broker_transport).
+CELERY_BROKER_TRANSPORT = transport_for(CELERY_BROKER_URL)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
