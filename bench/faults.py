@@ -311,13 +311,17 @@ def run(base_url: str, broker_url: str, plan: Plan) -> Report:
     redis.Redis.from_url(broker_url).flushdb()
     project, contributors, reviewers = _seed(plan)
     logs = Path(tempfile.mkdtemp(prefix="marlin-faults-"))
-    with served(url, broker_url, logs) as services:
-        long_lived = {name: services.pid(name) for name in ("gunicorn", "beat")}
-        injector = Injector(services, plan, url, broker_url)
-        log = _drive(project, contributors, reviewers, plan, injector)
-        _reconnect()
-        _settle(project)
-        report = _judge(plan, project, log, injector, services, long_lived, logs)
+    try:
+        with served(url, broker_url, logs) as services:
+            long_lived = {name: services.pid(name) for name in ("gunicorn", "beat")}
+            injector = Injector(services, plan, url, broker_url)
+            log = _drive(project, contributors, reviewers, plan, injector)
+            _reconnect()
+            _settle(project, services)
+            report = _judge(plan, project, log, injector, services, long_lived, logs)
+    except BaseException:
+        print(f"server logs kept in {logs}", file=sys.stderr)
+        raise
     report.seconds = round(time.monotonic() - began, 1)
     if report.passed:
         shutil.rmtree(logs, ignore_errors=True)
@@ -409,7 +413,7 @@ def _reconnect() -> None:
     connections.close_all()
 
 
-def _settle(project: Any, timeout: float = 240) -> None:
+def _settle(project: Any, services: Services, timeout: float = 240) -> None:
     """Work off the review queue (as the reviewers would, had they stayed): approve whatever is
     pending until no task is in review, so every submission has met its routing."""
     from bench.workday import _backlog
@@ -420,7 +424,7 @@ def _settle(project: Any, timeout: float = 240) -> None:
     deadline = time.monotonic() + timeout
     with tqdm(desc="fault run: working off the review queue", unit="review", file=sys.stderr) as bar:
         while True:
-            _wait(lambda: _backlog() == 0, 120, "the reactors to catch up")
+            _wait(lambda: services.require_running() or _backlog() == 0, 120, "the reactors to catch up")
             pending = list(ReviewAssignment.objects.filter(task__project=project, status="pending"))
             if not pending and not project.tasks.filter(status="in_review").exists():
                 return

@@ -96,6 +96,13 @@ class Services:
     def pid(self, name: str) -> int:
         return self.processes[name].pid
 
+    def require_running(self) -> None:
+        """Raise if a process exited that nobody killed: a crash the run must name, not wait out."""
+        for name, process in self.processes.items():
+            if process.poll() is not None:
+                tail = (self.logs / f"{name}.log").read_text(errors="replace")[-3000:]
+                raise ServerFailed(f"{name} exited by itself (status {process.returncode}):\n{tail}")
+
     def stop(self) -> None:
         for process in self.processes.values():
             if process.poll() is None:
