@@ -149,10 +149,14 @@ def _backend_pid() -> int | None:
 def _holder_alive(record: IdempotencyKey) -> bool:
     """Whether the request holding the key may still be running: its backend is still there (and
     is the same one: a backend started after the key was taken only reuses the number). Without
-    a recorded backend (SQLite), the lease alone decides."""
+    a recorded backend (SQLite), the lease alone decides.
+
+    PostgreSQL reads ``pg_stat_activity`` once per transaction and answers every later read in it
+    from that snapshot, so it is discarded first: an earlier read would show a dead backend alive."""
     if record.holder_pid is None or connection.vendor != "postgresql":
         return True
     with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
             "SELECT 1 FROM pg_stat_activity WHERE pid = %s AND backend_start <= %s",
             [record.holder_pid, record.started_at],

@@ -156,22 +156,28 @@ def test_a_key_left_in_flight_by_a_dead_process_is_taken_over_after_its_lease() 
     assert response.status_code == 201
 
 
+def _connect() -> psycopg.Connection:
+    """A second, real connection to the test database, in autocommit."""
+    settings = connection.settings_dict
+    return psycopg.connect(
+        host=settings["HOST"], port=settings["PORT"] or 5432, user=settings["USER"],
+        dbname=settings["NAME"], password=settings["PASSWORD"] or None, autocommit=True,
+    )  # fmt: skip
+
+
 @contextmanager
 def another_backend() -> Iterator[int]:
-    """A second, real connection to the test database (another process's, say): its backend pid."""
-    settings = connection.settings_dict
-    with psycopg.connect(
-        host=settings["HOST"], port=settings["PORT"] or 5432, user=settings["USER"],
-        dbname=settings["NAME"], password=settings["PASSWORD"] or None,
-    ) as other:  # fmt: skip
+    """Another process's connection, say: its backend pid, until the block ends and closes it."""
+    with _connect() as other:
         yield other.info.backend_pid
 
 
 def wait_until_gone(pid: int) -> None:
-    with connection.cursor() as cursor:
-        for _ in range(100):
-            cursor.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid])
-            if cursor.fetchone() is None:
+    """Until PostgreSQL has ended the backend, as seen from outside the test's transaction (where
+    ``pg_stat_activity`` is a snapshot taken at its first read and would not change)."""
+    with _connect() as watcher:
+        for _ in range(200):
+            if watcher.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone() is None:
                 return
             time.sleep(0.05)
     raise AssertionError(f"backend {pid} did not end")
@@ -272,3 +278,15 @@ def test_an_answer_echoing_a_nul_is_not_stored_and_a_retry_is_answered_anew() ->
     assert "proj\x00ect" in first.json()["error"]["fields"]
     assert "Idempotent-Replayed" not in again
     assert not IdempotencyKey.objects.filter(key="nul-key").exists()
+
+
+@pytest.mark.postgres_only
+def test_a_holder_seen_alive_earlier_in_the_transaction_is_seen_gone_once_its_backend_ends() -> None:
+    """``pg_stat_activity`` is snapshotted per transaction: a second look must not reuse the first."""
+    make_user()
+    with another_backend() as pid:
+        record = IdempotencyKey(holder_pid=pid, started_at=clock.now())
+        assert idempotency._holder_alive(record)
+    wait_until_gone(pid)
+
+    assert not idempotency._holder_alive(record)
