@@ -4,6 +4,10 @@ Rows are numbered from 1 (for CSV, row 1 is the line after the header). Every ro
 valid rows are imported in chunks, each chunk one transaction appended in bulk, so an import
 never leaves a half-written chunk; invalid rows are reported with their field errors. Importing
 an external id that the project already has creates nothing (its task id is derived from it).
+
+Under the project's ``overlap`` each valid row is an item that becomes that many sibling tasks
+(``X``, ``X#2``, ...; see ``sibling_external_ids``); ``created`` and ``skipped`` count tasks,
+siblings included.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import codecs
 import csv
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from uuid import UUID
 
@@ -24,7 +28,7 @@ from marlin.eventstore.store import command_transaction
 from marlin.kernel.errors import ConcurrencyConflict, Conflict, InvalidInput
 from tasks.domain.events import task_stream
 from tasks.domain.rows import CSV_COLUMNS, TaskRow, clean_task_row, gold_columns_gathered
-from tasks.domain.task import TaskState, decide_import, task_id_for
+from tasks.domain.task import TaskState, decide_import, sibling_external_ids, task_id_for
 from tasks.models import Task
 from tasks.selectors import existing_task_ids, project_policy
 
@@ -33,6 +37,7 @@ CHUNK_RETRIES = 3
 ANALYZE_AFTER = 1000  # rows created by one import
 
 Row = tuple[int, Any]  # (row number, raw row)
+Sibling = tuple[int, TaskRow, str | None]  # (row number, the task's row, its item if it has siblings)
 
 
 @dataclass
@@ -151,19 +156,22 @@ def task_import(
     progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
     """Check every row, then import the valid ones in chunks; report created, skipped, errors."""
-    if project_policy(project_id).status == "archived":
+    policy = project_policy(project_id)
+    if policy.status == "archived":
         raise Conflict("tasks cannot be imported into an archived project", code="project_archived")
     result = ImportResult()
-    valid: dict[UUID, tuple[int, TaskRow]] = {}
+    valid: dict[UUID, Sibling] = {}
     for number, raw in rows:
         row = _clean(number, raw, result)
         if row is None:
             continue
-        task_id = task_id_for(project_id, row.external_id)
-        if task_id in valid:
-            result.skipped += 1  # the same external id twice in one import
-            continue
-        valid[task_id] = (number, row)
+        for external_id in sibling_external_ids(row.external_id, policy.overlap):
+            task_id = task_id_for(project_id, external_id)
+            if task_id in valid:
+                result.skipped += 1  # the same external id twice in one import
+                continue
+            sibling = row if external_id == row.external_id else replace(row, external_id=external_id)
+            valid[task_id] = (number, sibling, row.external_id if policy.overlap > 1 else None)
     for chunk in _chunks(list(valid.items()), CHUNK_SIZE):
         created = _import_chunk(actor_id, project_id, chunk)
         result.created += created
@@ -211,9 +219,7 @@ def _clean(number: int, raw: Any, result: ImportResult) -> TaskRow | None:
         return None
 
 
-def _import_chunk(
-    actor_id: int | None, project_id: UUID, chunk: list[tuple[UUID, tuple[int, TaskRow]]]
-) -> int:
+def _import_chunk(actor_id: int | None, project_id: UUID, chunk: list[tuple[UUID, Sibling]]) -> int:
     """One transaction: append a TaskImported for each task the project does not have yet.
 
     A concurrent import of the same ids makes the append conflict; the chunk is then retried
@@ -230,10 +236,15 @@ def _import_chunk(
                         task_stream(task_id),
                         0,
                         decide_import(
-                            TaskState(), task_id=task_id, row=row, row_number=number, project=policy
+                            TaskState(),
+                            task_id=task_id,
+                            row=row,
+                            row_number=number,
+                            project=policy,
+                            item=item,
                         ),
                     )
-                    for task_id, (number, row) in chunk
+                    for task_id, (number, row, item) in chunk
                     if task_id not in existing
                 ]
                 uow.append_many(appends)

@@ -29,6 +29,9 @@ class Project(models.Model):
         max_digits=4, decimal_places=3, null=True, help_text="The gold bar; null: off."
     )
     gold_min_answers = models.PositiveSmallIntegerField(default=5)
+    overlap = models.PositiveSmallIntegerField(
+        default=1, help_text="Sibling tasks made of each item imported from now on, one per contributor."
+    )
     status = models.CharField(max_length=16)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
@@ -79,7 +82,10 @@ class Task(models.Model):
     # No index of their own on these foreign keys: the composite and partial indexes below lead
     # with them, and every index is paid for by every row an import writes.
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="tasks", db_index=False)
-    external_id = models.CharField(max_length=200)
+    external_id = models.CharField(max_length=210)  # an import's 200, and room for a sibling's "#n"
+    item = models.CharField(
+        max_length=200, help_text="The imported item's external id, shared by its sibling tasks (overlap)."
+    )
     status = models.CharField(max_length=20)
     layer = models.PositiveSmallIntegerField(null=True)
     contributor = models.ForeignKey(
@@ -143,6 +149,13 @@ class Task(models.Model):
                 name="task_current_submission",
             ),
             models.Index(fields=["project", "status", "layer"], name="task_by_project_state"),
+            # A claim skips the siblings of an item the contributor already has a task of: one
+            # probe per candidate. Partial like task_by_contributor: imports pay nothing for it.
+            models.Index(
+                fields=["contributor", "project", "item"],
+                condition=models.Q(contributor__isnull=False),
+                name="task_item_by_contributor",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -106,6 +106,7 @@ POLICY_FIELDS = (
     "randomize_order",
     "gold_min_accuracy",
     "gold_min_answers",
+    "overlap",
 )
 
 
@@ -131,6 +132,7 @@ def _policy_of(project: Project) -> ProjectPolicy:
         randomize_order=project.randomize_order,
         gold_min_accuracy=project.gold_min_accuracy,
         gold_min_answers=project.gold_min_answers,
+        overlap=project.overlap,
     )
 
 
@@ -235,6 +237,14 @@ _QUALIFIED = """
 _NOT_HOLDING = (
     "NOT EXISTS (SELECT FROM tasks_task h WHERE h.contributor_id = %(me)s AND h.status = 'claimed')"
 )
+# Overlap: never a second sibling of an item to one contributor. A task of the item that is theirs
+# (held, submitted, decided) rules out the rest; an open candidate has no contributor, so it never
+# matches itself. One probe of ``task_item_by_contributor`` per candidate. Concurrent claims by the
+# same person queue on their row's lock (``_LOCK_CLAIMANT``), so the second sees the first's task.
+_NO_SIBLING_OF_MINE = """NOT EXISTS (
+    SELECT FROM tasks_task s
+    WHERE s.contributor_id = %(me)s AND s.project_id = t.project_id AND s.item = t.item
+  )"""
 # NO KEY UPDATE: a claim never changes a key, so it does not block the FOR KEY SHARE lock a foreign
 # key's check takes at another transaction's COMMIT (a FOR UPDATE here deadlocked with payouts).
 _CLAIM_TAIL = (
@@ -245,11 +255,13 @@ SELECT t.id, t.project_id FROM tasks_task t
 WHERE t.project_id = %(project)s AND t.status = 'open'
   AND EXISTS (SELECT FROM tasks_project p WHERE p.id = %(project)s AND {_QUALIFIED})
   AND {_NOT_HOLDING}
+  AND {_NO_SIBLING_OF_MINE}
 {_CLAIM_TAIL}"""
 _CANDIDATE_ANYWHERE = f"""
 SELECT t.id, t.project_id FROM tasks_task t
 WHERE t.status = 'open' AND t.project_id IN (SELECT p.id FROM tasks_project p WHERE {_QUALIFIED})
   AND {_NOT_HOLDING}
+  AND {_NO_SIBLING_OF_MINE}
 {_CLAIM_TAIL}"""
 
 
@@ -286,9 +298,12 @@ def claim_candidate(claimant: Claimant, *, project_id: UUID | None = None) -> tu
             cursor.execute(sql, {"me": claimant.id, "skills": list(claimant.skills), "project": project_id})
             return cursor.fetchone()
     held = Task.objects.filter(contributor_id=claimant.id, status=TaskStatus.CLAIMED)
+    sibling_of_mine = Task.objects.filter(
+        contributor_id=claimant.id, project_id=OuterRef("project_id"), item=OuterRef("item")
+    )
     return (
         claimable_tasks(claimant, project_id=project_id)
-        .filter(~Exists(held))
+        .filter(~Exists(held), ~Exists(sibling_of_mine))
         .select_for_update(skip_locked=True, of=("self",))
         .values_list("id", "project_id")
         .first()

@@ -54,6 +54,11 @@ class ProjectSettingsInput(StrictInput):
     gold_min_answers = serializers.IntegerField(
         required=False, help_text="Gold answers counted before the bar applies (default 5)."
     )
+    overlap = serializers.IntegerField(
+        required=False,
+        help_text="1 to 5 (default 1): each item imported from now on becomes this many sibling tasks "
+        "(external ids X, X#2, ...; a shared item), never two to one contributor.",
+    )
 
 
 class ProjectUpdateInput(ProjectSettingsInput):
@@ -79,6 +84,7 @@ class ProjectOutput(ModelOutput):
             "randomize_order",
             "gold_min_accuracy",
             "gold_min_answers",
+            "overlap",
             "status",
             "created_at",
             "updated_at",
@@ -232,6 +238,7 @@ class TaskOutput(_SeesContributor, ModelOutput):
             "id",
             "project",
             "external_id",
+            "item",
             "status",
             "layer",
             "contributor",

@@ -23,7 +23,8 @@ def task_stream(task_id: UUID) -> str:
 
 @dataclass(frozen=True)
 class TaskImported(DomainEvent):
-    """``gold``: the answer a gold task deserves (canonical order), decided here and only here."""
+    """``gold``: the answer a gold task deserves (canonical order), decided here and only here.
+    ``item``: see below; siblings are separate tasks, each claimed, reviewed and paid."""
 
     schema_version = 2
 
@@ -42,6 +43,9 @@ class TaskImported(DomainEvent):
     currency: str
     row: int  # the row's number in its import, so tasks imported together keep their order
     gold: GoldAnswer | None = None
+    # The imported item's external id, shared by its sibling tasks (project ``overlap``); None
+    # (as in every event before overlap existed) means the task's own external id.
+    item: str | None = None
 
 
 @register_upcaster("TaskImported", 1)

@@ -56,9 +56,11 @@ class ProjectSettings:
     randomize_order: bool = True  # each claim draws the order in which it presents A and B
     gold_min_accuracy: Decimal | None = None  # the gold bar; None: off
     gold_min_answers: int = 5
+    overlap: int = 1  # sibling tasks per imported item, each for a different contributor
 
 
 MAX_GOLD_MIN_ANSWERS = 10_000
+MAX_OVERLAP = 5
 
 
 # --- events ----------------------------------------------------------------------------------------
@@ -81,7 +83,7 @@ def _project_created_v1_to_v2(data: JsonDict) -> JsonDict:
 
 @dataclass(frozen=True)
 class ProjectUpdated(DomainEvent):
-    """Changed settings only. A new rate applies to tasks imported afterwards."""
+    """Changed settings only. A new rate or overlap applies to tasks imported afterwards."""
 
     project_id: UUID
     changes: dict[str, Any]
@@ -174,6 +176,7 @@ def clean_settings(raw: Mapping[str, Any]) -> dict[str, Any]:
     bounded("max_revisions", 0, 10)
     bounded("claim_timeout_minutes", 1, 7 * 24 * 60)
     bounded("review_timeout_minutes", 1, 30 * 24 * 60)
+    bounded("overlap", 1, MAX_OVERLAP)
     for name, limit in (("criteria", 20), ("reason_codes", 30)):
         if name in raw:
             codes, problems = _codes(raw[name], limit)

@@ -78,6 +78,7 @@ class ProjectPolicy:
     randomize_order: bool = True
     gold_min_accuracy: Decimal | None = None
     gold_min_answers: int = 5
+    overlap: int = 1
 
 
 @dataclass(frozen=True)
@@ -256,10 +257,25 @@ def evolve(state: TaskState, event: DomainEvent) -> TaskState:  # noqa: PLR0911,
 # --- import ----------------------------------------------------------------------------------------
 
 
+def sibling_external_ids(external_id: str, overlap: int) -> list[str]:
+    """The external ids of an item's tasks under ``overlap``: ``X`` itself, then ``X#2`` ... ``X#n``.
+    The first is the item's own id, so raising the overlap and importing the item again adds the
+    missing siblings and keeps the task it has."""
+    return [external_id, *(f"{external_id}#{n}" for n in range(2, overlap + 1))]
+
+
 def decide_import(
-    state: TaskState, *, task_id: UUID, row: TaskRow, row_number: int, project: ProjectPolicy
+    state: TaskState,
+    *,
+    task_id: UUID,
+    row: TaskRow,
+    row_number: int,
+    project: ProjectPolicy,
+    item: str | None = None,
 ) -> list[DomainEvent]:
-    """Import a new task at the project's current rate; an existing task is left as it is."""
+    """Import a new task at the project's current rate; an existing task is left as it is.
+    ``item``: the item's external id when the task is one of its siblings (``row`` then carries
+    the sibling's own external id)."""
     if state.exists:
         return []
     if project.status == "archived":
@@ -281,6 +297,7 @@ def decide_import(
             currency=project.currency,
             row=row_number,
             gold=row.gold,
+            item=item,
         )
     ]
 
