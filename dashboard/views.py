@@ -78,10 +78,11 @@ def project_page(request: HttpRequest, project_id: UUID) -> HttpResponse:
 def project_quality_page(request: HttpRequest, project_id: UUID) -> HttpResponse:
     """The project's quality reports as two tables, flagged people marked, with their CSV files;
     and its models' leaderboard as a chart of ratings with their intervals and a table."""
-    project = Project.objects.filter(pk=project_id).values("id", "name", "criteria").first()
+    project = Project.objects.filter(pk=project_id).values("id", "name", "criteria", "overlap").first()
     if project is None:
         raise Http404("no such project")
     board = quality_reports.leaderboard_json(project_id)
+    contributors = quality_reports.report_json("contributors", project_id)
     for row in board["models"]:  # the table's score cells in the criteria's order
         row["score_list"] = [row["mean_scores"].get(criterion) for criterion in project["criteria"]]
     return render(
@@ -101,7 +102,8 @@ def project_quality_page(request: HttpRequest, project_id: UUID) -> HttpResponse
             )
             if board["models"]
             else None,
-            "contributors": quality_reports.report_json("contributors", project_id)["rows"],
+            "contributors": contributors["rows"],
+            "agreement": contributors["agreement"],
             "reviewers": quality_reports.report_json("reviewers", project_id)["rows"],
         },
     )

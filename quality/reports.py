@@ -13,6 +13,7 @@ from uuid import UUID
 
 from marlin.kernel.safe_csv import Cell, csv_lines
 from quality import leaderboard, selectors
+from quality.domain import RATE_PLACES
 
 CONTRIBUTOR_COLUMNS = (
     "contributor",
@@ -57,9 +58,19 @@ REPORTS: dict[str, tuple[Rows, tuple[str, ...]]] = {
 
 
 def agreement(project_id: UUID) -> dict[str, Any]:
-    """Agreement between contributors on the same item needs overlapping tasks, which Marlin does
-    not make yet: every figure is null until it does."""
-    return {"items": None, "percent": None, "alpha": None}
+    """Agreement between contributors on the project's items (project ``overlap``): ``items``
+    with two or more approved judgments, and over them percent agreement and Krippendorff's alpha,
+    null without such items (alpha also when every judgment is the same)."""
+    found = selectors.project_agreement(project_id)
+    return {
+        "items": found.items,
+        "percent": _rounded(found.percent),
+        "alpha": _rounded(found.alpha),
+    }
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, RATE_PLACES)
 
 
 def report_json(kind: str, project_id: UUID) -> dict[str, Any]:

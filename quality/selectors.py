@@ -14,20 +14,21 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Avg, Count, Exists, F, FloatField, OuterRef, Q, Sum
+from django.db.models import Avg, Count, Exists, F, FloatField, OuterRef, Q, Sum, Window
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast
 
 from people.models import User
 from quality import domain
+from quality.agreement import Agreement, agreement, agreement_with_others
 from reviews.models import ReviewAssignment
 from tasks.domain.review_round import AssignmentStatus, Decision
 from tasks.domain.task import TaskStatus
 from tasks.models import GoldTally, Project, Submission, Suspension, Task
 from tasks.selectors import first_position_rates
 
-# Figures of features later work builds (agreement, appeals, calibration): null until then.
-CONTRIBUTOR_NOT_YET = ("agreement_rate", "appeals_filed", "appeals_won")
+# Figures of features later work builds (appeals, calibration): null until then.
+CONTRIBUTOR_NOT_YET = ("appeals_filed", "appeals_won")
 REVIEWER_NOT_YET = ("appeals_overturned", "calibration_seen", "calibration_catch_rate")
 
 Key = tuple[UUID, int]  # (project, person)
@@ -90,6 +91,7 @@ def _contributors(projects: list[UUID]) -> dict[Key, dict[str, Any]]:
         )
     }
     names = _names(person for _, person in submitted)
+    agreeing = agreement_tallies(projects)
     first_position = first_position_rates(projects)
     gold = _gold_records(projects)
     suspended = set(
@@ -117,6 +119,7 @@ def _contributors(projects: list[UUID]) -> dict[Key, dict[str, Any]]:
             "gold_accuracy": domain.rate(record.correct, record.answers) if record else None,
             "first_position_rate": None if position is None else _rounded(position.rate),
             "position_bias_p": None if position is None else position.p_value,
+            "agreement_rate": domain.rate(*agreeing.get(key, (0, 0))),
             **dict.fromkeys(CONTRIBUTOR_NOT_YET),
             "suspended": key in suspended,
             "flags": domain.contributor_flags(
@@ -124,6 +127,43 @@ def _contributors(projects: list[UUID]) -> dict[Key, dict[str, Any]]:
             ),
         }
     return rows
+
+
+def project_agreement(project_id: UUID) -> Agreement:
+    """How much the contributors agree on the project's items (README "Agreement")."""
+    return agreement(
+        [preference for _, preference in judgments] for judgments in _shared_items([project_id]).values()
+    )
+
+
+def agreement_tallies(projects: list[UUID]) -> dict[Key, tuple[int, int]]:
+    """Per contributor, ``(agreeing, pairs)``: their judgments against the others' on the same items."""
+    by_project: dict[UUID, list[list[tuple[int, str]]]] = defaultdict(list)
+    for (project, _), judgments in _shared_items(projects).items():
+        by_project[project].append(judgments)
+    return {
+        (project, contributor): tally
+        for project, units in by_project.items()
+        for contributor, tally in agreement_with_others(units).items()
+    }
+
+
+def _shared_items(projects: list[UUID]) -> dict[tuple[UUID, str], list[tuple[int, str]]]:
+    """Each item with two or more approved judgments, per project: its ``(contributor,
+    preference)`` judgments, in canonical order. Gold tasks are left out: the gold answer, not the
+    contributors, decides what an approved gold judgment says. Only the shared items are read (a
+    window counts each item's approved tasks), never every approved task of a project."""
+    approved = Task.objects.filter(
+        project_id__in=projects, status=TaskStatus.APPROVED, gold__isnull=True
+    ).annotate(judged=Window(Count("pk"), partition_by=[F("project_id"), F("item")]))
+    items: dict[tuple[UUID, str], list[tuple[int, str]]] = defaultdict(list)
+    for project, item, contributor, preference in (
+        approved.filter(judged__gte=2)
+        .order_by()
+        .values_list("project_id", "item", "contributor_id", "current_submission__preference")
+    ):
+        items[(project, item)].append((contributor, preference))
+    return items
 
 
 def _gold_records(projects: list[UUID]) -> dict[tuple[UUID, int | None], domain.GoldRecord]:

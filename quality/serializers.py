@@ -21,9 +21,13 @@ class ReportInput(serializers.Serializer):
 
 
 class _Agreement(serializers.Serializer):
-    items = serializers.IntegerField(allow_null=True, help_text="items with two or more approved judgments")
+    items = serializers.IntegerField(help_text="items with two or more approved judgments (project overlap)")
     percent = _rate("percent agreement on preference over those items")
-    alpha = serializers.FloatField(allow_null=True, help_text="Krippendorff's alpha (nominal)")
+    alpha = serializers.FloatField(
+        allow_null=True,
+        help_text="Krippendorff's alpha (nominal): 1 perfect, 0 chance, below 0 worse than chance; "
+        "null without items or when every judgment is the same",
+    )
 
 
 class _ContributorRow(serializers.Serializer):
@@ -41,7 +45,9 @@ class _ContributorRow(serializers.Serializer):
         "share of non-tie preferences (each task's latest) for the answer shown first"
     )
     position_bias_p = _rate("exact two-sided binomial p-value of that share against one half")
-    agreement_rate = _rate(NULL_UNTIL_BUILT)
+    agreement_rate = _rate(
+        "share of the pairs their approved judgments form with others' on the same items that agree"
+    )
     appeals_filed = serializers.IntegerField(allow_null=True, help_text=NULL_UNTIL_BUILT)
     appeals_won = serializers.IntegerField(allow_null=True, help_text=NULL_UNTIL_BUILT)
     suspended = serializers.BooleanField(help_text="a suspension from claiming in the project is in force")

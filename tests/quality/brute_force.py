@@ -36,6 +36,8 @@ class _Replay:
         self.assignments: dict[UUID, dict[str, Any]] = {}
         self.gold: dict[int, list[bool]] = defaultdict(list)
         self.suspended: dict[int, bool] = {}
+        self.item: dict[UUID, str] = {}
+        self.gold_tasks: set[UUID] = set()
 
     def apply(self, recorded: RecordedEvent) -> None:
         event = recorded.data
@@ -44,6 +46,9 @@ class _Replay:
         task = UUID(str(event["task_id"])) if "task_id" in event else None
         if recorded.type == "TaskImported":
             self.in_project.add(task)
+            self.item[task] = event.get("item") or event["external_id"]
+            if event.get("gold"):
+                self.gold_tasks.add(task)
         if task is not None and task not in self.in_project:
             return
         handler = getattr(self, f"on_{recorded.type}", None)
@@ -118,8 +123,23 @@ class _Replay:
                 "gold_accuracy": _share(sum(answers), len(answers)),
                 "suspended": self.suspended.get(person, False),
                 **_first_position(e for e in self.latest.values() if e["contributor_id"] == person),
+                "agreement_rate": self.agreement_rate(person),
             }
         return figures
+
+    def agreement_rate(self, person: int) -> float | None:
+        """Every pair of an approved non-gold judgment of theirs and another contributor's approved
+        non-gold judgment of a task of the same item: the share with the same preference."""
+        approved = [
+            task for task, final in self.final.items() if final == "approved" and task not in self.gold_tasks
+        ]
+        pairs = agreeing = 0
+        for mine in (task for task in approved if self.submitter[task] == person):
+            for theirs in approved:
+                if self.item[theirs] == self.item[mine] and self.submitter[theirs] != person:
+                    pairs += 1
+                    agreeing += self.latest[theirs]["preference"] == self.latest[mine]["preference"]
+        return _share(agreeing, pairs)
 
 
 def _share(part: int, whole: int) -> float | None:

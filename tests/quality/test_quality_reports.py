@@ -47,7 +47,7 @@ def test_contributors_report_counts_tasks_outcomes_first_pass_revisions_and_time
     assert answer.status_code == 200
     body = answer.json()
     assert body["project"] == str(day.project.id)
-    assert body["agreement"] == {"items": None, "percent": None, "alpha": None}
+    assert body["agreement"] == {"items": 0, "percent": None, "alpha": None}  # no item with overlap
     rows = {row["name"]: row for row in body["rows"]}
     assert list(rows["Careful"]) == list(CONTRIBUTOR_COLUMNS)
     assert {key: rows["Careful"][key] for key in CONTRIBUTOR_COLUMNS[2:8]} == {
