@@ -17,12 +17,18 @@ whatever order a claim drew. The run ends by checking that the quality report fl
 bias on exactly the biased contributors it can measure (20 non-tie judgments), the gold bar on
 every careless one who answered enough gold, and nobody it did not plant. Claims draw their order
 from the run's seed, so a seed replays the same run (ops' random picks aside).
+
+Items overlap (``overlap`` sibling tasks each, 2 by default): each item has a better answer that a
+careful judge gives four times in five, so careful judges of one item mostly agree, and the run
+checks that every careless contributor measured agrees with the others less often than the median
+careful one.
 """
 
 from __future__ import annotations
 
 import math
 import random
+import statistics
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -41,7 +47,7 @@ from payments.periods import period_end
 from people.commands import person_register, person_update
 from people.models import User
 from quality import domain as quality_domain
-from quality.selectors import contributor_rows
+from quality.selectors import agreement_tallies, contributor_rows, project_agreement
 from reviews.commands import review_decide
 from reviews.jobs import expire_overdue_reviews_job
 from reviews.models import ReviewAssignment
@@ -53,7 +59,7 @@ from tasks.commands import (
     task_reverse_approval,
     task_submit,
 )
-from tasks.domain.task import task_id_for
+from tasks.domain.task import sibling_external_ids, task_id_for
 from tasks.importing import task_import
 from tasks.jobs import expire_stale_claims_job
 from tasks.models import Task
@@ -87,6 +93,7 @@ class Simulation:
     contributors: int = 40
     reviewers: int = 12
     tasks: int = 400
+    overlap: int = 2  # each item imported as this many sibling tasks (``tasks`` counts tasks)
     seed: int = 7
     rounds: int = 400
     projects: int = 1
@@ -132,18 +139,23 @@ class Simulation:
             for i in range(self.reviewers)
         ]
         self.projects_made = [
-            project_create(actor_id=self.ops.pk, fields=_project_fields(run, index, self.projects))
+            project_create(
+                actor_id=self.ops.pk, fields=_project_fields(run, index, self.projects, self.overlap)
+            )
             for index in range(self.projects)
         ]
         self.criteria = {project.id: project.criteria for project in self.projects_made}
         self.gold_of: dict[Any, str] = {}  # task -> its gold preference (canonical)
+        self.better: dict[str, str] = {}  # item -> the preference a careful reader gives it (canonical)
+        items = max(1, self.tasks // self.overlap)
         for index, project in enumerate(self.projects_made):
-            numbers = range(index + 1, self.tasks + 1, self.projects)  # the tasks dealt out in turn
+            numbers = range(index + 1, items + 1, self.projects)  # the items dealt out in turn
             rows = [(row, self._task_row(i)) for row, i in enumerate(numbers, start=1)]
             self.gold_of.update(
-                (task_id_for(project.id, row["external_id"]), row["gold"]["preference"])
+                (task_id_for(project.id, external_id), row["gold"]["preference"])
                 for _, row in rows
                 if "gold" in row
+                for external_id in sibling_external_ids(row["external_id"], self.overlap)
             )
             self.tally.attempt(
                 "import tasks",
@@ -152,6 +164,7 @@ class Simulation:
 
     def _task_row(self, i: int) -> dict[str, Any]:
         gold = {}
+        self.better[f"sim-{i}"] = self.random.choice(["A", "A", "B", "tie"])
         if i % GOLD_EVERY == 0:
             better = self.random.choice("AB")
             gold = {
@@ -245,9 +258,11 @@ class Simulation:
 
     def _judgment_of(self, person: User, task: Task) -> dict[str, Any]:
         """What ``person`` sends for the task as their claim shows it. A position-biased judge
-        prefers whatever is shown first; everyone else judges the content (the import's A is the
-        better answer two times in three), whichever order the claim drew."""
-        body = self._judgment(task.project_id)
+        prefers whatever is shown first; everyone else judges the content, whichever order the
+        claim drew: the item's better answer (A one time in two, B or a tie one in four) four
+        times in five, so careful judges of one item mostly agree."""
+        honest = self.better[task.item] if self.random.random() < HONEST_AGREEMENT else None
+        body = self._judgment(task.project_id, honest)
         gold = self.gold_of.get(task.id)
         if person.pk in self.position_biased and gold is None:  # a clear-cut gold item they get right
             return {**body, "preference": "A", "strength": body.get("strength", 2)}
@@ -265,8 +280,9 @@ class Simulation:
             body["preference"] = "B" if body["preference"] == "A" else "A"
         return body
 
-    def _judgment(self, project_id: Any) -> dict[str, Any]:
-        preference = self.random.choice(["A", "A", "B", "tie"])
+    def _judgment(self, project_id: Any, preference: str | None = None) -> dict[str, Any]:
+        """A judgment of ``preference`` (canonical), or of one drawn at random."""
+        preference = preference or self.random.choice(["A", "A", "B", "tie"])
         body: dict[str, Any] = {
             "preference": preference,
             "scores": {
@@ -448,12 +464,51 @@ class Simulation:
         wrongly = sorted(key for key in flagged if key[1] not in planted and key not in by_chance)
         if wrongly or len(by_chance) > chance_allows:
             failures.append(f"quality: flagged who was not planted: {sorted(wrongly) or sorted(by_chance)}")
+        agreement_lines, agreement_failures = self._agreement_check(projects)
+        return lines + agreement_lines, failures + agreement_failures
+
+    def _agreement_check(self, projects: list[Any]) -> tuple[list[str], list[str]]:
+        """Careful judges of one item mostly agree and careless ones agree only by chance: every
+        careless contributor with ``AGREEMENT_MIN_PAIRS`` pairs must agree with the others less
+        often than the median careful contributor so measured (in the same project)."""
+        lines, failures = [], []
+        tallies = agreement_tallies(projects)
+        for project in projects:
+            found = project_agreement(project)
+            alpha = "undefined" if found.alpha is None else f"{found.alpha:.3f}"
+            percent = "-" if found.percent is None else f"{found.percent:.1%}"
+            rates = {
+                person: agreeing / pairs
+                for (p, person), (agreeing, pairs) in tallies.items()
+                if p == project and pairs >= AGREEMENT_MIN_PAIRS
+            }
+            planted = self.careless | self.position_biased
+            careful = [rate for person, rate in rates.items() if person not in planted]
+            careless = {person: rate for person, rate in rates.items() if person in self.careless}
+            head = (
+                f"quality: agreement over {found.items} items judged twice or more: {percent} of pairs, "
+                f"alpha {alpha}"
+            )
+            if not careful:
+                lines.append(f"{head}; too few pairs per contributor to compare them")
+                continue
+            typical = statistics.median(careful)
+            measured = ", ".join(f"{rate:.0%}" for rate in careless.values()) or "not measured"
+            lines.append(
+                f"{head}; careful contributors agree with the others {typical:.0%} (median of "
+                f"{len(careful)}), careless ones {measured}"
+            )
+            slack = sorted(person for person, rate in careless.items() if rate >= typical)
+            if slack:
+                failures.append(f"quality: careless contributors agree as often as careful ones: {slack}")
         return lines, failures
 
 
 ROUND = timedelta(minutes=45)
 GOLD_EVERY = 4  # one task in four is gold
 GOLD_BAR = {"gold_min_accuracy": "0.700", "gold_min_answers": 4}
+HONEST_AGREEMENT = 0.8  # how often a careful judge gives an item its better answer
+AGREEMENT_MIN_PAIRS = 10  # pairs with others before a contributor's agreement is compared
 PROJECT_NAMES = ("Python services", "Rust systems", "SQL analytics", "TypeScript front ends", "Go tooling")
 
 
@@ -464,7 +519,7 @@ def _reviewer_level(index: int) -> int:
     return 2 if index % 3 == 0 else 1
 
 
-def _project_fields(run: str, index: int, count: int) -> dict[str, Any]:
+def _project_fields(run: str, index: int, count: int, overlap: int) -> dict[str, Any]:
     """The first project as the simulation always had it; more of them differ in layers and limits."""
     name = f"Simulation {run}" if count == 1 else f"{PROJECT_NAMES[index % len(PROJECT_NAMES)]} {run}"
     return {
@@ -472,6 +527,7 @@ def _project_fields(run: str, index: int, count: int) -> dict[str, Any]:
         "review_layers": 2 if index % 3 != 2 else (3 if index % 2 else 1),
         "claim_timeout_minutes": 90 + 30 * (index % 2),
         "review_timeout_minutes": 60 * (1 + index % 3),
+        "overlap": overlap,
         **GOLD_BAR,
     }
 

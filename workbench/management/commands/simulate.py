@@ -25,7 +25,7 @@ from tqdm import tqdm
 from marlin.eventstore.models import Event
 from workbench.simulation import Simulation
 
-WORKLOAD_OPTIONS = ("contributors", "reviewers", "tasks", "projects", "rounds", "seed")
+WORKLOAD_OPTIONS = ("contributors", "reviewers", "tasks", "overlap", "projects", "rounds", "seed")
 
 
 def default_database_url() -> str:
@@ -51,6 +51,14 @@ class Command(BaseCommand):
         parser.add_argument("--contributors", type=int, default=40)
         parser.add_argument("--reviewers", type=int, default=12)
         parser.add_argument("--tasks", type=int, default=400)
+        parser.add_argument(
+            "--overlap",
+            type=int,
+            default=2,
+            choices=range(1, 6),
+            metavar="{1..5}",
+            help="each item imported as this many sibling tasks, for agreement (--tasks counts tasks)",
+        )
         parser.add_argument(
             "--projects", type=int, default=1, help="the tasks dealt out over this many projects"
         )
@@ -126,6 +134,7 @@ class Command(BaseCommand):
                 contributors=options["contributors"],
                 reviewers=options["reviewers"],
                 tasks=options["tasks"],
+                overlap=options["overlap"],
                 projects=options["projects"],
                 rounds=options["rounds"],
                 seed=options["seed"],
