@@ -71,6 +71,7 @@ def test_copied_rows_of_other_python_types_are_stored_as_a_save_would_store_them
         "id": str(task_id),
         "project_id": str(project.id),
         "external_id": 17,
+        "item": 17,
         "status": TaskStatus.OPEN,
         "layer": None,
         "contributor_id": None,
@@ -99,6 +100,7 @@ def test_copied_rows_of_other_python_types_are_stored_as_a_save_would_store_them
 
     task = Task.objects.get(pk=task_id)
     assert (task.external_id, task.status, task.prompt, task.tags) == ("17", "open", "p\tq\\n", ["x"])
+    assert task.item == "17"
     assert (task.priority, task.rate, task.revisions) == (1, Decimal("1.50"), 2)
     assert task.claimed_at == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     assert task.claim_expires_at == datetime(2026, 1, 2, 4, 4, 5, tzinfo=UTC)
