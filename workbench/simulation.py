@@ -19,9 +19,11 @@ every careless one who answered enough gold, and nobody it did not plant. Claims
 from the run's seed, so a seed replays the same run (ops' random picks aside).
 
 Items overlap (``overlap`` sibling tasks each, 2 by default): each item has a better answer that a
-careful judge gives four times in five, so careful judges of one item mostly agree, and the run
+careful judge gives nine times in ten, so careful judges of one item mostly agree, and the run
 checks that every careless contributor measured agrees with the others less often than the median
-careful one.
+careful one. Each item pits two of four models against each other, and one of them is planted
+strong (its answer is the better one three times in four): once it has 40 approved judgments in
+a project, the run checks that the leaderboard ranks it first.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from payments.periods import period_end
 from people.commands import person_register, person_update
 from people.models import User
 from quality import domain as quality_domain
+from quality.reports import leaderboard_json
 from quality.selectors import agreement_tallies, contributor_rows, project_agreement
 from reviews.commands import review_decide
 from reviews.jobs import expire_overdue_reviews_job
@@ -164,7 +167,8 @@ class Simulation:
 
     def _task_row(self, i: int) -> dict[str, Any]:
         gold = {}
-        self.better[f"sim-{i}"] = self.random.choice(["A", "A", "B", "tie"])
+        model_a, model_b = self.random.sample(MODELS, 2)
+        self.better[f"sim-{i}"] = self._better_answer(model_a, model_b)
         if i % GOLD_EVERY == 0:
             better = self.random.choice("AB")
             gold = {
@@ -179,10 +183,19 @@ class Simulation:
             "prompt": f"Implement feature {i} in Python.",
             "response_a": f"def feature_{i}(x):\n    return x + {i}",
             "response_b": f"def feature_{i}(x):\n    return {i} - x",
-            "model_a": "atlas-70b",
-            "model_b": "corvid-xl",
+            "model_a": model_a,
+            "model_b": model_b,
             "priority": self.random.choice([0, 0, 5]),
         }
+
+    def _better_answer(self, model_a: str, model_b: str) -> str:
+        """The answer a careful reader prefers: the strong model's three times in four when it is
+        one of the two (a tie one time in ten), else A or B alike (a tie one time in five)."""
+        roll = self.random.random()
+        if STRONG_MODEL in (model_a, model_b):
+            strong, weak = ("A", "B") if model_a == STRONG_MODEL else ("B", "A")
+            return strong if roll < 0.75 else (weak if roll < 0.9 else "tie")
+        return "A" if roll < 0.4 else ("B" if roll < 0.8 else "tie")
 
     def _person(self, username: str, roles: list[str], **fields: Any) -> User:
         return person_register(
@@ -259,8 +272,8 @@ class Simulation:
     def _judgment_of(self, person: User, task: Task) -> dict[str, Any]:
         """What ``person`` sends for the task as their claim shows it. A position-biased judge
         prefers whatever is shown first; everyone else judges the content, whichever order the
-        claim drew: the item's better answer (A one time in two, B or a tie one in four) four
-        times in five, so careful judges of one item mostly agree."""
+        claim drew: the item's better answer (``_better_answer``) nine times in ten, so careful
+        judges of one item mostly agree."""
         honest = self.better[task.item] if self.random.random() < HONEST_AGREEMENT else None
         body = self._judgment(task.project_id, honest)
         gold = self.gold_of.get(task.id)
@@ -419,18 +432,19 @@ class Simulation:
         return lines + report.lines + quality_lines + [f"FAILED: {f}" for f in failures], not failures
 
     def _quality_check(self) -> tuple[list[str], list[str]]:
-        """The report must flag position bias on exactly the planted biased contributors it can
-        measure (enough non-tie judgments in a project), the gold bar on every careless one who
-        answered enough gold, and nobody who was not planted, but for chance: an honest judge
-        measured often enough is called biased once in a hundred times (p < 0.01), so that many
-        are allowed, and said."""
+        """The report may flag position bias only on planted biased contributors it can measure
+        (enough non-tie judgments in a project) and must flag every one measured
+        ``POSITION_BIAS_CERTAIN`` times; the gold bar on every careless one who answered enough
+        gold; and nobody who was not planted, but for chance: an honest judge measured often
+        enough is called biased once in a hundred times (p < 0.01), so that many are allowed,
+        and said. A biased judge picks the first shown about seven times in eight (gold items they
+        get right whatever the order): at 20 judgments chance hides that about one time in eight,
+        at 40 about one in a thousand."""
         projects = [project.id for project in self.projects_made]
-        measured = {
-            key
-            for key, rate in first_position_rates(projects).items()
-            if rate.decided >= quality_domain.POSITION_BIAS_MIN_JUDGMENTS
-        }
+        decided = {key: rate.decided for key, rate in first_position_rates(projects).items()}
+        measured = {key for key, n in decided.items() if n >= quality_domain.POSITION_BIAS_MIN_JUDGMENTS}
         biased = {key for key in measured if key[1] in self.position_biased}
+        certain = {key for key in biased if decided[key] >= POSITION_BIAS_CERTAIN}
         rows = [(project, row) for project in projects for row in contributor_rows(project)]
         careless = {
             (project, row["contributor"])
@@ -446,7 +460,8 @@ class Simulation:
         chance_allows = math.ceil(quality_domain.POSITION_BIAS_P * honest_measured)
         lines = [
             f"quality: planted {len(self.position_biased)} position-biased contributors "
-            f"({len(biased)} measurable: {quality_domain.POSITION_BIAS_MIN_JUDGMENTS} non-tie judgments) "
+            f"({len(biased)} measurable: {quality_domain.POSITION_BIAS_MIN_JUDGMENTS} non-tie judgments, "
+            f"{len(certain)} of them {POSITION_BIAS_CERTAIN}) "
             f"and {len(self.careless)} careless ({len(careless)} with {GOLD_BAR['gold_min_answers']} gold "
             f"answers); the report flags position bias on {len(bias_flags - by_chance)}, the gold bar on "
             f"{len(gold_flags)}, {sum('suspended' in flags for flags in flagged.values())} suspended"
@@ -457,7 +472,7 @@ class Simulation:
                 f"by chance (p < {quality_domain.POSITION_BIAS_P} allows {chance_allows})"
             )
         failures = []
-        if bias_flags - by_chance != biased:
+        if not certain <= bias_flags or not bias_flags - by_chance <= biased:
             failures.append(f"quality: position bias flagged {sorted(bias_flags)}, planted {sorted(biased)}")
         if not careless <= gold_flags:
             failures.append(f"quality: careless contributors not flagged: {sorted(careless - gold_flags)}")
@@ -465,7 +480,29 @@ class Simulation:
         if wrongly or len(by_chance) > chance_allows:
             failures.append(f"quality: flagged who was not planted: {sorted(wrongly) or sorted(by_chance)}")
         agreement_lines, agreement_failures = self._agreement_check(projects)
-        return lines + agreement_lines, failures + agreement_failures
+        board_lines, board_failures = self._leaderboard_check(projects)
+        return lines + agreement_lines + board_lines, failures + agreement_failures + board_failures
+
+    def _leaderboard_check(self, projects: list[Any]) -> tuple[list[str], list[str]]:
+        """The strong model wins most of its comparisons: once it has ``LEADERBOARD_MIN_COMPARISONS``
+        approved judgments in a project, the leaderboard must rank it first there."""
+        lines, failures = [], []
+        for project in projects:
+            board = leaderboard_json(project)
+            ranked = [row["model"] for row in board["models"]]
+            strong = next((row for row in board["models"] if row["model"] == STRONG_MODEL), None)
+            order = ", ".join(f"{row['model']} {row['rating']:.0f}" for row in board["models"]) or "no models"
+            lines.append(
+                f"quality: leaderboard from {board['judgments']} judgments: {order} "
+                f"(planted: {STRONG_MODEL} wins three in four)"
+            )
+            if (
+                strong is not None
+                and strong["comparisons"] >= LEADERBOARD_MIN_COMPARISONS
+                and ranked[0] != STRONG_MODEL
+            ):
+                failures.append(f"quality: the leaderboard ranks {ranked[0]} first, not {STRONG_MODEL}")
+        return lines, failures
 
     def _agreement_check(self, projects: list[Any]) -> tuple[list[str], list[str]]:
         """Careful judges of one item mostly agree and careless ones agree only by chance: every
@@ -507,7 +544,11 @@ class Simulation:
 ROUND = timedelta(minutes=45)
 GOLD_EVERY = 4  # one task in four is gold
 GOLD_BAR = {"gold_min_accuracy": "0.700", "gold_min_answers": 4}
-HONEST_AGREEMENT = 0.8  # how often a careful judge gives an item its better answer
+MODELS = ("atlas-70b", "corvid-xl", "borealis-8b", "delphi-3")
+STRONG_MODEL = "atlas-70b"  # planted: the better answer three times in four where it takes part
+LEADERBOARD_MIN_COMPARISONS = 40  # its judgments before the run insists it ranks first
+POSITION_BIAS_CERTAIN = 40  # non-tie judgments after which a biased judge must be flagged
+HONEST_AGREEMENT = 0.9  # how often a careful judge gives an item its better answer
 AGREEMENT_MIN_PAIRS = 10  # pairs with others before a contributor's agreement is compared
 PROJECT_NAMES = ("Python services", "Rust systems", "SQL analytics", "TypeScript front ends", "Go tooling")
 
