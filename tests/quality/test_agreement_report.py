@@ -11,16 +11,14 @@ from typing import Any
 import pytest
 
 from quality.reports import CONTRIBUTOR_COLUMNS
-from reviews.commands import review_decide
 from tasks.commands import task_claim, task_submit
 from tasks.importing import task_import
 from tasks.models import Project
-from tests.factories import client_for, judgment, make_project, make_user, pending_review, task_row
+from tests.factories import client_for, judgment, make_project, make_user, task_row
+from tests.quality.workday import decide
 from tests.support.settle import settle
 
 pytestmark = pytest.mark.django_db
-
-FEEDBACK = "The rationale does not say why the failing case matters for the preference it gives."
 
 
 class Overlapping:
@@ -45,16 +43,7 @@ class Overlapping:
             judgment=judgment(preference=preferences[task.item]),
         )
         settle()
-        assignment = pending_review(task.id)
-        asked = decision != "approve"
-        review_decide(
-            reviewer_id=assignment.reviewer_id,
-            assignment_id=assignment.id,
-            decision=decision,
-            feedback=FEEDBACK if asked else "",
-            reasons=["wrong_preference"] if asked else [],
-        )
-        settle()
+        decide(task.id, decision, reason="wrong_preference")
         return task.item
 
 

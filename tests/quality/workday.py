@@ -30,17 +30,22 @@ class Workday:
         return task.id
 
     def decide(self, task_id: Any, decision: str) -> int:
-        assignment = pending_review(task_id)
-        asked = decision != "approve"
-        review_decide(
-            reviewer_id=assignment.reviewer_id,
-            assignment_id=assignment.id,
-            decision=decision,
-            feedback=FEEDBACK if asked else "",
-            reasons=["inconsistent_scores"] if asked else [],
-        )
-        settle()
-        return assignment.reviewer_id
+        return decide(task_id, decision)
+
+
+def decide(task_id: Any, decision: str, *, reason: str = "inconsistent_scores") -> int:
+    """Whoever routing assigned the task's pending review decides it; returns that reviewer."""
+    assignment = pending_review(task_id)
+    asked = decision != "approve"
+    review_decide(
+        reviewer_id=assignment.reviewer_id,
+        assignment_id=assignment.id,
+        decision=decision,
+        feedback=FEEDBACK if asked else "",
+        reasons=[reason] if asked else [],
+    )
+    settle()
+    return assignment.reviewer_id
 
 
 def overturned_reviewer(day: Workday) -> int:
