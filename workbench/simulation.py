@@ -15,25 +15,25 @@ Another one in twenty (when there are two or more contributors) is *careless*: t
 reading, a tie half the time, in a few minutes. Both work fast. Everyone else judges the content,
 whatever order a claim drew. The run ends by checking that the quality report flags position
 bias on exactly the biased contributors it can measure (20 non-tie judgments), the gold bar on
-every careless one who answered enough gold, and nobody it did not plant. Claims draw their order
+every careless one who answered 12 gold tasks, and nobody it did not plant. Claims draw their order
 from the run's seed, so a seed replays the same run (ops' random picks aside).
 
 Items overlap (``overlap`` sibling tasks each, 2 by default): each item has a better answer that a
 careful judge gives nine times in ten, so careful judges of one item mostly agree, and the run
-checks that every careless contributor measured agrees with the others less often than the median
-careful one. Each item pits two of four models against each other, and one of them is planted
-strong (its answer is the better one three times in four): once it has 40 approved judgments in
-a project, the run checks that the leaderboard ranks it first.
+checks that careless contributors' pairs agree less often than careful ones' (pooled, where both
+have 15 pairs and the planted are at most a quarter of those judged). Each item pits two of
+four models against each other, and one of them is planted strong (its answer is the better one
+three times in four): once it has 40 approved judgments in a project, the run checks that the
+leaderboard ranks it first.
 """
 
 from __future__ import annotations
 
 import math
 import random
-import statistics
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -434,8 +434,10 @@ class Simulation:
     def _quality_check(self) -> tuple[list[str], list[str]]:
         """The report may flag position bias only on planted biased contributors it can measure
         (enough non-tie judgments in a project) and must flag every one measured
-        ``POSITION_BIAS_CERTAIN`` times; the gold bar on every careless one who answered enough
-        gold; and nobody who was not planted, but for chance: an honest judge measured often
+        ``POSITION_BIAS_CERTAIN`` times; the gold bar only on careless ones, and on every one with
+        ``GOLD_BAR_CERTAIN`` gold answers (a careless judge gets a quarter of gold right, a tie half
+        the time: at 4 answers chance lifts them over 70% about one time in twenty, at 12 about one
+        in 2,500); and nobody who was not planted, but for chance: an honest judge measured often
         enough is called biased once in a hundred times (p < 0.01), so that many are allowed,
         and said. A biased judge picks the first shown about seven times in eight (gold items they
         get right whatever the order): at 20 judgments chance hides that about one time in eight,
@@ -446,11 +448,13 @@ class Simulation:
         biased = {key for key in measured if key[1] in self.position_biased}
         certain = {key for key in biased if decided[key] >= POSITION_BIAS_CERTAIN}
         rows = [(project, row) for project in projects for row in contributor_rows(project)]
-        careless = {
-            (project, row["contributor"])
+        gold_answers = {
+            (project, row["contributor"]): row["gold_answers"]
             for project, row in rows
-            if row["contributor"] in self.careless and row["gold_answers"] >= GOLD_BAR["gold_min_answers"]
+            if row["contributor"] in self.careless
         }
+        careless = {key for key, answers in gold_answers.items() if answers >= GOLD_BAR["gold_min_answers"]}
+        careless_certain = {key for key in careless if gold_answers[key] >= GOLD_BAR_CERTAIN}
         flagged = {(project, row["contributor"]): set(row["flags"]) for project, row in rows if row["flags"]}
         bias_flags = {key for key, flags in flagged.items() if "position_bias" in flags}
         gold_flags = {key for key, flags in flagged.items() if "gold_below_bar" in flags}
@@ -463,8 +467,9 @@ class Simulation:
             f"({len(biased)} measurable: {quality_domain.POSITION_BIAS_MIN_JUDGMENTS} non-tie judgments, "
             f"{len(certain)} of them {POSITION_BIAS_CERTAIN}) "
             f"and {len(self.careless)} careless ({len(careless)} with {GOLD_BAR['gold_min_answers']} gold "
-            f"answers); the report flags position bias on {len(bias_flags - by_chance)}, the gold bar on "
-            f"{len(gold_flags)}, {sum('suspended' in flags for flags in flagged.values())} suspended"
+            f"answers, {len(careless_certain)} of them {GOLD_BAR_CERTAIN}); the report flags position "
+            f"bias on {len(bias_flags - by_chance)}, the gold bar on {len(gold_flags)}, "
+            f"{sum('suspended' in flags for flags in flagged.values())} suspended"
         ]
         if by_chance:
             lines.append(
@@ -474,8 +479,8 @@ class Simulation:
         failures = []
         if not certain <= bias_flags or not bias_flags - by_chance <= biased:
             failures.append(f"quality: position bias flagged {sorted(bias_flags)}, planted {sorted(biased)}")
-        if not careless <= gold_flags:
-            failures.append(f"quality: careless contributors not flagged: {sorted(careless - gold_flags)}")
+        if not careless_certain <= gold_flags or not gold_flags <= careless:
+            failures.append(f"quality: gold bar flagged {sorted(gold_flags)}, careless {sorted(careless)}")
         wrongly = sorted(key for key in flagged if key[1] not in planted and key not in by_chance)
         if wrongly or len(by_chance) > chance_allows:
             failures.append(f"quality: flagged who was not planted: {sorted(wrongly) or sorted(by_chance)}")
@@ -505,40 +510,63 @@ class Simulation:
         return lines, failures
 
     def _agreement_check(self, projects: list[Any]) -> tuple[list[str], list[str]]:
-        """Careful judges of one item mostly agree and careless ones agree only by chance: every
-        careless contributor with ``AGREEMENT_MIN_PAIRS`` pairs must agree with the others less
-        often than the median careful contributor so measured (in the same project)."""
+        """Careful judges of one item mostly agree and careless ones agree only by chance, so the
+        careless contributors' pairs (pooled) must agree less often than the careful ones' pairs.
+        "The others" a careless judge is compared with must be mostly careful for that to hold,
+        and the pools must be big enough for chance not to decide it: the run compares only where
+        at most ``AGREEMENT_MAX_PLANTED`` of the contributors with pairs were planted and both
+        pools hold ``AGREEMENT_MIN_PAIRS`` pairs (then the expected gap, about 0.8 against 0.25,
+        is over three standard errors) and says so where it does not."""
         lines, failures = [], []
         tallies = agreement_tallies(projects)
+        planted = self.careless | self.position_biased
         for project in projects:
             found = project_agreement(project)
             alpha = "undefined" if found.alpha is None else f"{found.alpha:.3f}"
             percent = "-" if found.percent is None else f"{found.percent:.1%}"
-            rates = {
-                person: agreeing / pairs
-                for (p, person), (agreeing, pairs) in tallies.items()
-                if p == project and pairs >= AGREEMENT_MIN_PAIRS
-            }
-            planted = self.careless | self.position_biased
-            careful = [rate for person, rate in rates.items() if person not in planted]
-            careless = {person: rate for person, rate in rates.items() if person in self.careless}
+            mine = {person: counts for (p, person), counts in tallies.items() if p == project}
+            careful = _pooled(counts for person, counts in mine.items() if person not in planted)
+            careless = _pooled(counts for person, counts in mine.items() if person in self.careless)
             head = (
                 f"quality: agreement over {found.items} items judged twice or more: {percent} of pairs, "
-                f"alpha {alpha}"
+                f"alpha {alpha}; careful contributors agree with the others {_rate(careful)}, careless "
+                f"ones {_rate(careless)}"
             )
-            if not careful:
-                lines.append(f"{head}; too few pairs per contributor to compare them")
-                continue
-            typical = statistics.median(careful)
-            measured = ", ".join(f"{rate:.0%}" for rate in careless.values()) or "not measured"
-            lines.append(
-                f"{head}; careful contributors agree with the others {typical:.0%} (median of "
-                f"{len(careful)}), careless ones {measured}"
-            )
-            slack = sorted(person for person, rate in careless.items() if rate >= typical)
-            if slack:
-                failures.append(f"quality: careless contributors agree as often as careful ones: {slack}")
+            planted_share = len(planted & mine.keys()) / len(mine) if mine else 1.0
+            verdict = compare_agreement(careful, careless, planted_share)
+            lines.append(f"{head}: {verdict}")
+            if verdict == AGREEMENT_FAILS:
+                failures.append(f"quality: {verdict}")
         return lines, failures
+
+
+AGREEMENT_SEPARATES = "careless contributors agree less often than careful ones"
+AGREEMENT_FAILS = "careless contributors agree as often as careful ones"
+
+
+def compare_agreement(careful: tuple[int, int], careless: tuple[int, int], planted_share: float) -> str:
+    """Whether pooled (agreeing, pairs) tallies tell careless judges from careful ones: one of the
+    two verdicts above, or why they were not compared."""
+    if planted_share > AGREEMENT_MAX_PLANTED:
+        return f"not compared: {planted_share:.0%} of those judged were planted"
+    if min(careful[1], careless[1]) < AGREEMENT_MIN_PAIRS:
+        return f"not compared: under {AGREEMENT_MIN_PAIRS} pairs on a side"
+    if careless[0] * careful[1] >= careful[0] * careless[1]:
+        return AGREEMENT_FAILS
+    return AGREEMENT_SEPARATES
+
+
+def _pooled(tallies: Iterable[tuple[int, int]]) -> tuple[int, int]:
+    """(agreeing, pairs) summed over contributors."""
+    agreeing = pairs = 0
+    for agree, total in tallies:
+        agreeing, pairs = agreeing + agree, pairs + total
+    return agreeing, pairs
+
+
+def _rate(pooled: tuple[int, int]) -> str:
+    agreeing, pairs = pooled
+    return f"{agreeing / pairs:.0%} of {pairs} pairs" if pairs else "in no pairs"
 
 
 ROUND = timedelta(minutes=45)
@@ -549,7 +577,9 @@ STRONG_MODEL = "atlas-70b"  # planted: the better answer three times in four whe
 LEADERBOARD_MIN_COMPARISONS = 40  # its judgments before the run insists it ranks first
 POSITION_BIAS_CERTAIN = 40  # non-tie judgments after which a biased judge must be flagged
 HONEST_AGREEMENT = 0.9  # how often a careful judge gives an item its better answer
-AGREEMENT_MIN_PAIRS = 10  # pairs with others before a contributor's agreement is compared
+AGREEMENT_MIN_PAIRS = 15  # pooled pairs of careless (and of careful) contributors before comparing
+AGREEMENT_MAX_PLANTED = 0.25  # the planted share of contributors with pairs beyond which it cannot tell
+GOLD_BAR_CERTAIN = 12  # gold answers after which a careless judge must be below the bar
 PROJECT_NAMES = ("Python services", "Rust systems", "SQL analytics", "TypeScript front ends", "Go tooling")
 
 

@@ -15,6 +15,7 @@ from marlin.eventstore.models import Event
 from marlin.kernel import chance, clock
 from tasks.models import Task
 from tests.factories import make_user
+from workbench.simulation import AGREEMENT_FAILS, AGREEMENT_SEPARATES, compare_agreement
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +87,7 @@ def test_the_simulation_plants_biased_and_careless_contributors_and_the_report_f
     assert "Simulation finished; every check passed." in out  # flags exactly the planted: checked
     found = re.search(
         r"planted 1 position-biased contributors \((\d) measurable.*and 1 careless \((\d) with 4 gold "
-        r"answers\); the report flags position bias on (\d), the gold bar on (\d)",
+        r"answers, \d of them 12\); the report flags position bias on (\d), the gold bar on (\d)",
         out,
     )
     assert found, out
@@ -94,3 +95,11 @@ def test_the_simulation_plants_biased_and_careless_contributors_and_the_report_f
     # The workload is big enough for each planted person to be measured, and found.
     assert (biased, careless, bias_flags) == (1, 1, 1)
     assert gold_flags >= 1
+
+
+def test_the_agreement_check_compares_only_pools_big_enough_among_mostly_careful_judges() -> None:
+    # The planted run's first CI failure: 2 careful judges of 4, 10 pairs each, decided by chance.
+    assert compare_agreement((4, 10), (5, 10), planted_share=0.5).startswith("not compared: 50%")
+    assert compare_agreement((120, 160), (4, 14), planted_share=0.1).startswith("not compared: under 15")
+    assert compare_agreement((120, 160), (5, 20), planted_share=0.1) == AGREEMENT_SEPARATES
+    assert compare_agreement((120, 160), (15, 20), planted_share=0.1) == AGREEMENT_FAILS
