@@ -15,9 +15,10 @@ from uuid import UUID
 
 from marlin.kernel.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from marlin.kernel.events import DomainEvent
-from tasks.domain.events import TaskApproved, TaskRejected
+from tasks.domain.events import AppealDecided, TaskApproved, TaskRejected
 from tasks.domain.review_round import (
     Assignment,
+    AssignmentKind,
     AssignmentStatus,
     ChangesRequested,
     Decision,
@@ -84,6 +85,12 @@ def check_named_reviewer(state: TaskState, facts: ReviewerFacts, *, required_ski
             {},
         ),
         (
+            state.status == TaskStatus.APPEALED and facts.reviewer_id in state.reviewers_of_task(),
+            "reviewed_appealed_task",
+            "reviewed this task before its appeal",
+            {},
+        ),
+        (
             facts.reviewer_id in state.reviewers_passed_over(),
             "reviewer_passed_over",
             "already let this review expire or had it taken away",
@@ -108,8 +115,14 @@ def check_named_reviewer(state: TaskState, facts: ReviewerFacts, *, required_ski
 
 def excluded_reviewers(state: TaskState) -> frozenset[int]:
     """Who may not take the current layer's review: the contributor, anyone who reviewed this
-    task at another layer, and anyone this round's review already expired on or was taken from."""
-    excluded = set(state.reviewers_at_other_layers(state.layer or 0)) | set(state.reviewers_passed_over())
+    task at another layer (for an appeal: at any layer), and anyone this round's review already
+    expired on or was taken from."""
+    reviewed = (
+        state.reviewers_of_task()
+        if state.status == TaskStatus.APPEALED
+        else state.reviewers_at_other_layers(state.layer or 0)
+    )
+    excluded = set(reviewed) | set(state.reviewers_passed_over())
     if state.contributor_id is not None:
         excluded.add(state.contributor_id)
     return frozenset(excluded)
@@ -133,6 +146,8 @@ def decide_assign(
         raise NotAllowed("nobody reviews their own work", code="own_work")
     if reviewer_id in state.reviewers_at_other_layers(state.layer):
         raise NotAllowed("this reviewer reviewed the task at another layer", code="reviewed_other_layer")
+    if state.status == TaskStatus.APPEALED and reviewer_id in state.reviewers_of_task():
+        raise NotAllowed("this reviewer reviewed the task before its appeal", code="reviewed_appealed_task")
     return [
         ReviewAssigned(
             task_id=task.task_id,
@@ -142,6 +157,7 @@ def decide_assign(
             submission_version=state.submissions,
             due_at=now + timedelta(minutes=policy.review_timeout_minutes),
             by_hand=by_hand,
+            kind=state.assignment_kind(),
         )
     ]
 
@@ -204,6 +220,8 @@ def decide_review(
     if assignment.reviewer_id != reviewer_id:
         raise NotAllowed("only the assigned reviewer decides", code="not_assigned_reviewer")
     _pending(state, assignment_id)
+    if assignment.kind == AssignmentKind.APPEAL:
+        return _decide_appeal_review(state, assignment, decision, policy, now)
     if state.status != TaskStatus.IN_REVIEW or assignment.layer != state.layer:
         raise Conflict("the task is no longer in review at this layer", code="not_in_review")
     check_decision(decision, reason_codes=policy.reason_codes)
@@ -224,6 +242,55 @@ def decide_review(
         decision.reasons,
     )
     return [decided, _outcome(state, chosen, assignment, policy, now)]
+
+
+def _decide_appeal_review(
+    state: TaskState, assignment: Assignment, decision: ReviewDecision, policy: ProjectPolicy, now: datetime
+) -> list[DomainEvent]:
+    """An appeal is approved (the rejection is overturned: the task is approved and paid) or
+    rejected (the rejection stands, finally); it cannot be sent back for changes."""
+    task = known(state)
+    if state.status != TaskStatus.APPEALED:
+        raise Conflict(f"the task is {state.status}, no longer appealed", code="not_appealed")
+    if decision.decision == Decision.REQUEST_CHANGES:
+        raise InvalidInput(
+            "an appeal is approved (overturned) or rejected (upheld), not sent back for changes",
+            fields={"decision": ["an appeal takes approve or reject"]},
+        )
+    check_decision(decision, reason_codes=policy.reason_codes)
+    overturned = decision.decision == Decision.APPROVE
+    contributor_id = contributor_of(state)
+    events: list[DomainEvent] = [
+        ReviewDecided(
+            task.task_id,
+            assignment.assignment_id,
+            assignment.reviewer_id,
+            assignment.layer,
+            decision.decision,
+            decision.feedback,
+            decision.reasons,
+        ),
+        AppealDecided(
+            task_id=task.task_id,
+            assignment_id=assignment.assignment_id,
+            reviewer_id=assignment.reviewer_id,
+            contributor_id=contributor_id,
+            overturned=overturned,
+            rejected_by=state.rejected_by,
+        ),
+    ]
+    if overturned:
+        events.append(
+            TaskApproved(
+                task_id=task.task_id,
+                project_id=task.project_id,
+                contributor_id=contributor_id,
+                rate=task.rate,
+                currency=task.currency,
+                approved_at=now,
+            )
+        )
+    return events
 
 
 def _outcome(

@@ -10,6 +10,7 @@ class ReviewAssignment(models.Model):
     id = models.UUIDField(primary_key=True)
     task = models.ForeignKey("tasks.Task", on_delete=models.CASCADE, related_name="assignments")
     layer = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=10, default="review", help_text="review, or appeal.")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     submission_version = models.PositiveSmallIntegerField()
     status = models.CharField(max_length=16)

@@ -9,7 +9,7 @@ from marlin import projections
 from marlin.eventstore.store import RecordedEvent
 from people.domain import PersonRegistered
 from reviews.models import AwaitingReview, ReviewAssignment, ReviewerLoad, ReviewReason
-from tasks.domain.events import JudgmentSubmitted, TaskCancelled
+from tasks.domain.events import AppealFiled, JudgmentSubmitted, TaskCancelled
 from tasks.domain.review_round import (
     AssignmentStatus,
     ReviewAssigned,
@@ -46,8 +46,8 @@ def _submitted(event: JudgmentSubmitted, recorded: RecordedEvent) -> None:
         _awaiting(event.task_id, event.layer, recorded)
 
 
-@on(TaskEnteredLayer)
-def _entered_layer(event: TaskEnteredLayer, recorded: RecordedEvent) -> None:
+@on(TaskEnteredLayer, AppealFiled)
+def _entered_layer(event: TaskEnteredLayer | AppealFiled, recorded: RecordedEvent) -> None:
     _awaiting(event.task_id, event.layer, recorded)
 
 
@@ -57,6 +57,7 @@ def _assigned(event: ReviewAssigned, recorded: RecordedEvent) -> None:
         id=event.assignment_id,
         task_id=event.task_id,
         layer=event.layer,
+        kind=event.kind,
         reviewer_id=event.reviewer_id,
         submission_version=event.submission_version,
         status=AssignmentStatus.PENDING,

@@ -14,7 +14,7 @@ from marlin.eventstore.store import RecordedEvent
 from people.domain import PersonDeactivated, PersonReactivated, PersonRegistered, PersonUpdated
 from reviews import commands
 from reviews.models import ReviewAssignment
-from tasks.domain.events import JudgmentSubmitted, TaskCancelled
+from tasks.domain.events import AppealFiled, JudgmentSubmitted, TaskCancelled
 from tasks.domain.review_round import (
     AssignmentStatus,
     ReviewDecided,
@@ -26,10 +26,10 @@ from tasks.domain.review_round import (
 routing = reactors.register(reactors.Reactor("review-routing", partitions=4))
 
 
-@routing.on(JudgmentSubmitted, TaskEnteredLayer)
+@routing.on(JudgmentSubmitted, TaskEnteredLayer, AppealFiled)
 def route_task(event: Any, recorded: RecordedEvent) -> None:
-    """A layer has no reviewer: find one. A gold submission is scored, not reviewed
-    (``tasks.reactors``)."""
+    """A layer (or an appeal) has no reviewer: find one. A gold submission is scored, not
+    reviewed (``tasks.reactors``)."""
     if isinstance(event, JudgmentSubmitted) and event.gold:
         return
     commands.review_route(task_id=event.task_id)

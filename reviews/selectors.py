@@ -16,8 +16,8 @@ from marlin.kernel.roles import Role, has_role
 from people.models import PersonSkill, User
 from reviews.domain import ReviewerFacts
 from reviews.models import AwaitingReview, ReviewAssignment, ReviewerLoad
-from tasks.domain.review_round import AssignmentStatus
-from tasks.models import ProjectRequiredSkill, Submission
+from tasks.domain.review_round import AssignmentKind, AssignmentStatus
+from tasks.models import Appeal, ProjectRequiredSkill, Submission
 
 
 def eligible_reviewers(*, project_id: UUID, layer: int, exclude: Iterable[int]) -> QuerySet[User]:
@@ -234,4 +234,9 @@ def review_context(assignment: ReviewAssignment) -> dict[str, Any]:
         "submission": next((s for s in submissions if s.version == assignment.submission_version), None),
         "earlier_submissions": [s for s in submissions if s.version < assignment.submission_version],
         "earlier_rounds": list(earlier_rounds),
+        "appeal_reason": (
+            Appeal.objects.filter(task_id=assignment.task_id).values_list("reason", flat=True).first()
+            if assignment.kind == AssignmentKind.APPEAL
+            else None
+        ),
     }

@@ -22,6 +22,7 @@ class AssignmentOutput(ModelOutput):
             "id",
             "task",
             "layer",
+            "kind",
             "reviewer",
             "status",
             "assigned_at",
@@ -66,7 +67,7 @@ class EarlierRoundOutput(ModelOutput):
 
     class Meta:
         model = ReviewAssignment
-        fields = ["layer", "submission_version", "decision", "feedback", "reasons", "decided_at"]
+        fields = ["layer", "kind", "submission_version", "decision", "feedback", "reasons", "decided_at"]
 
 
 class AssignmentDetailOutput(AssignmentOutput):
@@ -79,6 +80,10 @@ class AssignmentDetailOutput(AssignmentOutput):
     submission = serializers.SerializerMethodField()
     earlier_submissions = serializers.SerializerMethodField()
     earlier_rounds = serializers.SerializerMethodField()
+    appeal_reason = serializers.SerializerMethodField(
+        help_text="For an assignment of kind appeal: why the contributor says the rejection was "
+        "wrong (null otherwise)."
+    )
 
     class Meta(AssignmentOutput.Meta):
         fields = [
@@ -89,6 +94,7 @@ class AssignmentDetailOutput(AssignmentOutput):
             "submission",
             "earlier_submissions",
             "earlier_rounds",
+            "appeal_reason",
         ]
 
     def _submission(self, submission: Any) -> Any:
@@ -111,6 +117,9 @@ class AssignmentDetailOutput(AssignmentOutput):
 
     def get_earlier_rounds(self, obj: ReviewAssignment) -> Any:
         return EarlierRoundOutput(self.context["review"]["earlier_rounds"], many=True).data
+
+    def get_appeal_reason(self, obj: ReviewAssignment) -> str | None:
+        return self.context["review"]["appeal_reason"]
 
 
 class DecisionInput(StrictInput):

@@ -23,6 +23,7 @@ from tasks import commands, importing, selectors
 from tasks.models import Suspension, Task
 from tasks.serializers import (
     TASK_STATUSES,
+    AppealInput,
     ClaimInput,
     ImportResultOutput,
     JudgmentInput,
@@ -271,6 +272,22 @@ class TaskHistoryApi(APIView):
     @extend_schema(responses=TaskEventOutput(many=True))
     def get(self, request: Request, task_id: UUID) -> Response:
         return Response(TaskEventOutput(selectors.history_for(request.user, task_id), many=True).data)
+
+
+class TaskAppealApi(CommandApiView):
+    """Appeal your task's rejection, once, within the project's ``appeal_window_days`` (7) of it,
+    saying why in at least 50 characters: the task is ``appealed`` until a top-layer reviewer who
+    has not reviewed it decides. Approve overturns (the task is approved and paid), reject
+    upholds. 409 ``appeal_window_closed``, ``already_appealed``, ``not_rejected`` or
+    ``approval_reversed`` (ops reversed its approval: not a review to appeal)."""
+
+    permission_classes = [IsContributor]
+
+    @extend_schema(request=AppealInput, responses=TaskOpsOutput)
+    def post(self, request: Request, task_id: UUID) -> Response:
+        data = validated(AppealInput, request.data)
+        task = commands.task_appeal(contributor_id=request.user.pk, task_id=task_id, reason=data["reason"])
+        return Response(_task_data(task, request.user))
 
 
 class TaskCancelApi(CommandApiView):

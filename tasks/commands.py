@@ -32,6 +32,7 @@ from tasks.selectors import (
     claim_candidate,
     gold_window,
     held_task,
+    last_rejection_at,
     load_standing,
     load_task,
     lock_claimant,
@@ -206,6 +207,27 @@ def task_submit(
 
 
 TASK_TEXTS = ("prompt", "context", "response_a", "response_b")
+
+
+def task_appeal(*, contributor_id: int, task_id: UUID, reason: str) -> Task:
+    """The contributor appeals their task's rejection (404 for a task that is not theirs, as its
+    detail says); routing then gives the appeal to a top-layer reviewer who has not reviewed it."""
+
+    def decide(state: TaskState) -> list[DomainEvent]:
+        task = task_domain.known(state)
+        if state.contributor_id != contributor_id:
+            raise NotFound("no such task")
+        return task_domain.decide_appeal(
+            state,
+            contributor_id=contributor_id,
+            reason=reason,
+            project=project_policy(task.project_id),
+            rejected_at=last_rejection_at(task_id),
+            now=clock.now(),
+        )
+
+    _task_command(task_id, decide, actor_id=contributor_id)
+    return Task.objects.get(pk=task_id)
 
 
 def task_reverse_approval(*, actor_id: int | None, task_id: UUID, reason: str) -> Task:

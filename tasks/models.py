@@ -32,6 +32,9 @@ class Project(models.Model):
     overlap = models.PositiveSmallIntegerField(
         default=1, help_text="Sibling tasks made of each item imported from now on, one per contributor."
     )
+    appeal_window_days = models.PositiveSmallIntegerField(
+        default=7, help_text="Days after a rejection in which its contributor may appeal it (0: never)."
+    )
     status = models.CharField(max_length=16)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
@@ -195,6 +198,7 @@ class TaskRound(models.Model):
     assignment_id = models.UUIDField(primary_key=True)
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="rounds")
     layer = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=10, default="review", help_text="review, or appeal.")
     decision = models.CharField(max_length=20)
     feedback = models.TextField(blank=True, default="")
     reasons = models.JSONField(default=list)
@@ -277,3 +281,42 @@ class Suspension(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id}:{self.contributor_id} since {self.since}"
+
+
+# --- appeals -----------------------------------------------------------------------------------------
+
+
+class Appeal(models.Model):
+    """A contributor's appeal of their task's rejection (one per task) and its outcome: the
+    quality reports count them, and the appeal's reviewer reads the reason."""
+
+    task = models.OneToOneField(Task, on_delete=models.CASCADE, primary_key=True, related_name="appeal")
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="+", db_index=False)
+    contributor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    reason = models.TextField()
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_index=False,
+        help_text="The reviewer whose rejection was appealed; null for a gold score.",
+    )
+    filed_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", db_index=False
+    )
+    overturned = models.BooleanField(null=True, help_text="Null while the appeal waits for its decision.")
+    decided_at = models.DateTimeField(null=True)
+
+    class Meta:
+        ordering = ["filed_at", "task_id"]
+        indexes = [
+            models.Index(fields=["project", "contributor"], name="appeal_by_contributor"),
+            models.Index(fields=["project", "rejected_by"], name="appeal_by_rejecter"),
+        ]
+
+    def __str__(self) -> str:
+        return f"appeal of {self.task_id}"

@@ -10,6 +10,8 @@ from typing import Any
 from marlin import projections
 from marlin.eventstore.store import RecordedEvent
 from tasks.domain.events import (
+    AppealDecided,
+    AppealFiled,
     ApprovalReversed,
     ClaimExpired,
     JudgmentSubmitted,
@@ -46,6 +48,7 @@ from tasks.domain.review_round import (
 )
 from tasks.domain.task import TaskStatus
 from tasks.models import (
+    Appeal,
     GoldTally,
     GoldTask,
     Project,
@@ -91,6 +94,7 @@ def _project_created(event: ProjectCreated, recorded: RecordedEvent) -> None:
         gold_min_accuracy=s.gold_min_accuracy,
         gold_min_answers=s.gold_min_answers,
         overlap=s.overlap,
+        appeal_window_days=s.appeal_window_days,
         status=ProjectStatus.ACTIVE,
         created_at=recorded.recorded_at,
         updated_at=recorded.recorded_at,
@@ -249,6 +253,20 @@ def _rejected(event: TaskRejected, recorded: RecordedEvent) -> None:
     _task(event.task_id, recorded, status=TaskStatus.REJECTED, layer=None, finished_at=recorded.recorded_at)
 
 
+@on(AppealFiled)
+def _appealed(event: AppealFiled, recorded: RecordedEvent) -> None:
+    _task(event.task_id, recorded, status=TaskStatus.APPEALED, layer=event.layer, finished_at=None)
+
+
+@on(AppealDecided)
+def _appeal_decided(event: AppealDecided, recorded: RecordedEvent) -> None:
+    """Upheld: rejected again, finally (an overturn's ``TaskApproved`` follows it instead)."""
+    if not event.overturned:
+        _task(
+            event.task_id, recorded, status=TaskStatus.REJECTED, layer=None, finished_at=recorded.recorded_at
+        )
+
+
 # --- who may read a task as its reviewer -------------------------------------------------------------
 
 task_reviewers_projector = projections.register(
@@ -299,6 +317,12 @@ def _gold_round(event: GoldScored, recorded: RecordedEvent) -> None:
         decided_at=recorded.recorded_at,
         version=recorded.version,
     )
+
+
+@task_rounds_projector.on(AppealDecided)
+def _appeal_round(event: AppealDecided, recorded: RecordedEvent) -> None:
+    """The round its ``ReviewDecided`` just wrote (same append) was the appeal's."""
+    rows(TaskRound).update({"pk": event.assignment_id}, kind="appeal")
 
 
 @task_rounds_projector.on(ReviewDecided)
@@ -363,4 +387,31 @@ def _lifted(event: SuspensionLifted, recorded: RecordedEvent) -> None:
     # From the lift on, only new answers count towards another suspension.
     rows(GoldTally).update(
         {"pk": gold_tally_id(event.project_id, event.contributor_id)}, window_answers=0, window_correct=0
+    )
+
+
+# --- appeals -------------------------------------------------------------------------------------------
+
+appeals_projector = projections.register(projections.Projector("appeals", tables=[Appeal], in_memory=True))
+
+
+@appeals_projector.on(AppealFiled)
+def _appeal_filed(event: AppealFiled, recorded: RecordedEvent) -> None:
+    rows(Appeal).insert(
+        task_id=event.task_id,
+        project_id=event.project_id,
+        contributor_id=event.contributor_id,
+        reason=event.reason,
+        rejected_by_id=event.rejected_by,
+        filed_at=recorded.recorded_at,
+    )
+
+
+@appeals_projector.on(AppealDecided)
+def _appeal_outcome(event: AppealDecided, recorded: RecordedEvent) -> None:
+    rows(Appeal).update(
+        {"pk": event.task_id},
+        decided_by_id=event.reviewer_id,
+        overturned=event.overturned,
+        decided_at=recorded.recorded_at,
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -19,12 +20,13 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
+from marlin.eventstore.models import Event
 from marlin.eventstore.store import RecordedEvent, load_aggregate, read_stream
 from marlin.kernel.errors import NotFound
 from marlin.kernel.roles import Role, has_role
 from people.models import User
 from tasks.domain import task as task_domain
-from tasks.domain.events import JudgmentSubmitted, TaskImported, task_stream
+from tasks.domain.events import JudgmentSubmitted, TaskImported, TaskRejected, task_stream
 from tasks.domain.gold import GoldScored, GoldTally, Standing, evolve_standing, gold_tally_id, standing_stream
 from tasks.domain.presentation import swapped_preference, swapped_scores
 from tasks.domain.project import ProjectStatus
@@ -49,6 +51,12 @@ from tasks.models import (
 def load_task(task_id: UUID) -> tuple[TaskState, int]:
     """The task aggregate folded from its stream, and the stream's version."""
     return load_aggregate(task_stream(task_id), task_domain.evolve, TaskState())
+
+
+def last_rejection_at(task_id: UUID) -> datetime | None:
+    """When the task's latest rejection was recorded (an appeal's window runs from it)."""
+    rejections = Event.objects.filter(stream=task_stream(task_id), type=TaskRejected.type_name)
+    return rejections.order_by("-version").values_list("recorded_at", flat=True).first()
 
 
 POLICY_CACHE_SECONDS = 300
@@ -107,6 +115,7 @@ POLICY_FIELDS = (
     "gold_min_accuracy",
     "gold_min_answers",
     "overlap",
+    "appeal_window_days",
 )
 
 
@@ -133,6 +142,7 @@ def _policy_of(project: Project) -> ProjectPolicy:
         gold_min_accuracy=project.gold_min_accuracy,
         gold_min_answers=project.gold_min_answers,
         overlap=project.overlap,
+        appeal_window_days=project.appeal_window_days,
     )
 
 

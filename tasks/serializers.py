@@ -59,6 +59,11 @@ class ProjectSettingsInput(StrictInput):
         help_text="1 to 5 (default 1): each item imported from now on becomes this many sibling tasks "
         "(external ids X, X#2, ...; a shared item), never two to one contributor.",
     )
+    appeal_window_days = serializers.IntegerField(
+        required=False,
+        help_text="0 to 90 (default 7): days after a rejection in which its contributor may appeal it "
+        "(0: no appeals).",
+    )
 
 
 class ProjectUpdateInput(ProjectSettingsInput):
@@ -85,6 +90,7 @@ class ProjectOutput(ModelOutput):
             "gold_min_accuracy",
             "gold_min_answers",
             "overlap",
+            "appeal_window_days",
             "status",
             "created_at",
             "updated_at",
@@ -220,7 +226,7 @@ class TaskRoundOutput(ModelOutput):
 
     class Meta:
         model = TaskRound
-        fields = ["layer", "decision", "feedback", "reasons", "decided_at"]
+        fields = ["layer", "kind", "decision", "feedback", "reasons", "decided_at"]
 
 
 class TaskOutput(_SeesContributor, ModelOutput):
@@ -356,6 +362,12 @@ class ClaimInput(StrictInput):
 
 class ReasonInput(StrictInput):
     reason = serializers.CharField(max_length=2000)
+
+
+class AppealInput(StrictInput):
+    reason = serializers.CharField(
+        max_length=5000, help_text="Why the rejection was wrong: at least 50 characters."
+    )
 
 
 class JudgmentInput(serializers.Serializer):

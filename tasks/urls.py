@@ -25,6 +25,7 @@ urlpatterns = [
     path("tasks/<uuid:task_id>/release/", api.TaskReleaseApi.as_view(), name="task-release"),
     path("tasks/<uuid:task_id>/submissions/", api.TaskSubmissionsApi.as_view(), name="task-submissions"),
     path("tasks/<uuid:task_id>/history/", api.TaskHistoryApi.as_view(), name="task-history"),
+    path("tasks/<uuid:task_id>/appeal/", api.TaskAppealApi.as_view(), name="task-appeal"),
     path("tasks/<uuid:task_id>/cancel/", api.TaskCancelApi.as_view(), name="task-cancel"),
     path(
         "tasks/<uuid:task_id>/reverse-approval/",

@@ -156,3 +156,34 @@ class ApprovalReversed(DomainEvent):
     task_id: UUID
     contributor_id: int
     reason: str
+
+
+# --- appeals ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AppealFiled(DomainEvent):
+    """The contributor appealed the task's rejection: it waits for an appeal reviewer at ``layer``
+    (the project's top layer). ``rejected_by``: the reviewer whose rejection is appealed (None
+    for a gold score), so an overturn counts against them."""
+
+    task_id: UUID
+    project_id: UUID
+    contributor_id: int
+    reason: str
+    layer: int
+    rejected_by: int | None
+
+
+@dataclass(frozen=True)
+class AppealDecided(DomainEvent):
+    """The appeal reviewer's verdict: ``overturned`` (a ``TaskApproved`` follows in the same
+    append, and payouts accrue it like any approval) or upheld (the task is rejected again,
+    finally)."""
+
+    task_id: UUID
+    assignment_id: UUID
+    reviewer_id: int
+    contributor_id: int
+    overturned: bool
+    rejected_by: int | None

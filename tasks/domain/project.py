@@ -57,10 +57,12 @@ class ProjectSettings:
     gold_min_accuracy: Decimal | None = None  # the gold bar; None: off
     gold_min_answers: int = 5
     overlap: int = 1  # sibling tasks per imported item, each for a different contributor
+    appeal_window_days: int = 7  # days after a rejection in which its contributor may appeal; 0: none
 
 
 MAX_GOLD_MIN_ANSWERS = 10_000
 MAX_OVERLAP = 5
+MAX_APPEAL_WINDOW_DAYS = 90
 
 
 # --- events ----------------------------------------------------------------------------------------
@@ -177,6 +179,7 @@ def clean_settings(raw: Mapping[str, Any]) -> dict[str, Any]:
     bounded("claim_timeout_minutes", 1, 7 * 24 * 60)
     bounded("review_timeout_minutes", 1, 30 * 24 * 60)
     bounded("overlap", 1, MAX_OVERLAP)
+    bounded("appeal_window_days", 0, MAX_APPEAL_WINDOW_DAYS)
     for name, limit in (("criteria", 20), ("reason_codes", 30)):
         if name in raw:
             codes, problems = _codes(raw[name], limit)

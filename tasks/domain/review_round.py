@@ -24,6 +24,11 @@ class AssignmentStatus(StrEnum):
     CANCELLED = "cancelled"  # the task was cancelled while the review was pending
 
 
+class AssignmentKind(StrEnum):
+    REVIEW = "review"
+    APPEAL = "appeal"  # a rejected task's appeal, at the project's top layer
+
+
 class Decision(StrEnum):
     APPROVE = "approve"
     REQUEST_CHANGES = "request_changes"
@@ -41,6 +46,7 @@ class Assignment:
     due_at: datetime
     status: AssignmentStatus = AssignmentStatus.PENDING
     decision: Decision | None = None
+    kind: AssignmentKind = AssignmentKind.REVIEW
 
 
 @dataclass(frozen=True)
@@ -50,9 +56,10 @@ class ReviewAssigned(DomainEvent):
     ``by_hand`` is true only when ops named the reviewer; when routing picks (after an expiry,
     a deactivation, or an ops reassignment without a name) it is false. Finance's controls
     list approvals whose chain had a reviewer assigned by hand, so it must be a recorded fact.
+    ``kind``: ``review``, or ``appeal`` for the review of an appealed rejection.
     """
 
-    schema_version = 2
+    schema_version = 3
 
     task_id: UUID
     assignment_id: UUID
@@ -61,6 +68,13 @@ class ReviewAssigned(DomainEvent):
     submission_version: int
     due_at: datetime
     by_hand: bool = False
+    kind: AssignmentKind = AssignmentKind.REVIEW
+
+
+@register_upcaster("ReviewAssigned", 2)
+def _review_assigned_v2_to_v3(data: JsonDict) -> JsonDict:
+    """Before v3 there were no appeals: every assignment reviewed a submission."""
+    return {**data, "kind": AssignmentKind.REVIEW.value}
 
 
 @register_upcaster("ReviewAssigned", 1)

@@ -18,6 +18,8 @@ from uuid import UUID
 from marlin.kernel.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from marlin.kernel.events import DomainEvent
 from tasks.domain.events import (
+    AppealDecided,
+    AppealFiled,
     ApprovalReversed,
     ClaimExpired,
     JudgmentSubmitted,
@@ -33,6 +35,7 @@ from tasks.domain.judgment import Judgment
 from tasks.domain.presentation import canonical_judgment
 from tasks.domain.review_round import (
     Assignment,
+    AssignmentKind,
     AssignmentStatus,
     ChangesRequested,
     ReviewAssigned,
@@ -53,6 +56,7 @@ class TaskStatus(StrEnum):
     CHANGES_REQUESTED = "changes_requested"
     APPROVED = "approved"
     REJECTED = "rejected"
+    APPEALED = "appealed"  # rejected, and its contributor's appeal waits for a decision
     CANCELLED = "cancelled"
 
 
@@ -79,6 +83,7 @@ class ProjectPolicy:
     gold_min_accuracy: Decimal | None = None
     gold_min_answers: int = 5
     overlap: int = 1
+    appeal_window_days: int = 7
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,9 @@ class TaskState:
     rate: Decimal | None = None
     currency: str | None = None
     gold: GoldAnswer | None = None
+    rejected_by: int | None = None  # the reviewer of the last rejection (None: a gold score)
+    appealed: bool = False  # one appeal per task, whatever its outcome
+    reversed: bool = False  # rejected by ops reversing its approval: no appeal
 
     @property
     def exists(self) -> bool:
@@ -138,9 +146,21 @@ class TaskState:
             and a.status in (AssignmentStatus.EXPIRED, AssignmentStatus.REASSIGNED)
         )
 
+    def reviewers_of_task(self) -> frozenset[int]:
+        """Whoever decided a review of this task, at any layer: none of them hears its appeal."""
+        return frozenset(a.reviewer_id for a in self.assignments if a.status == AssignmentStatus.DECIDED)
+
     def awaits_reviewer(self) -> bool:
-        """In review with no pending assignment; a gold task is scored, never reviewed."""
-        return self.status == TaskStatus.IN_REVIEW and self.gold is None and self.pending_assignment() is None
+        """In review (a gold task is scored, never reviewed) or appealed (gold or not: an appeal
+        is heard by a person), with no pending assignment."""
+        waiting = (
+            self.status == TaskStatus.IN_REVIEW and self.gold is None
+        ) or self.status == TaskStatus.APPEALED
+        return waiting and self.pending_assignment() is None
+
+    def assignment_kind(self) -> AssignmentKind:
+        """The kind of review the task waits for now."""
+        return AssignmentKind.APPEAL if self.status == TaskStatus.APPEALED else AssignmentKind.REVIEW
 
 
 def known(state: TaskState) -> KnownTask:
@@ -226,7 +246,12 @@ def evolve(state: TaskState, event: DomainEvent) -> TaskState:  # noqa: PLR0911,
             )
         case ReviewAssigned():
             assignment = Assignment(
-                event.assignment_id, event.layer, event.reviewer_id, event.submission_version, event.due_at
+                event.assignment_id,
+                event.layer,
+                event.reviewer_id,
+                event.submission_version,
+                event.due_at,
+                kind=event.kind,
             )
             return replace(state, assignments=(*state.assignments, assignment))
         case ReviewExpired():
@@ -249,7 +274,13 @@ def evolve(state: TaskState, event: DomainEvent) -> TaskState:  # noqa: PLR0911,
             )
         case TaskApproved():
             return replace(state, status=TaskStatus.APPROVED, layer=None, contributor_id=event.contributor_id)
-        case TaskRejected() | ApprovalReversed():
+        case TaskRejected():
+            return replace(state, status=TaskStatus.REJECTED, layer=None, rejected_by=event.reviewer_id)
+        case ApprovalReversed():
+            return replace(state, status=TaskStatus.REJECTED, layer=None, reversed=True)
+        case AppealFiled():
+            return replace(state, status=TaskStatus.APPEALED, layer=event.layer, appealed=True)
+        case AppealDecided() if not event.overturned:
             return replace(state, status=TaskStatus.REJECTED, layer=None)
     return state
 
@@ -456,6 +487,70 @@ def decide_gold_score(
     else:
         outcome = TaskRejected(task.task_id, layer, None)
     return [scored, outcome]
+
+
+# --- appeals ---------------------------------------------------------------------------------------
+
+MIN_APPEAL_REASON = 50
+MAX_APPEAL_REASON = 5000
+
+
+def clean_appeal_reason(reason: str) -> str:
+    """An appeal says why, in at least 50 characters (and at most 5000)."""
+    text = reason.strip()
+    if len(text) < MIN_APPEAL_REASON:
+        raise InvalidInput(
+            fields={"reason": [f"say why in at least {MIN_APPEAL_REASON} characters ({len(text)} given)"]}
+        )
+    if len(text) > MAX_APPEAL_REASON:
+        raise InvalidInput(fields={"reason": [f"at most {MAX_APPEAL_REASON} characters"]})
+    return text
+
+
+def decide_appeal(
+    state: TaskState,
+    *,
+    contributor_id: int,
+    reason: str,
+    project: ProjectPolicy,
+    rejected_at: datetime | None,
+    now: datetime,
+) -> list[DomainEvent]:
+    """The contributor appeals the rejection of their task, once, within the project's
+    ``appeal_window_days`` of it (``rejected_at``: when the rejection was recorded). The appeal
+    goes to the project's top layer. A rejection that ops made by reversing an approval is not a
+    reviewer's verdict and is not appealed (the reversal already paid back the approval)."""
+    task = known(state)
+    _must_be_claimant(state, contributor_id)
+    text = clean_appeal_reason(reason)
+    if state.status == TaskStatus.APPEALED or state.appealed:
+        raise Conflict("the task has been appealed already: one appeal per task", code="already_appealed")
+    if state.status != TaskStatus.REJECTED:
+        raise Conflict(
+            f"the task is {state.status}: only a rejected task can be appealed", code="not_rejected"
+        )
+    if state.reversed:
+        raise Conflict(
+            "the task was rejected by reversing its approval, not by a review: there is nothing to appeal",
+            code="approval_reversed",
+        )
+    window = timedelta(days=project.appeal_window_days)
+    if rejected_at is None or now > rejected_at + window:
+        raise Conflict(
+            f"the appeal window ({project.appeal_window_days} days after the rejection) has closed",
+            code="appeal_window_closed",
+            details={"appeal_window_days": project.appeal_window_days},
+        )
+    return [
+        AppealFiled(
+            task_id=task.task_id,
+            project_id=task.project_id,
+            contributor_id=contributor_id,
+            reason=text,
+            layer=project.review_layers,
+            rejected_by=state.rejected_by,
+        )
+    ]
 
 
 # --- ops -------------------------------------------------------------------------------------------

@@ -93,6 +93,7 @@ MATRIX: list[Row] = [
     row("GET", "tasks/{task}/submissions/", 401, 200, 200, 200, 404, 200, 401),
     row("POST", "tasks/{task}/submissions/", 401, 409, 403, 403, 403, 403, 401, note="409: in review"),
     row("GET", "tasks/{task}/history/", 401, 200, 404, 200, 404, 200, 401),
+    row("POST", "tasks/{task}/appeal/", 401, 400, 403, 403, 403, 403, 401, note="400: reason missing"),
     row("POST", "tasks/{task}/cancel/", 401, 403, 403, 400, 403, 400, 401),
     row("POST", "tasks/{task}/reverse-approval/", 401, 403, 403, 400, 403, 400, 401),
     row("GET", "reviews/", 401, 200, 200, 200, 200, 200, 401, note="a reviewer's own; ops all"),

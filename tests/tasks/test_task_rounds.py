@@ -26,7 +26,7 @@ from tests.support.settle import settle
 
 pytestmark = pytest.mark.django_db
 
-ROUND_FIELDS = {"layer", "decision", "feedback", "reasons", "decided_at"}
+ROUND_FIELDS = {"layer", "kind", "decision", "feedback", "reasons", "decided_at"}
 
 
 def decide(task_id, decision: str, **fields) -> int:
