@@ -22,14 +22,13 @@ from people.models import User
 from quality import domain
 from quality.agreement import Agreement, agreement, agreement_with_others
 from reviews.models import ReviewAssignment
-from tasks.domain.review_round import AssignmentStatus, Decision
+from tasks.domain.review_round import AssignmentKind, AssignmentStatus, Decision
 from tasks.domain.task import TaskStatus
-from tasks.models import GoldTally, Project, Submission, Suspension, Task
+from tasks.models import Appeal, GoldTally, Project, Submission, Suspension, Task
 from tasks.selectors import first_position_rates
 
-# Figures of features later work builds (appeals, calibration): null until then.
-CONTRIBUTOR_NOT_YET = ("appeals_filed", "appeals_won")
-REVIEWER_NOT_YET = ("appeals_overturned", "calibration_seen", "calibration_catch_rate")
+# Figures of features later work builds (calibration): null until then.
+REVIEWER_NOT_YET = ("calibration_seen", "calibration_catch_rate")
 
 Key = tuple[UUID, int]  # (project, person)
 
@@ -59,19 +58,22 @@ def standouts(project_ids: Iterable[UUID]) -> dict[UUID, list[Standout]]:
     """Per project, the flagged contributors, then the flagged reviewers, by id."""
     projects = list(project_ids)
     found: dict[UUID, list[Standout]] = defaultdict(list)
-    reviewers = _reviewers(projects, with_minutes=False)
-    for kind, rows in (("contributor", _contributors(projects)), ("reviewer", reviewers)):
+    contributors = _contributors(projects, with_appeals=False)
+    reviewers = _reviewers(projects, with_minutes=False, with_appeals=False)
+    for kind, rows in (("contributor", contributors), ("reviewer", reviewers)):
         for (project, person), row in sorted(rows.items()):
             if row["flags"]:
                 found[project].append(Standout(project, kind, person, row["name"], tuple(row["flags"])))
     return dict(found)
 
 
-def _contributors(projects: list[UUID]) -> dict[Key, dict[str, Any]]:
+def _contributors(projects: list[UUID], *, with_appeals: bool = True) -> dict[Key, dict[str, Any]]:
     """``submitted`` counts tasks (a revision is not a new task); ``approved`` and ``rejected``
     count those tasks' final states (a reversed approval is rejected); ``first_pass_approval_rate``
     is the share, among them, approved without a request for changes; ``mean_revisions`` the
-    versions beyond the first per task; ``mean_time_spent_minutes`` is over every version."""
+    versions beyond the first per task; ``mean_time_spent_minutes`` is over every version;
+    ``appeals_filed`` and ``appeals_won`` count their appeals (None with ``with_appeals`` off: no
+    flag needs them)."""
     submitted = {
         (row["task__project_id"], row["contributor_id"]): row
         for row in Submission.objects.filter(task__project_id__in=projects)
@@ -94,6 +96,7 @@ def _contributors(projects: list[UUID]) -> dict[Key, dict[str, Any]]:
     agreeing = agreement_tallies(projects)
     first_position = first_position_rates(projects)
     gold = _gold_records(projects)
+    appeals = _appeal_counts(projects) if with_appeals else None
     suspended = set(
         Suspension.objects.filter(project_id__in=projects, lifted_at__isnull=True).values_list(
             "project_id", "contributor_id"
@@ -120,13 +123,38 @@ def _contributors(projects: list[UUID]) -> dict[Key, dict[str, Any]]:
             "first_position_rate": None if position is None else _rounded(position.rate),
             "position_bias_p": None if position is None else position.p_value,
             "agreement_rate": domain.rate(*agreeing.get(key, (0, 0))),
-            **dict.fromkeys(CONTRIBUTOR_NOT_YET),
+            "appeals_filed": None if appeals is None else appeals.get(key, (0, 0))[0],
+            "appeals_won": None if appeals is None else appeals.get(key, (0, 0))[1],
             "suspended": key in suspended,
             "flags": domain.contributor_flags(
                 first_position=position, gold=record, suspended=key in suspended
             ),
         }
     return rows
+
+
+def _appeal_counts(projects: list[UUID]) -> dict[Key, tuple[int, int]]:
+    """Per contributor, ``(filed, won)``: their appeals, and those that overturned the rejection."""
+    return {
+        (project, contributor): (filed, won)
+        for project, contributor, filed, won in Appeal.objects.filter(project_id__in=projects)
+        .values("project_id", "contributor_id")
+        .annotate(filed=Count("pk"), won=Count("pk", filter=Q(overturned=True)))
+        .values_list("project_id", "contributor_id", "filed", "won")
+    }
+
+
+def _overturned_appeals(projects: list[UUID]) -> dict[Key, int]:
+    """Per reviewer, how many of their rejections an appeal overturned."""
+    return {
+        (project, reviewer): n
+        for project, reviewer, n in Appeal.objects.filter(
+            project_id__in=projects, overturned=True, rejected_by__isnull=False
+        )
+        .values("project_id", "rejected_by_id")
+        .annotate(n=Count("pk"))
+        .values_list("project_id", "rejected_by_id", "n")
+    }
 
 
 def project_agreement(project_id: UUID) -> Agreement:
@@ -186,16 +214,21 @@ def _gold_records(projects: list[UUID]) -> dict[tuple[UUID, int | None], domain.
     return records
 
 
-def _reviewers(projects: list[UUID], *, with_minutes: bool = True) -> dict[Key, dict[str, Any]]:
+def _reviewers(
+    projects: list[UUID], *, with_minutes: bool = True, with_appeals: bool = True
+) -> dict[Key, dict[str, Any]]:
     """Rates are shares of ``decisions``; ``median_decision_minutes`` runs from assignment to
     decision (None with ``with_minutes`` off: no flag needs it); ``overturned_by_later_layer``
-    counts approvals that a higher layer sent back or rejected (the same submission version);
-    ``expired`` counts assignments that ran past due."""
+    counts approvals that a higher layer sent back or rejected (the same submission version; an
+    appeal is not a later layer); ``appeals_overturned`` counts the reviewer's rejections that an
+    appeal overturned (None with ``with_appeals`` off); ``expired`` counts assignments that ran
+    past due."""
     assignments = ReviewAssignment.objects.filter(task__project_id__in=projects)
     overturning = ReviewAssignment.objects.filter(
         task_id=OuterRef("task_id"),
         submission_version=OuterRef("submission_version"),
         layer__gt=OuterRef("layer"),
+        kind=AssignmentKind.REVIEW,
         status=AssignmentStatus.DECIDED,
         decision__in=[Decision.REQUEST_CHANGES, Decision.REJECT],
     )
@@ -215,6 +248,7 @@ def _reviewers(projects: list[UUID], *, with_minutes: bool = True) -> dict[Key, 
         )
     }
     minutes = _decision_minutes(assignments.filter(decided)) if with_minutes else {}
+    overturned_appeals = _overturned_appeals(projects) if with_appeals else None
     names = _names(person for _, person in counts)
     records = {
         key: domain.OverturnRecord(key[1], row["overturnable"], row["overturned"])
@@ -236,6 +270,7 @@ def _reviewers(projects: list[UUID], *, with_minutes: bool = True) -> dict[Key, 
             "reject_rate": domain.rate(row["rejections"], decisions),
             "median_decision_minutes": domain.median(minutes.get(key, [])),
             "overturned_by_later_layer": row["overturned"],
+            "appeals_overturned": None if overturned_appeals is None else overturned_appeals.get(key, 0),
             "expired": row["expired"],
             **dict.fromkeys(REVIEWER_NOT_YET),
             "flags": domain.reviewer_flags(records[key], medians[key[0]]),

@@ -48,8 +48,8 @@ class _ContributorRow(serializers.Serializer):
     agreement_rate = _rate(
         "share of the pairs their approved judgments form with others' on the same items that agree"
     )
-    appeals_filed = serializers.IntegerField(allow_null=True, help_text=NULL_UNTIL_BUILT)
-    appeals_won = serializers.IntegerField(allow_null=True, help_text=NULL_UNTIL_BUILT)
+    appeals_filed = serializers.IntegerField(help_text="rejections of theirs they appealed")
+    appeals_won = serializers.IntegerField(help_text="of those, overturned (approved and paid)")
     suspended = serializers.BooleanField(help_text="a suspension from claiming in the project is in force")
     flags = serializers.ListField(
         child=serializers.ChoiceField(choices=["position_bias", "gold_below_bar", "suspended"])
@@ -67,7 +67,7 @@ class _ReviewerRow(serializers.Serializer):
     overturned_by_later_layer = serializers.IntegerField(
         help_text="approvals a higher layer sent back or rejected (the same submission version)"
     )
-    appeals_overturned = serializers.IntegerField(allow_null=True, help_text=NULL_UNTIL_BUILT)
+    appeals_overturned = serializers.IntegerField(help_text="their rejections that an appeal overturned")
     expired = serializers.IntegerField(help_text="assignments that ran past due")
     calibration_seen = serializers.IntegerField(allow_null=True, help_text=NULL_UNTIL_BUILT)
     calibration_catch_rate = _rate(NULL_UNTIL_BUILT)

@@ -25,6 +25,10 @@ have 15 pairs and the planted are at most a quarter of those judged). Each item 
 four models against each other, and one of them is planted strong (its answer is the better one
 three times in four): once it has 40 approved judgments in a project, the run checks that the
 leaderboard ranks it first.
+
+Contributors appeal three in ten of their rejections; an appeal's reviewer overturns half of
+them. The run checks that each overturned appeal accrued exactly once and that the quality
+reports count the appeals filed, won, and overturned against the reviewer who rejected.
 """
 
 from __future__ import annotations
@@ -50,12 +54,13 @@ from people.commands import person_register, person_update
 from people.models import User
 from quality import domain as quality_domain
 from quality.reports import leaderboard_json
-from quality.selectors import agreement_tallies, contributor_rows, project_agreement
+from quality.selectors import agreement_tallies, contributor_rows, project_agreement, reviewer_rows
 from reviews.commands import review_decide
 from reviews.jobs import expire_overdue_reviews_job
 from reviews.models import ReviewAssignment
 from tasks.commands import (
     project_create,
+    task_appeal,
     task_cancel,
     task_claim,
     task_release,
@@ -65,7 +70,7 @@ from tasks.commands import (
 from tasks.domain.task import sibling_external_ids, task_id_for
 from tasks.importing import task_import
 from tasks.jobs import expire_stale_claims_job
-from tasks.models import Task
+from tasks.models import Appeal, Task
 from tasks.selectors import first_position_rates
 
 PASSWORD = "simulated-passphrase"
@@ -148,6 +153,7 @@ class Simulation:
             for index in range(self.projects)
         ]
         self.criteria = {project.id: project.criteria for project in self.projects_made}
+        self.appeals_considered: set[Any] = set()  # rejected tasks their contributor has read
         self.gold_of: dict[Any, str] = {}  # task -> its gold preference (canonical)
         self.better: dict[str, str] = {}  # item -> the preference a careful reader gives it (canonical)
         items = max(1, self.tasks // self.overlap)
@@ -212,6 +218,7 @@ class Simulation:
 
     def _round(self) -> None:
         self._contributors_work()
+        self._appeals()
         self._settle()
         self._reviewers_work()
         self._ops_work()
@@ -261,6 +268,25 @@ class Simulation:
                     name,
                     lambda h=held, p=person: task_submit(
                         contributor_id=p.pk, task_id=h.id, judgment=self._judgment_of(p, h)
+                    ),
+                )
+
+    def _appeals(self) -> None:
+        """Contributors read their new rejections, and appeal ``APPEAL_CHANCE`` of them (once each,
+        the round after: well within the window). A reversed approval's appeal is refused."""
+        rejected = (
+            Task.objects.filter(project__in=self.projects_made, status="rejected")
+            .exclude(pk__in=self.appeals_considered)
+            .order_by("pk")
+            .values_list("pk", "contributor_id")
+        )
+        for task_id, contributor_id in list(rejected):
+            self.appeals_considered.add(task_id)
+            if self.random.random() < APPEAL_CHANCE:
+                self.tally.attempt(
+                    "appeal",
+                    lambda t=task_id, c=contributor_id: task_appeal(
+                        contributor_id=c, task_id=t, reason=APPEAL_REASON
                     ),
                 )
 
@@ -316,7 +342,14 @@ class Simulation:
             if roll < 0.12:
                 continue  # not now: left long enough, it expires and goes to someone else
             decision: dict[str, Any] = {"decision": "approve"}
-            if roll < 0.28:
+            if review.kind == "appeal":  # approve overturns, reject upholds; nothing in between
+                if self.random.random() >= APPEAL_OVERTURN:
+                    decision = {
+                        "decision": "reject",
+                        "feedback": "The rejection stands: the scores contradict the pick.",
+                        "reasons": ["inconsistent_scores"],
+                    }
+            elif roll < 0.28:
                 decision = {
                     "decision": "request_changes",
                     "feedback": "Justify the strength.",
@@ -427,6 +460,8 @@ class Simulation:
         lines.append(f"statements: {Statement.objects.count()} issued, {paid} paid")
         lines.append(f"events in the log: {Event.objects.count()}")
         quality_lines, quality_failures = self._quality_check()
+        appeal_lines, appeal_failures = self._appeal_check()
+        quality_lines, quality_failures = quality_lines + appeal_lines, quality_failures + appeal_failures
         report = checks.verify()
         failures = report.failures + quality_failures
         return lines + report.lines + quality_lines + [f"FAILED: {f}" for f in failures], not failures
@@ -487,6 +522,40 @@ class Simulation:
         agreement_lines, agreement_failures = self._agreement_check(projects)
         board_lines, board_failures = self._leaderboard_check(projects)
         return lines + agreement_lines + board_lines, failures + agreement_failures + board_failures
+
+    def _appeal_check(self) -> tuple[list[str], list[str]]:
+        """Each overturned appeal accrued exactly once (an approval like any other), and the
+        quality reports count the appeals the log holds: filed and won per contributor, overturned
+        against the reviewer whose rejection it was."""
+        appeals = Appeal.objects.filter(project__in=self.projects_made)
+        overturned = set(appeals.filter(overturned=True).values_list("task_id", flat=True))
+        upheld = appeals.filter(overturned=False).count()
+        waiting = appeals.filter(overturned__isnull=True).count()
+        accruals = Counter(
+            PayoutEntry.objects.filter(task_id__in=overturned, kind="accrual").values_list(
+                "task_id", flat=True
+            )
+        )
+        projects = [project.id for project in self.projects_made]
+        contributors = [row for project in projects for row in contributor_rows(project)]
+        reviewers = [row for project in projects for row in reviewer_rows(project)]
+        reported = (
+            sum(row["appeals_filed"] for row in contributors),
+            sum(row["appeals_won"] for row in contributors),
+            sum(row["appeals_overturned"] for row in reviewers),
+        )
+        against_reviewers = appeals.filter(overturned=True, rejected_by__isnull=False).count()
+        lines = [
+            f"appeals: {appeals.count()} filed, {len(overturned)} overturned, {upheld} upheld, {waiting} "
+            f"waiting; the quality report counts {reported[0]} filed, {reported[1]} won, {reported[2]} "
+            "overturned against the reviewer who rejected"
+        ]
+        failures = []
+        if any(accruals[task] != 1 for task in overturned):
+            failures.append(f"appeals: overturned tasks accrued {dict(accruals)} (each must accrue once)")
+        if reported != (appeals.count(), len(overturned), against_reviewers):
+            failures.append(f"appeals: the quality report counts {reported}, the appeals table differs")
+        return lines, failures
 
     def _leaderboard_check(self, projects: list[Any]) -> tuple[list[str], list[str]]:
         """The strong model wins most of its comparisons: once it has ``LEADERBOARD_MIN_COMPARISONS``
@@ -576,6 +645,12 @@ MODELS = ("atlas-70b", "corvid-xl", "borealis-8b", "delphi-3")
 STRONG_MODEL = "atlas-70b"  # planted: the better answer three times in four where it takes part
 LEADERBOARD_MIN_COMPARISONS = 40  # its judgments before the run insists it ranks first
 POSITION_BIAS_CERTAIN = 40  # non-tie judgments after which a biased judge must be flagged
+APPEAL_CHANCE = 0.3  # how often a contributor appeals a rejection
+APPEAL_OVERTURN = 0.5  # how often an appeal's reviewer overturns it
+APPEAL_REASON = (
+    "The rejection misreads the scores: they favour the answer I preferred on every criterion, as "
+    "the rationale says."
+)
 HONEST_AGREEMENT = 0.9  # how often a careful judge gives an item its better answer
 AGREEMENT_MIN_PAIRS = 15  # pooled pairs of careless (and of careful) contributors before comparing
 AGREEMENT_MAX_PLANTED = 0.25  # the planted share of contributors with pairs beyond which it cannot tell

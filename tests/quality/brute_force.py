@@ -18,7 +18,7 @@ def replay(project_id: UUID) -> tuple[dict[int, dict[str, Any]], dict[int, dict[
     log = _Replay(project_id)
     for recorded in iter_all():
         log.apply(recorded)
-    return log.contributors(), _reviewers(log.assignments)
+    return log.contributors(), _reviewers(log.assignments, log.appeals)
 
 
 class _Replay:
@@ -38,6 +38,7 @@ class _Replay:
         self.suspended: dict[int, bool] = {}
         self.item: dict[UUID, str] = {}
         self.gold_tasks: set[UUID] = set()
+        self.appeals: dict[UUID, dict[str, Any]] = {}
 
     def apply(self, recorded: RecordedEvent) -> None:
         event = recorded.data
@@ -70,6 +71,15 @@ class _Replay:
 
     on_ApprovalReversed = on_TaskRejected
 
+    def on_AppealFiled(self, event: dict[str, Any], task: UUID, _: RecordedEvent) -> None:
+        self.final[task] = "appealed"
+        self.appeals[task] = {"contributor": event["contributor_id"], "rejected_by": event["rejected_by"]}
+
+    def on_AppealDecided(self, event: dict[str, Any], task: UUID, _: RecordedEvent) -> None:
+        self.appeals[task]["overturned"] = event["overturned"]
+        if not event["overturned"]:
+            self.final[task] = "rejected"
+
     def on_TaskCancelled(self, event: dict[str, Any], task: UUID, _: RecordedEvent) -> None:
         self.final[task] = "cancelled"
 
@@ -90,6 +100,7 @@ class _Replay:
             "task": task,
             "reviewer": event["reviewer_id"],
             "layer": event["layer"],
+            "kind": event.get("kind", "review"),
             "version": event["submission_version"],
             "assigned_at": recorded.recorded_at,
             "status": "pending",
@@ -124,6 +135,10 @@ class _Replay:
                 "suspended": self.suspended.get(person, False),
                 **_first_position(e for e in self.latest.values() if e["contributor_id"] == person),
                 "agreement_rate": self.agreement_rate(person),
+                "appeals_filed": sum(1 for a in self.appeals.values() if a["contributor"] == person),
+                "appeals_won": sum(
+                    1 for a in self.appeals.values() if a["contributor"] == person and a.get("overturned")
+                ),
             }
         return figures
 
@@ -161,7 +176,9 @@ def _first_position(judgments: Any) -> dict[str, Any]:
     }
 
 
-def _reviewers(assignments: dict[UUID, dict[str, Any]]) -> dict[int, dict[str, Any]]:
+def _reviewers(
+    assignments: dict[UUID, dict[str, Any]], appeals: dict[UUID, dict[str, Any]]
+) -> dict[int, dict[str, Any]]:
     mine: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for assignment in assignments.values():
         mine[assignment["reviewer"]].append(assignment)
@@ -178,6 +195,7 @@ def _reviewers(assignments: dict[UUID, dict[str, Any]]) -> dict[int, dict[str, A
                 b["task"] == a["task"]
                 and b["version"] == a["version"]
                 and b["layer"] > a["layer"]
+                and b["kind"] == "review"
                 and b["status"] == "decided"
                 and b["decision"] in {"request_changes", "reject"}
                 for b in assignments.values()
@@ -191,5 +209,8 @@ def _reviewers(assignments: dict[UUID, dict[str, Any]]) -> dict[int, dict[str, A
             "median_decision_minutes": round(statistics.median(minutes), 2) if minutes else None,
             "overturned_by_later_layer": overturned,
             "expired": sum(1 for a in theirs if a["status"] == "expired"),
+            "appeals_overturned": sum(
+                1 for a in appeals.values() if a["rejected_by"] == person and a.get("overturned")
+            ),
         }
     return figures

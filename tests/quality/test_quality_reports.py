@@ -60,7 +60,10 @@ def test_contributors_report_counts_tasks_outcomes_first_pass_revisions_and_time
     }
     assert rows["Sloppy"]["rejected"] == 1
     assert rows["Sloppy"]["first_pass_approval_rate"] == 0.0
-    assert rows["Careful"]["appeals_filed"] is None  # appeals are not built yet: null, not zero
+    assert (rows["Careful"]["appeals_filed"], rows["Careful"]["appeals_won"]) == (
+        0,
+        0,
+    )  # none: zero, not null
 
 
 def test_reviewers_report_counts_decisions_shares_and_approvals_a_later_layer_overturned() -> None:
