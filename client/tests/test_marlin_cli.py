@@ -44,7 +44,7 @@ time_spent_minutes: 30
 def server(monkeypatch: pytest.MonkeyPatch) -> Recorder:
     """A fake Marlin: GET task and project, POST submissions and decisions answer 201."""
 
-    def answer(request: httpx.Request) -> httpx.Response:
+    def answer(request: httpx.Request) -> httpx.Response:  # noqa: PLR0911 - one answer per route
         path = request.url.path
         if request.method == "GET" and path == "/api/v1/tasks/task-1/":
             return httpx.Response(200, json=TASK)
@@ -52,6 +52,8 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Recorder:
             return httpx.Response(200, json=PROJECT)
         if path == "/api/v1/tasks/task-1/submissions/":
             return httpx.Response(201, json={"version": 1, **body_of(request)})
+        if path == "/api/v1/tasks/task-1/appeal/":
+            return httpx.Response(200, json={**TASK, "status": "appealed"})
         if path == "/api/v1/reviews/rv-1/":
             return httpx.Response(200, json={"id": "rv-1", "reason_codes": ["weak_rationale"]})
         if path == "/api/v1/reviews/rv-1/decision/":
@@ -192,3 +194,23 @@ def test_the_template_passes_its_own_check_once_the_rationale_is_written() -> No
     filled["rationale"] = "A is correct on empty input and B is not; both read well enough."
     assert judgment_problems(filled, CRITERIA) == []
     assert judgment_problems({**filled, "preference": "tie"}, CRITERIA)[0].field == "strength"
+
+
+def test_appeal_sends_the_reason_with_a_key_and_says_the_task_is_appealed(server) -> None:
+    reason = "B raises IndexError on an empty list, so the rejection's reading of B is wrong."
+
+    status, output = run("appeal", "task-1", "--reason", reason)
+
+    assert status == 0, output
+    assert "it is appealed" in output
+    post = server.requests[-1]
+    assert (post.method, body_of(post)) == ("POST", {"reason": reason})
+    assert post.headers["Idempotency-Key"]
+
+
+def test_a_short_appeal_reason_is_refused_before_anything_is_sent(server) -> None:
+    status, output = run("appeal", "task-1", "--reason", "I disagree.")
+
+    assert status == 1
+    assert "at least 50 characters" in output
+    assert server.requests == []

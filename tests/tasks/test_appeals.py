@@ -4,17 +4,24 @@ once), reject upholds. Driven through the REST API as the people involved would.
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 
 from marlin import projections
+from marlin.eventstore.models import Event
 from marlin.kernel import clock
+from marlin.kernel.errors import DomainError
 from payments.models import PayoutEntry
 from payments.periods import period_of
 from payments.reactors import accrue
 from reviews.models import ReviewAssignment
+from tasks.commands import task_appeal
 from tasks.domain.events import TaskApproved
 from tasks.models import Appeal, Task
 from tests.factories import client_for, import_tasks, make_project, make_user, pending_review, submitted_task
@@ -288,3 +295,35 @@ def test_a_gold_mismatch_is_appealed_like_any_rejection_and_heard_by_a_person() 
     settle()
     assert PayoutEntry.objects.filter(task_id=task_id, kind="accrual").count() == 1
     assert Appeal.objects.get(pk=task_id).rejected_by_id is None  # counts against no reviewer
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_appeals_of_one_task_file_exactly_one() -> None:
+    """Eight requests for the same appeal at once (a client retrying hard): one appeal is filed,
+    the others are refused, and the log holds a single AppealFiled."""
+    project = make_project(review_layers=1)
+    import_tasks(project, 1)
+    make_user("reviewer")
+    task_id, alice = submitted_task(project)
+    settle()
+    _decide(pending_review(task_id), REJECTION)
+    settle()
+    start = threading.Barrier(8, timeout=30)
+
+    def appeal(_: int) -> str:
+        try:
+            start.wait()
+            task_appeal(contributor_id=alice.pk, task_id=task_id, reason=REASON)
+            return "filed"
+        except DomainError as refused:
+            return refused.code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = Counter(pool.map(appeal, range(8)))
+
+    assert outcomes["filed"] == 1
+    assert set(outcomes) <= {"filed", "already_appealed", "concurrent_update"}
+    assert Event.objects.filter(stream=f"task-{task_id}", type="AppealFiled").count() == 1

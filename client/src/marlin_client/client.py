@@ -54,6 +54,9 @@ class MarlinClient(ApiSession):
     def submit(self, task_id: str, judgment: Mapping[str, Any]) -> JSON:
         return self.request("POST", f"tasks/{task_id}/submissions/", json=dict(judgment)).json()
 
+    def appeal(self, task_id: str, reason: str) -> JSON:
+        return self.request("POST", f"tasks/{task_id}/appeal/", json={"reason": reason}).json()
+
     def payouts(self, **filters: str) -> Iterator[JSON]:
         return self.each("payouts/", params=filters)
 

@@ -143,6 +143,8 @@ def submission(sub: dict[str, Any], *, title: str | None = None) -> RenderableTy
 def rounds(items: Sequence[dict[str, Any]], *, title: str = "Review rounds") -> Table:
     table = Table(title=title, expand=True)
     table.add_column("layer", justify="right")
+    if any(item.get("kind") == "appeal" for item in items):
+        table.add_column("kind")
     if any("submission_version" in item for item in items):
         table.add_column("version", justify="right")
     table.add_column("decision")
@@ -151,6 +153,8 @@ def rounds(items: Sequence[dict[str, Any]], *, title: str = "Review rounds") -> 
     table.add_column("decided at")
     for item in items:
         cells = [str(item.get("layer"))]
+        if any(other.get("kind") == "appeal" for other in items):
+            cells.append(str(item.get("kind") or "review"))
         if "submission_version" in item:
             cells.append(str(item.get("submission_version")))
         cells += [

@@ -1,4 +1,4 @@
-"""A contributor's commands: claim, show, template, submit, feedback, payouts."""
+"""A contributor's commands: claim, show, template, submit, feedback, appeal, payouts."""
 
 from __future__ import annotations
 
@@ -112,6 +112,36 @@ def feedback(ctx: typer.Context, task_id: TaskArgument) -> None:
         state.console.print("No review decided yet.")
     else:
         state.console.print(render.rounds(rounds))
+
+
+MIN_APPEAL_REASON = 50  # the server's rule, checked here so a short reason sends nothing
+
+
+@reports_failures
+def appeal(
+    ctx: typer.Context,
+    task_id: TaskArgument,
+    reason: Annotated[str, typer.Option(help="Why the rejection was wrong: at least 50 characters.")],
+) -> None:
+    """Appeal your task's rejection, once, within the project's window: a top-layer reviewer who
+    has not reviewed it decides."""
+    state = context_of(ctx)
+    if len(reason.strip()) < MIN_APPEAL_REASON:
+        state.console.print(
+            f"--reason must say why in at least {MIN_APPEAL_REASON} characters "
+            f"({len(reason.strip())} given); nothing was sent."
+        )
+        raise typer.Exit(1)
+    with state.client() as client:
+        task = client.appeal(task_id, reason.strip())
+    if state.json_output:
+        state.emit_json(task)
+        return
+    state.console.print(
+        f"Appealed task {task_id}: it is {task.get('status')} until a reviewer decides "
+        f"(see [bold]marlin feedback {task_id}[/]).",
+        highlight=False,
+    )
 
 
 @reports_failures
