@@ -511,7 +511,11 @@ S = TypeVar("S")
 
 
 def load_aggregate(stream: str, evolve: Callable[[S, DomainEvent], S], initial: S) -> tuple[S, int]:
-    """Fold a stream into state; return it with the stream's version (0: no events yet)."""
+    """Fold a stream into state; return it with the stream's version (0: no events yet).
+
+    Inside a command transaction, the events it has appended to the stream and not yet written
+    (a reactor's batch runs several commands in one transaction) are folded too, so a second
+    command on the same stream decides on what the first did instead of losing a race with it."""
     state = initial
     version = 0
     for recorded in read_stream(stream):
@@ -520,6 +524,10 @@ def load_aggregate(stream: str, evolve: Callable[[S, DomainEvent], S], initial: 
     uow = active_unit_of_work()
     if uow is not None:
         uow.read_versions[stream] = version  # the append then needs no check that it exists
+        for item in uow.pending:
+            if item.recorded.stream == stream and item.recorded.version > version:
+                state = evolve(state, item.recorded.event)
+                version = item.recorded.version
     return state, version
 
 
