@@ -13,6 +13,19 @@ from django.conf import settings
 def contributor_pseudonym(user_id: int | None) -> str | None:
     if user_id is None:
         return None
+    return _pseudonym(f"contributor:{user_id}")
+
+
+def author_pseudonym(contributor_id: int | None, *, plant_id: object | None = None) -> str | None:
+    """Who wrote a submission, as its reviewers read it. A calibration plant has no contributor:
+    its reviewers read a pseudonym of the same form, made from the plant (so nothing in it tells
+    a plant from any other review)."""
+    if contributor_id is None and plant_id is not None:
+        return _pseudonym(f"plant:{plant_id}")
+    return contributor_pseudonym(contributor_id)
+
+
+def _pseudonym(subject: str) -> str:
     key = (settings.MARLIN_PSEUDONYM_KEY or settings.SECRET_KEY).encode()
-    digest = hmac.new(key, f"contributor:{user_id}".encode(), hashlib.sha256).hexdigest()
+    digest = hmac.new(key, subject.encode(), hashlib.sha256).hexdigest()
     return f"contributor-{digest[:10]}"

@@ -109,6 +109,28 @@ def project_overturn_median(records: Sequence[OverturnRecord]) -> float | None:
     return statistics.median(rates) if rates else None
 
 
+# Approvals of plants that deserved rejection before a reviewer is flagged: one can be a slip.
+BAD_PLANT_APPROVALS_TO_FLAG = 2
+
+
+@dataclass(frozen=True)
+class CalibrationRecord:
+    """A reviewer's decided calibration plants in a project: how many, how many caught, and how
+    many that deserved rejection they approved."""
+
+    seen: int
+    caught: int
+    approved_bad: int
+
+
+def calibration_flags(record: CalibrationRecord | None) -> list[str]:
+    """``approves_bad_plants``: they approved ``BAD_PLANT_APPROVALS_TO_FLAG`` or more plants that
+    deserved rejection."""
+    if record is not None and record.approved_bad >= BAD_PLANT_APPROVALS_TO_FLAG:
+        return ["approves_bad_plants"]
+    return []
+
+
 def reviewer_flags(record: OverturnRecord, project_median: float | None) -> list[str]:
     """``overturned_often``: enough approvals to judge, at least two overturned, and an overturn
     rate at least twice the project's median (any overturns at all when the median is zero)."""

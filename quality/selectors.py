@@ -24,11 +24,8 @@ from quality.agreement import Agreement, agreement, agreement_with_others
 from reviews.models import ReviewAssignment
 from tasks.domain.review_round import AssignmentKind, AssignmentStatus, Decision
 from tasks.domain.task import TaskStatus
-from tasks.models import Appeal, GoldTally, Project, Submission, Suspension, Task
+from tasks.models import Appeal, CalibrationScore, GoldTally, Project, Submission, Suspension, Task
 from tasks.selectors import first_position_rates
-
-# Figures of features later work builds (calibration): null until then.
-REVIEWER_NOT_YET = ("calibration_seen", "calibration_catch_rate")
 
 Key = tuple[UUID, int]  # (project, person)
 
@@ -222,7 +219,9 @@ def _reviewers(
     counts approvals that a higher layer sent back or rejected (the same submission version; an
     appeal is not a later layer); ``appeals_overturned`` counts the reviewer's rejections that an
     appeal overturned (None with ``with_appeals`` off); ``expired`` counts assignments that ran
-    past due."""
+    past due. Calibration plants' reviews are left out of all of those (``ReviewAssignment.objects``)
+    and counted apart: ``calibration_seen`` plants decided, ``calibration_catch_rate`` the share
+    decided right."""
     assignments = ReviewAssignment.objects.filter(task__project_id__in=projects)
     overturning = ReviewAssignment.objects.filter(
         task_id=OuterRef("task_id"),
@@ -249,6 +248,13 @@ def _reviewers(
     }
     minutes = _decision_minutes(assignments.filter(decided)) if with_minutes else {}
     overturned_appeals = _overturned_appeals(projects) if with_appeals else None
+    calibration = _calibration_records(projects)
+    nothing = {
+        "decisions": 0, "approvals": 0, "overturnable": 0, "changes": 0, "rejections": 0, "overturned": 0,
+        "expired": 0,
+    }  # fmt: skip
+    for key in calibration.keys() - counts.keys():  # someone who has only reviewed plants so far
+        counts[key] = nothing
     names = _names(person for _, person in counts)
     records = {
         key: domain.OverturnRecord(key[1], row["overturnable"], row["overturned"])
@@ -272,10 +278,30 @@ def _reviewers(
             "overturned_by_later_layer": row["overturned"],
             "appeals_overturned": None if overturned_appeals is None else overturned_appeals.get(key, 0),
             "expired": row["expired"],
-            **dict.fromkeys(REVIEWER_NOT_YET),
-            "flags": domain.reviewer_flags(records[key], medians[key[0]]),
+            "calibration_seen": calibration[key].seen if key in calibration else 0,
+            "calibration_catch_rate": (
+                domain.rate(calibration[key].caught, calibration[key].seen) if key in calibration else None
+            ),
+            "flags": [
+                *domain.reviewer_flags(records[key], medians[key[0]]),
+                *domain.calibration_flags(calibration.get(key)),
+            ],
         }
     return rows
+
+
+def _calibration_records(projects: list[UUID]) -> dict[Key, domain.CalibrationRecord]:
+    """Per reviewer, their scored calibration plants (``tasks.domain.calibration.caught``)."""
+    approved_bad = Q(decision=Decision.APPROVE, expected_decision=Decision.REJECT)
+    return {
+        (project, reviewer): domain.CalibrationRecord(seen, caught, bad)
+        for project, reviewer, seen, caught, bad in CalibrationScore.objects.filter(project_id__in=projects)
+        .values("project_id", "reviewer_id")
+        .annotate(
+            seen=Count("pk"), caught=Count("pk", filter=Q(caught=True)), bad=Count("pk", filter=approved_bad)
+        )
+        .values_list("project_id", "reviewer_id", "seen", "caught", "bad")
+    }
 
 
 def _decision_minutes(decided: Any) -> dict[Key, list[float]]:

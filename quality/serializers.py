@@ -69,9 +69,14 @@ class _ReviewerRow(serializers.Serializer):
     )
     appeals_overturned = serializers.IntegerField(help_text="their rejections that an appeal overturned")
     expired = serializers.IntegerField(help_text="assignments that ran past due")
-    calibration_seen = serializers.IntegerField(allow_null=True, help_text=NULL_UNTIL_BUILT)
-    calibration_catch_rate = _rate(NULL_UNTIL_BUILT)
-    flags = serializers.ListField(child=serializers.ChoiceField(choices=["overturned_often"]))
+    calibration_seen = serializers.IntegerField(help_text="calibration plants they decided")
+    calibration_catch_rate = _rate(
+        "share of those decided right: approving a plant that deserved approval, not approving one "
+        "that deserved changes or rejection"
+    )
+    flags = serializers.ListField(
+        child=serializers.ChoiceField(choices=["overturned_often", "approves_bad_plants"])
+    )
 
 
 class ContributorReportOutput(serializers.Serializer):

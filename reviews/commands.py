@@ -19,7 +19,8 @@ from django.db.models import QuerySet, Subquery
 from marlin.compiled_queries import compiled
 from marlin.eventstore.store import UnitOfWork, command_transaction
 from marlin.kernel import clock
-from marlin.kernel.errors import ConcurrencyConflict, InvalidInput, NotFound
+from marlin.kernel.errors import ConcurrencyConflict, Conflict, InvalidInput, NotAllowed, NotFound
+from marlin.kernel.events import DomainEvent
 from marlin.reactors import sweep
 from reviews import domain
 from reviews.models import AwaitingReview, ReviewAssignment, ReviewerLoad
@@ -27,10 +28,14 @@ from reviews.selectors import (
     REVIEWER_READS,
     anyone_has_room,
     anyone_has_room_filter,
+    due_for_plant,
     eligible_reviewers,
     loads_with_room,
+    plant_for,
+    plants_open,
     required_skills,
     reviewer_facts,
+    reviewers_for_plant,
     waiting_work,
 )
 from tasks.domain.events import task_stream
@@ -141,6 +146,8 @@ def review_route_waiting(
     hundreds more would only hold a worker for seconds; the next run goes on. ``max_seconds``
     bounds a run the same way (checked between candidates).
     """
+    if reviewer_id is not None:
+        calibration_offer(reviewer_id=reviewer_id)  # interleaved: a due plant first, then the queue
     # A single reviewer fills up after a few tasks: read one candidate at a time, so a full
     # reviewer costs one query rather than a page of failing attempts.
     page_size = 1 if reviewer_id is not None else WAITING_PAGE
@@ -165,6 +172,66 @@ def review_route_waiting(
         if len(page) < page_size or (reviewer_id is None and routed == routed_before):
             break
     return routed
+
+
+def calibration_offer(*, reviewer_id: int) -> UUID | None:
+    """Give ``reviewer_id`` the calibration plant they are due for, if any (``plant_for``): their
+    load row locked like any routing's, the plant's stream appended at its expected version, so
+    concurrent offers never exceed a plant's reviews or a reviewer's capacity. One query while
+    no plant wants a reviewer."""
+    if not plants_open():
+        return None
+    try:
+        with command_transaction() as uow:
+            _lock_loads([reviewer_id])
+            plant_id = plant_for(reviewer_id)
+            if plant_id is None:
+                return None
+            state, version = load_task(plant_id)
+            assignment_id = uuid.uuid4()
+            events = domain.decide_assign_plant(
+                state,
+                reviewer_id=reviewer_id,
+                assignment_id=assignment_id,
+                policy=project_policy(known(state).project_id),
+                now=clock.now(),
+            )
+            uow.append(task_stream(plant_id), version, events)
+            return assignment_id
+    except (Conflict, NotAllowed) as lost:  # another offer filled the plant first: the next one goes on
+        log.info("offering a plant to %s lost a race: %s", reviewer_id, lost)
+        return None
+
+
+def calibration_spread(*, plant_id: UUID) -> int:
+    """A new plant: give it at once to the reviewers who could take it and are due for one,
+    fewest pending first, until it has the project's ``calibration_reviews``. One command (the
+    plant's stream appended once), so it also runs whole inside a reactor's transaction. Returns
+    how many were given."""
+    candidates = reviewers_for_plant(plant_id)
+    if not candidates:
+        return 0
+    with command_transaction() as uow:
+        _lock_loads(sorted(candidates))
+        state, version = load_task(plant_id)
+        if state.calibration is None:
+            return 0
+        policy = project_policy(known(state).project_id)
+        events: list[DomainEvent] = []
+        for reviewer_id in reviewers_for_plant(plant_id, among=candidates):  # room, read under the lock
+            if state.plant_reviews_held() >= policy.calibration_reviews:
+                break
+            if not due_for_plant(reviewer_id, policy.calibration_every):
+                continue
+            given = domain.decide_assign_plant(
+                state, reviewer_id=reviewer_id, assignment_id=uuid.uuid4(), policy=policy, now=clock.now()
+            )
+            for event in given:
+                state = evolve(state, event)
+            events += given
+        if events:
+            uow.append(task_stream(plant_id), version, events)
+    return len(events)
 
 
 def review_decide(
@@ -198,12 +265,12 @@ def review_decide(
             now=clock.now(),
         )
         uow.append(task_stream(task_id), version, events)
-    return ReviewAssignment.objects.get(pk=assignment_id)
+    return ReviewAssignment.all_objects.get(pk=assignment_id)
 
 
 def review_expire(*, assignment_id: UUID) -> None:
     """Take back an overdue review; routing gives the layer to someone else."""
-    task_id = _task_of(assignment_id)
+    task_id = _task_of(assignment_id, plants=True)
     with command_transaction() as uow:
         state, version = load_task(task_id)
         assignment = state.assignment(assignment_id)
@@ -218,8 +285,10 @@ def review_reassign(
     """Take a pending review from its reviewer and give it to ``reviewer_id`` (who must be
     eligible and have room) or, without one, to whoever routing picks. Returns the new
     assignment, or None when nobody is eligible now (the task waits in the unassigned queue).
-    Only a named reviewer is recorded as assigned by hand (``ReviewAssigned.by_hand``)."""
-    task_id = _task_of(assignment_id)
+    Only a named reviewer is recorded as assigned by hand (``ReviewAssigned.by_hand``). A
+    calibration plant's review is only taken back (a deactivated reviewer's): routing offers the
+    plant to the next reviewer due for one; ops never see plants' reviews (404)."""
+    task_id = _task_of(assignment_id, plants=reason != "ops")
     with command_transaction(actor_id=actor_id) as uow:
         state, version = load_task(task_id)
         current = state.assignment(assignment_id)
@@ -229,13 +298,15 @@ def review_reassign(
         for event in taken:
             state = evolve(state, event)
         version += len(taken)
+        if state.calibration is not None:
+            return None
         chosen = _pick_reviewer(state, only=reviewer_id)
         if chosen is None:
             if reviewer_id is not None:
                 _refuse_named(state, reviewer_id)
             return None
         new_id = _assign(uow, state, version, chosen, by_hand=reviewer_id is not None)
-    return ReviewAssignment.objects.get(pk=new_id)
+    return ReviewAssignment.all_objects.get(pk=new_id)
 
 
 def _refuse_named(state: TaskState, reviewer_id: int) -> None:
@@ -254,7 +325,7 @@ def _refuse_named(state: TaskState, reviewer_id: int) -> None:
 
 def reviews_withdraw_from(*, reviewer_id: int) -> int:
     """A deactivated reviewer's pending reviews go to others (or wait in the queue)."""
-    pending = ReviewAssignment.objects.filter(reviewer_id=reviewer_id, status="pending")
+    pending = ReviewAssignment.all_objects.filter(reviewer_id=reviewer_id, status="pending")
     return sweep(
         list(pending.values_list("pk", flat=True)),
         lambda assignment_id: review_reassign(
@@ -264,8 +335,10 @@ def reviews_withdraw_from(*, reviewer_id: int) -> int:
     )
 
 
-def _task_of(assignment_id: UUID) -> UUID:
-    task_id = ReviewAssignment.objects.filter(pk=assignment_id).values_list("task_id", flat=True).first()
+def _task_of(assignment_id: UUID, *, plants: bool = False) -> UUID:
+    """The task of an assignment (404 for none, and for a plant's unless ``plants``)."""
+    assignments = ReviewAssignment.all_objects if plants else ReviewAssignment.objects
+    task_id = assignments.filter(pk=assignment_id).values_list("task_id", flat=True).first()
     if task_id is None:
         raise NotFound("no such review assignment")
     return task_id
@@ -274,7 +347,7 @@ def _task_of(assignment_id: UUID) -> UUID:
 def _lock_own_load_for(reviewer_id: int, assignment_id: UUID) -> UUID:
     """Lock the reviewer's load row and return the task of ``assignment_id``, one statement; 404
     unless the assignment is the reviewer's own and one they may read (pending or decided)."""
-    own = ReviewAssignment.objects.filter(
+    own = ReviewAssignment.all_objects.filter(
         pk=assignment_id, reviewer_id=reviewer_id, status__in=REVIEWER_READS
     ).values("task_id")[:1]
     task_id = (

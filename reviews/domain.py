@@ -15,6 +15,7 @@ from uuid import UUID
 
 from marlin.kernel.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from marlin.kernel.events import DomainEvent
+from tasks.domain.calibration import CalibrationScored, caught
 from tasks.domain.events import AppealDecided, TaskApproved, TaskRejected
 from tasks.domain.review_round import (
     Assignment,
@@ -162,6 +163,37 @@ def decide_assign(
     ]
 
 
+def decide_assign_plant(
+    state: TaskState,
+    *,
+    reviewer_id: int,
+    assignment_id: UUID,
+    policy: ProjectPolicy,
+    now: datetime,
+) -> list[DomainEvent]:
+    """Give a calibration plant to a reviewer (routing has checked level, skills, room and that
+    they are due for one): never twice to one reviewer, and to at most the project's
+    ``calibration_reviews`` at once or decided. It reads like any review: the same due date."""
+    task = known(state)
+    if state.calibration is None or state.layer is None:
+        raise Conflict("the task is not a calibration plant", code="not_a_plant")
+    if reviewer_id in state.plant_reviewers():
+        raise NotAllowed("this reviewer has had this plant", code="plant_seen")
+    if state.plant_reviews_held() >= policy.calibration_reviews:
+        raise Conflict("the plant has all the reviews the project asks for", code="plant_full")
+    return [
+        ReviewAssigned(
+            task_id=task.task_id,
+            assignment_id=assignment_id,
+            layer=state.layer,
+            reviewer_id=reviewer_id,
+            submission_version=state.submissions,
+            due_at=now + timedelta(minutes=policy.review_timeout_minutes),
+            calibration=True,
+        )
+    ]
+
+
 def _pending(state: TaskState, assignment_id: UUID) -> Assignment:
     assignment = state.assignment(assignment_id)
     if assignment is None:
@@ -220,6 +252,8 @@ def decide_review(
     if assignment.reviewer_id != reviewer_id:
         raise NotAllowed("only the assigned reviewer decides", code="not_assigned_reviewer")
     _pending(state, assignment_id)
+    if assignment.calibration:
+        return _decide_plant_review(state, assignment, decision, policy)
     if assignment.kind == AssignmentKind.APPEAL:
         return _decide_appeal_review(state, assignment, decision, policy, now)
     if state.status != TaskStatus.IN_REVIEW or assignment.layer != state.layer:
@@ -242,6 +276,38 @@ def decide_review(
         decision.reasons,
     )
     return [decided, _outcome(state, chosen, assignment, policy, now)]
+
+
+def _decide_plant_review(
+    state: TaskState, assignment: Assignment, decision: ReviewDecision, policy: ProjectPolicy
+) -> list[DomainEvent]:
+    """A plant's review is decided like any other (the same rules, the same answer) and scored
+    against what the plant deserves; the plant itself stays as it is for its next reviewer."""
+    task = known(state)
+    assert state.calibration is not None
+    check_decision(decision, reason_codes=policy.reason_codes)
+    expected = state.calibration.decision
+    return [
+        ReviewDecided(
+            task.task_id,
+            assignment.assignment_id,
+            assignment.reviewer_id,
+            assignment.layer,
+            decision.decision,
+            decision.feedback,
+            decision.reasons,
+        ),
+        CalibrationScored(
+            task_id=task.task_id,
+            project_id=task.project_id,
+            assignment_id=assignment.assignment_id,
+            reviewer_id=assignment.reviewer_id,
+            layer=assignment.layer,
+            decision=decision.decision,
+            expected_decision=expected,
+            caught=caught(decision.decision, expected),
+        ),
+    ]
 
 
 def _decide_appeal_review(

@@ -19,7 +19,7 @@ SWEEP_SECONDS = 0.25
 @shared_task(name="reviews.expire_overdue_reviews")
 def expire_overdue_reviews_job() -> int:
     """Take back every pending review past its due time (routing then reassigns it)."""
-    overdue = ReviewAssignment.objects.filter(status=AssignmentStatus.PENDING, due_at__lte=clock.now())
+    overdue = ReviewAssignment.all_objects.filter(status=AssignmentStatus.PENDING, due_at__lte=clock.now())
     ids = list(overdue.order_by("due_at").values_list("pk", flat=True)[:BATCH])
     return sweep(
         ids, lambda assignment_id: commands.review_expire(assignment_id=assignment_id), what="review"

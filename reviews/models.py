@@ -6,11 +6,20 @@ from django.conf import settings
 from django.db import models
 
 
+class ReviewAssignmentManager(models.Manager["ReviewAssignment"]):
+    """Assignments without those of calibration plants: ops' lists, queue counts and the reports'
+    ordinary figures leave them out; a reviewer's own reads and the commands use ``all_objects``."""
+
+    def get_queryset(self) -> models.QuerySet[ReviewAssignment]:
+        return super().get_queryset().filter(calibration=False)
+
+
 class ReviewAssignment(models.Model):
     id = models.UUIDField(primary_key=True)
     task = models.ForeignKey("tasks.Task", on_delete=models.CASCADE, related_name="assignments")
     layer = models.PositiveSmallIntegerField()
     kind = models.CharField(max_length=10, default="review", help_text="review, or appeal.")
+    calibration = models.BooleanField(default=False, help_text="The review of a calibration plant.")
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     submission_version = models.PositiveSmallIntegerField()
     status = models.CharField(max_length=16)
@@ -22,7 +31,11 @@ class ReviewAssignment(models.Model):
     decided_at = models.DateTimeField(null=True)
     ended_at = models.DateTimeField(null=True, help_text="Decided, expired, reassigned or cancelled.")
 
+    all_objects = models.Manager()  # plants included
+    objects = ReviewAssignmentManager()
+
     class Meta:
+        default_manager_name = "objects"
         ordering = ["assigned_at", "id"]
         indexes = [
             models.Index(fields=["reviewer", "status"], name="review_by_reviewer"),

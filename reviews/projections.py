@@ -58,6 +58,7 @@ def _assigned(event: ReviewAssigned, recorded: RecordedEvent) -> None:
         task_id=event.task_id,
         layer=event.layer,
         kind=event.kind,
+        calibration=event.calibration,
         reviewer_id=event.reviewer_id,
         submission_version=event.submission_version,
         status=AssignmentStatus.PENDING,
@@ -79,8 +80,9 @@ def _end(assignment_id: Any, reviewer_id: int, recorded: RecordedEvent, **fields
 def _taken_back(event: ReviewExpired | ReviewReassigned, recorded: RecordedEvent) -> None:
     status = AssignmentStatus.EXPIRED if isinstance(event, ReviewExpired) else AssignmentStatus.REASSIGNED
     _end(event.assignment_id, event.reviewer_id, recorded, status=status)
-    ((layer,),) = rows(ReviewAssignment).values("layer", pk=event.assignment_id)
-    _awaiting(event.task_id, layer, recorded)
+    ((layer, calibration),) = rows(ReviewAssignment).values("layer", "calibration", pk=event.assignment_id)
+    if not calibration:  # a plant is offered to reviewers due for one, never queued
+        _awaiting(event.task_id, layer, recorded)
 
 
 @on(ReviewDecided)

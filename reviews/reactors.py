@@ -14,6 +14,7 @@ from marlin.eventstore.store import RecordedEvent
 from people.domain import PersonDeactivated, PersonReactivated, PersonRegistered, PersonUpdated
 from reviews import commands
 from reviews.models import ReviewAssignment
+from tasks.domain.calibration import CalibrationPlanted
 from tasks.domain.events import AppealFiled, JudgmentSubmitted, TaskCancelled
 from tasks.domain.review_round import (
     AssignmentStatus,
@@ -48,10 +49,16 @@ def route_to_decider(event: ReviewDecided, recorded: RecordedEvent) -> None:
     commands.review_route_waiting(reviewer_id=event.reviewer_id)
 
 
+@routing.on(CalibrationPlanted)
+def spread_plant(event: CalibrationPlanted, recorded: RecordedEvent) -> None:
+    """A new plant goes to the reviewers due for one."""
+    commands.calibration_spread(plant_id=event.task_id)
+
+
 @routing.on(TaskCancelled)
 def route_to_freed_by_cancel(event: TaskCancelled, recorded: RecordedEvent) -> None:
     """A task cancelled in review frees the place its pending review held."""
-    freed = ReviewAssignment.objects.filter(task_id=event.task_id, status=AssignmentStatus.CANCELLED)
+    freed = ReviewAssignment.all_objects.filter(task_id=event.task_id, status=AssignmentStatus.CANCELLED)
     for reviewer_id in freed.values_list("reviewer_id", flat=True):
         commands.review_route_waiting(reviewer_id=reviewer_id)
 

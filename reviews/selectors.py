@@ -17,7 +17,7 @@ from people.models import PersonSkill, User
 from reviews.domain import ReviewerFacts
 from reviews.models import AwaitingReview, ReviewAssignment, ReviewerLoad
 from tasks.domain.review_round import AssignmentKind, AssignmentStatus
-from tasks.models import Appeal, ProjectRequiredSkill, Submission
+from tasks.models import Appeal, CalibrationPlant, ProjectRequiredSkill, Submission
 
 
 def eligible_reviewers(*, project_id: UUID, layer: int, exclude: Iterable[int]) -> QuerySet[User]:
@@ -202,13 +202,13 @@ REVIEWER_READS = (AssignmentStatus.PENDING, AssignmentStatus.DECIDED)
 
 
 def assignments_visible_to(user: Any) -> QuerySet[ReviewAssignment]:
-    """Ops: every assignment. A reviewer: their own that are pending or decided."""
-    query = ReviewAssignment.objects.all()
+    """Ops: every assignment but calibration plants'. A reviewer: their own that are pending or
+    decided, plants' included (they read like any other)."""
     if has_role(user, Role.OPS):
-        return query
+        return ReviewAssignment.objects.all()
     if has_role(user, Role.REVIEWER):
-        return query.filter(reviewer_id=user.pk, status__in=REVIEWER_READS)
-    return query.none()
+        return ReviewAssignment.all_objects.filter(reviewer_id=user.pk, status__in=REVIEWER_READS)
+    return ReviewAssignment.objects.none()
 
 
 def assignment_for(user: Any, assignment_id: UUID) -> ReviewAssignment:
@@ -222,7 +222,7 @@ def assignment_for(user: Any, assignment_id: UUID) -> ReviewAssignment:
 def review_context(assignment: ReviewAssignment) -> dict[str, Any]:
     """What the reviewer sees: the project's criteria and reason codes, the submission under
     review, earlier versions, earlier rounds."""
-    submissions = list(Submission.objects.filter(task_id=assignment.task_id).order_by("version"))
+    submissions = list(Submission.all_objects.filter(task_id=assignment.task_id).order_by("version"))
     earlier_rounds = (
         ReviewAssignment.objects.filter(task_id=assignment.task_id, status="decided")
         .exclude(pk=assignment.pk)
@@ -240,3 +240,62 @@ def review_context(assignment: ReviewAssignment) -> dict[str, Any]:
             else None
         ),
     }
+
+
+# --- calibration plants ----------------------------------------------------------------------------
+
+
+def plants_open() -> bool:
+    """Does any plant still want a reviewer? One cheap query, so routing costs nothing more while
+    no project plants."""
+    return CalibrationPlant.objects.filter(reviews__lt=F("project__calibration_reviews")).exists()
+
+
+def plant_for(reviewer_id: int) -> UUID | None:
+    """The plant to give ``reviewer_id`` now, oldest first, or None: an active reviewer with room
+    and every skill of the plant's (active) project, of level at least its layer, who never had
+    it, with fewer reviews on it than the project's ``calibration_reviews``, and due for one: no
+    plant among their last ``calibration_every - 1`` assignments (at most one in every
+    ``calibration_every``)."""
+    facts = reviewer_facts(reviewer_id)
+    if facts is None or not (facts.is_reviewer and facts.active) or facts.pending >= facts.capacity:
+        return None
+    mine = ReviewAssignment.all_objects.filter(reviewer_id=reviewer_id)
+    last_plant = mine.filter(calibration=True).order_by("-assigned_at").values_list("assigned_at", flat=True)
+    plants = CalibrationPlant.objects.filter(
+        layer__lte=facts.reviewer_level,
+        project__status="active",
+        reviews__lt=F("project__calibration_reviews"),
+    ).exclude(task_id__in=mine.filter(calibration=True).values("task_id"))
+    latest = last_plant.first()
+    if latest is not None:
+        since = mine.filter(assigned_at__gt=latest).count()
+        plants = plants.filter(project__calibration_every__lte=since + 1)
+    lacks_a_skill = ProjectRequiredSkill.objects.filter(project_id=OuterRef("project_id")).exclude(
+        skill__in=list(facts.skills)
+    )
+    plants = plants.filter(~Exists(lacks_a_skill))
+    return plants.order_by("planted_at", "task_id").values_list("task_id", flat=True).first()
+
+
+def reviewers_for_plant(plant_id: UUID, *, among: Iterable[int] | None = None) -> list[int]:
+    """Active reviewers with room who could take the plant (level and skills), fewest pending
+    first; ``among``: only these."""
+    plant = CalibrationPlant.objects.filter(pk=plant_id).values_list("project_id", "layer").first()
+    if plant is None:
+        return []
+    project_id, layer = plant
+    eligible = eligible_reviewers(project_id=project_id, layer=layer, exclude=())
+    loads = loads_with_room(eligible)
+    if among is not None:
+        loads = loads.filter(reviewer_id__in=list(among))
+    return list(loads.values_list("reviewer_id", flat=True))
+
+
+def due_for_plant(reviewer_id: int, every: int) -> bool:
+    """No plant among the reviewer's last ``every - 1`` assignments."""
+    mine = ReviewAssignment.all_objects.filter(reviewer_id=reviewer_id)
+    latest = (
+        mine.filter(calibration=True).order_by("-assigned_at").values_list("assigned_at", flat=True).first()
+    )
+    return latest is None or mine.filter(assigned_at__gt=latest).count() >= every - 1

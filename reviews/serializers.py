@@ -8,10 +8,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from marlin.api.serializers import ModelOutput, StrictInput
-from people.pseudonyms import contributor_pseudonym
+from people.pseudonyms import author_pseudonym
 from reviews.domain import MAX_FEEDBACK, MAX_REASONS
 from reviews.models import ReviewAssignment
 from tasks.domain.review_round import Decision
+from tasks.selectors import plant_as_read_by
 from tasks.serializers import SubmissionOutput, reads_canonical_order
 
 
@@ -52,14 +53,15 @@ class ReviewTaskOutput(serializers.Serializer):
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         data = super().to_representation(instance)
-        if instance.presented_swapped and not reads_canonical_order(
-            self.context.get("viewer"), instance.contributor_id
-        ):
+        viewer = self.context.get("viewer")
+        if instance.presented_swapped and not reads_canonical_order(viewer, instance.contributor_id):
             data["response_a"], data["response_b"] = data["response_b"], data["response_a"]
+        if instance.calibration and viewer is not None:
+            data["status"], data["layer"] = plant_as_read_by(viewer.pk, instance)
         return data
 
     def get_contributor_pseudonym(self, task: Any) -> str | None:
-        return contributor_pseudonym(task.contributor_id)
+        return author_pseudonym(task.contributor_id, plant_id=task.id if task.calibration else None)
 
 
 class EarlierRoundOutput(ModelOutput):

@@ -19,7 +19,7 @@ from marlin.api.permissions import IsContributor, IsOps, ReadAnyWriteOps
 from marlin.api.serializers import ErrorOutput, validated
 from marlin.kernel.errors import InvalidInput
 from marlin.kernel.roles import Role, has_role
-from tasks import commands, importing, selectors
+from tasks import calibration, commands, importing, selectors
 from tasks.models import Suspension, Task
 from tasks.serializers import (
     TASK_STATUSES,
@@ -131,6 +131,28 @@ class ProjectTaskImportApi(CommandApiView):
         else:
             rows = importing.rows_from_json(request.data)
         result = importing.task_import(actor_id=request.user.pk, project_id=project_id, rows=rows)
+        return Response(result.as_dict())
+
+
+class ProjectCalibrationApi(CommandApiView):
+    """Plant calibration submissions: a JSON list of ``{external_id, prompt, context, response_a,
+    response_b, model_a, model_b, layer, submission: {preference, strength, scores, rationale,
+    time_spent_minutes}, expected_decision, expected_reasons, explanation}`` (the submission in the
+    import's order of A and B). Routing hands each plant to up to ``calibration_reviews``
+    reviewers of its layer, at most one plant in every ``calibration_every`` assignments of a
+    reviewer, as an ordinary review; each decision is scored. Plants never pay and never show in
+    ops' task lists, queues, payouts, exports or the leaderboard. Answers like an import: valid
+    rows are planted even when others fail; planting an external id again is skipped."""
+
+    permission_classes = [IsOps]
+
+    @extend_schema(
+        request={"application/json": {"type": "array", "items": {"type": "object"}}},
+        responses={200: ImportResultOutput},
+    )
+    def post(self, request: Request, project_id: UUID) -> Response:
+        rows = calibration.plants_from_json(request.data)
+        result = calibration.calibration_plant(actor_id=request.user.pk, project_id=project_id, rows=rows)
         return Response(result.as_dict())
 
 

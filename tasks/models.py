@@ -35,6 +35,12 @@ class Project(models.Model):
     appeal_window_days = models.PositiveSmallIntegerField(
         default=7, help_text="Days after a rejection in which its contributor may appeal it (0: never)."
     )
+    calibration_reviews = models.PositiveSmallIntegerField(
+        default=3, help_text="Reviewers each calibration plant goes to, at most."
+    )
+    calibration_every = models.PositiveSmallIntegerField(
+        default=20, help_text="At most one plant in every this many assignments of a reviewer."
+    )
     status = models.CharField(max_length=16)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
@@ -55,10 +61,24 @@ class ProjectRequiredSkill(models.Model):
         return f"{self.project_id}:{self.skill}"
 
 
+class SubmissionManager(models.Manager["Submission"]):
+    """Contributors' submissions: a calibration plant's prepared one (no contributor) is left out,
+    so no report, list or count shows it. Its reviewers' reads use ``all_objects``."""
+
+    def get_queryset(self) -> models.QuerySet[Submission]:
+        return super().get_queryset().filter(contributor__isnull=False)
+
+
 class Submission(models.Model):
     id = models.UUIDField(primary_key=True)
     task = models.ForeignKey("Task", on_delete=models.CASCADE, related_name="submissions")
-    contributor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    contributor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        help_text="Null only for a calibration plant's prepared submission.",
+    )
     version = models.PositiveSmallIntegerField()
     preference = models.CharField(max_length=3)
     strength = models.PositiveSmallIntegerField(null=True)
@@ -72,12 +92,25 @@ class Submission(models.Model):
     )
     submitted_at = models.DateTimeField()
 
+    all_objects = models.Manager()  # plants included
+    objects = SubmissionManager()
+
     class Meta:
+        default_manager_name = "objects"
         ordering = ["task_id", "version"]
         constraints = [models.UniqueConstraint(fields=["task", "version"], name="submission_task_version")]
 
     def __str__(self) -> str:
         return f"{self.task_id} v{self.version}"
+
+
+class TaskManager(models.Manager["Task"]):
+    """Tasks without calibration plants: every list, count, report and command that reads tasks
+    leaves the plants out unless it asks for them (``all_objects``), as only a plant's own
+    reviewers' reads do."""
+
+    def get_queryset(self) -> models.QuerySet[Task]:
+        return super().get_queryset().filter(calibration=False)
 
 
 class Task(models.Model):
@@ -115,13 +148,23 @@ class Task(models.Model):
     revisions = models.PositiveSmallIntegerField(default=0, help_text="Requests for changes so far.")
     finished_at = models.DateTimeField(null=True, help_text="When it was approved, rejected or cancelled.")
     import_row = models.PositiveIntegerField()
+    calibration = models.BooleanField(
+        default=False, help_text="A calibration plant: seen only by the reviewers it is given to."
+    )
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
+    all_objects = models.Manager()  # plants included
+    objects = TaskManager()
+
     class Meta:
+        default_manager_name = "objects"
         ordering = ["-priority", "created_at", "import_row", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["project", "external_id"], name="task_project_external_id"),
+            # A plant's external id is ops' own name for it; it never collides with a task's.
+            models.UniqueConstraint(
+                fields=["project", "external_id", "calibration"], name="task_project_external_id"
+            ),
         ]
         indexes = [
             # The open claim queue in claim order (tasks.selectors.claimable_tasks): a claim reads
@@ -320,3 +363,49 @@ class Appeal(models.Model):
 
     def __str__(self) -> str:
         return f"appeal of {self.task_id}"
+
+
+# --- calibration plants --------------------------------------------------------------------------------
+
+
+class CalibrationPlant(models.Model):
+    """What a plant deserves, for ops and the reports; ``reviews`` counts its reviews pending or
+    decided, against the project's ``calibration_reviews``."""
+
+    task = models.OneToOneField(Task, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="+", db_index=False)
+    layer = models.PositiveSmallIntegerField()
+    expected_decision = models.CharField(max_length=20)
+    expected_reasons = models.JSONField(default=list)
+    explanation = models.TextField()
+    reviews = models.PositiveSmallIntegerField(default=0)
+    planted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["planted_at", "task_id"]
+        indexes = [models.Index(fields=["project", "layer"], name="plant_by_project_layer")]
+
+    def __str__(self) -> str:
+        return f"plant {self.task_id} L{self.layer} ({self.expected_decision})"
+
+
+class CalibrationScore(models.Model):
+    """One reviewer's decision on one plant, scored."""
+
+    assignment_id = models.UUIDField(primary_key=True)
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="+", db_index=False)
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="+", db_index=False)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    decision = models.CharField(max_length=20)
+    expected_decision = models.CharField(max_length=20)
+    caught = models.BooleanField()
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["decided_at", "assignment_id"]
+        indexes = [models.Index(fields=["project", "reviewer"], name="score_by_reviewer")]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer_id} on plant {self.task_id}: {'caught' if self.caught else 'missed'}"

@@ -9,6 +9,7 @@ from typing import Any
 
 from marlin import projections
 from marlin.eventstore.store import RecordedEvent
+from tasks.domain.calibration import CalibrationPlanted, CalibrationScored
 from tasks.domain.events import (
     AppealDecided,
     AppealFiled,
@@ -49,6 +50,8 @@ from tasks.domain.review_round import (
 from tasks.domain.task import TaskStatus
 from tasks.models import (
     Appeal,
+    CalibrationPlant,
+    CalibrationScore,
     GoldTally,
     GoldTask,
     Project,
@@ -95,6 +98,8 @@ def _project_created(event: ProjectCreated, recorded: RecordedEvent) -> None:
         gold_min_answers=s.gold_min_answers,
         overlap=s.overlap,
         appeal_window_days=s.appeal_window_days,
+        calibration_reviews=s.calibration_reviews,
+        calibration_every=s.calibration_every,
         status=ProjectStatus.ACTIVE,
         created_at=recorded.recorded_at,
         updated_at=recorded.recorded_at,
@@ -162,6 +167,48 @@ def _imported_task(event: TaskImported, recorded: RecordedEvent) -> dict[str, An
 
 def _task(task_id: Any, recorded: RecordedEvent, **fields: Any) -> None:
     rows(Task).update({"pk": task_id}, **fields, updated_at=recorded.recorded_at)
+
+
+@on(CalibrationPlanted)
+def _planted(event: CalibrationPlanted, recorded: RecordedEvent) -> None:
+    """A plant reads, to its reviewers, like a task in review at its layer with one submission."""
+    rows(Submission).insert(
+        id=event.submission_id,
+        task_id=event.task_id,
+        contributor_id=None,
+        version=1,
+        preference=event.preference,
+        strength=event.strength,
+        scores=event.scores,
+        rationale=event.rationale,
+        time_spent_minutes=event.time_spent_minutes,
+        layer=event.layer,
+        presented_swapped=False,
+        submitted_at=recorded.recorded_at,
+    )
+    rows(Task).insert(
+        id=event.task_id,
+        project_id=event.project_id,
+        external_id=event.external_id,
+        item=event.external_id,
+        status=TaskStatus.IN_REVIEW,
+        layer=event.layer,
+        prompt=event.prompt,
+        context=event.context,
+        response_a=event.response_a,
+        response_b=event.response_b,
+        model_a=event.model_a,
+        model_b=event.model_b,
+        tags=[],
+        priority=0,
+        rate=event.rate,
+        currency=event.currency,
+        current_submission_id=event.submission_id,
+        import_row=event.row,
+        calibration=True,
+        created_at=recorded.recorded_at,
+        updated_at=recorded.recorded_at,
+    )
 
 
 @on(TaskClaimed)
@@ -413,5 +460,53 @@ def _appeal_outcome(event: AppealDecided, recorded: RecordedEvent) -> None:
         {"pk": event.task_id},
         decided_by_id=event.reviewer_id,
         overturned=event.overturned,
+        decided_at=recorded.recorded_at,
+    )
+
+
+# --- calibration plants ----------------------------------------------------------------------------
+
+calibration_projector = projections.register(
+    projections.Projector("calibration", tables=[CalibrationPlant, CalibrationScore], in_memory=True)
+)
+
+
+@calibration_projector.on(CalibrationPlanted)
+def _plant_recorded(event: CalibrationPlanted, recorded: RecordedEvent) -> None:
+    rows(CalibrationPlant).insert(
+        task_id=event.task_id,
+        project_id=event.project_id,
+        layer=event.layer,
+        expected_decision=event.expected_decision,
+        expected_reasons=list(event.expected_reasons),
+        explanation=event.explanation,
+        reviews=0,
+        planted_at=recorded.recorded_at,
+    )
+
+
+@calibration_projector.on(ReviewAssigned)
+def _plant_given(event: ReviewAssigned, recorded: RecordedEvent) -> None:
+    if event.calibration:
+        rows(CalibrationPlant).update({"pk": event.task_id}, reviews=projections.Increment(1))
+
+
+@calibration_projector.on(ReviewExpired, ReviewReassigned)
+def _plant_taken_back(event: ReviewExpired | ReviewReassigned, recorded: RecordedEvent) -> None:
+    """A plant's review that expired or was taken away frees its place for another reviewer."""
+    if rows(CalibrationPlant).values("task_id", pk=event.task_id):
+        rows(CalibrationPlant).update({"pk": event.task_id}, reviews=projections.Increment(-1))
+
+
+@calibration_projector.on(CalibrationScored)
+def _plant_scored(event: CalibrationScored, recorded: RecordedEvent) -> None:
+    rows(CalibrationScore).insert(
+        assignment_id=event.assignment_id,
+        task_id=event.task_id,
+        project_id=event.project_id,
+        reviewer_id=event.reviewer_id,
+        decision=event.decision,
+        expected_decision=event.expected_decision,
+        caught=event.caught,
         decided_at=recorded.recorded_at,
     )

@@ -116,6 +116,8 @@ POLICY_FIELDS = (
     "gold_min_answers",
     "overlap",
     "appeal_window_days",
+    "calibration_reviews",
+    "calibration_every",
 )
 
 
@@ -143,6 +145,8 @@ def _policy_of(project: Project) -> ProjectPolicy:
         gold_min_answers=project.gold_min_answers,
         overlap=project.overlap,
         appeal_window_days=project.appeal_window_days,
+        calibration_reviews=project.calibration_reviews,
+        calibration_every=project.calibration_every,
     )
 
 
@@ -343,8 +347,10 @@ def _visibility(user: Any) -> Q | None:
 def tasks_visible_to(user: Any) -> QuerySet[Task]:
     """The tasks the user may see, each with its decided review rounds (oldest first) fetched in
     one more query for the whole page, for those who may read them (``sees_rounds``). Ops' rows
-    come with their gold answer (if any), in the same query."""
-    query = Task.objects.select_related("current_submission")
+    come with their gold answer (if any), in the same query. Calibration plants are for the
+    reviewers they are given to only: ops' reads leave them out (``Task.objects``)."""
+    tasks = Task.objects if has_role(user, Role.OPS) else Task.all_objects
+    query = tasks.select_related("current_submission")
     if has_role(user, Role.OPS):
         query = query.select_related("gold")
     if has_role(user, Role.OPS) or has_role(user, Role.CONTRIBUTOR):
@@ -367,8 +373,8 @@ def task_for(user: Any, task_id: UUID) -> Task:
 
 
 def submissions_for(user: Any, task_id: UUID) -> QuerySet[Submission]:
-    task = task_for(user, task_id)
-    return Submission.objects.filter(task_id=task.id).order_by("version")
+    task = task_for(user, task_id)  # a plant's prepared submission only for its reviewers
+    return Submission.all_objects.filter(task_id=task.id).order_by("version")
 
 
 HIDDEN_FROM_WORKERS = frozenset({"model_a", "model_b", "gold"})
@@ -505,3 +511,19 @@ def suspensions_of(project_id: UUID) -> QuerySet[Suspension]:
 
 def suspension_for(project_id: UUID, suspension_id: UUID) -> Suspension:
     return Suspension.objects.get(project_id=project_id, pk=suspension_id)
+
+
+def plant_as_read_by(viewer_id: int, task: Task) -> tuple[str, int | None]:
+    """A calibration plant's ``status`` and ``layer`` as one of its reviewers reads them: what
+    their own decision would have made of an ordinary task (approved below the top layer: in
+    review one layer up), so the plant does not stay in review before their eyes."""
+    mine = TaskReviewer.objects.filter(task_id=task.id, reviewer_id=viewer_id, decided=True)
+    decided = TaskRound.objects.filter(assignment_id__in=mine.values("assignment_id"))
+    found = decided.values_list("decision", "layer").first()
+    if found is None:
+        return task.status, task.layer
+    decision, layer = found
+    if decision == "approve":
+        top = Project.objects.filter(pk=task.project_id).values_list("review_layers", flat=True).first()
+        return (TaskStatus.IN_REVIEW, layer + 1) if top and layer < top else (TaskStatus.APPROVED, None)
+    return (TaskStatus.REJECTED if decision == "reject" else TaskStatus.CHANGES_REQUESTED), None

@@ -10,12 +10,12 @@ from rest_framework import serializers
 
 from marlin.api.serializers import ModelOutput, StrictInput
 from marlin.kernel.roles import Role, has_role
-from people.pseudonyms import contributor_pseudonym
+from people.pseudonyms import author_pseudonym
 from tasks.domain.judgment import MAX_RATIONALE, PREFERENCES
 from tasks.domain.presentation import swapped_preference, swapped_scores
 from tasks.domain.task import TaskStatus
 from tasks.models import GoldTask, Project, Submission, Suspension, Task, TaskRound
-from tasks.selectors import sees_rounds
+from tasks.selectors import plant_as_read_by, sees_rounds
 
 # --- projects ----------------------------------------------------------------------------------------
 
@@ -64,6 +64,14 @@ class ProjectSettingsInput(StrictInput):
         help_text="0 to 90 (default 7): days after a rejection in which its contributor may appeal it "
         "(0: no appeals).",
     )
+    calibration_reviews = serializers.IntegerField(
+        required=False, help_text="1 to 20 (default 3): reviewers each calibration plant goes to."
+    )
+    calibration_every = serializers.IntegerField(
+        required=False,
+        help_text="1 to 1000 (default 20): at most one calibration plant in every this many "
+        "assignments of a reviewer.",
+    )
 
 
 class ProjectUpdateInput(ProjectSettingsInput):
@@ -91,6 +99,8 @@ class ProjectOutput(ModelOutput):
             "gold_min_answers",
             "overlap",
             "appeal_window_days",
+            "calibration_reviews",
+            "calibration_every",
             "status",
             "created_at",
             "updated_at",
@@ -218,7 +228,7 @@ class SubmissionOutput(_SeesContributor, ModelOutput):
         return self._contributor_id(obj)
 
     def get_contributor_pseudonym(self, obj: Submission) -> str | None:
-        return contributor_pseudonym(obj.contributor_id)
+        return author_pseudonym(obj.contributor_id, plant_id=obj.task_id)
 
 
 class TaskRoundOutput(ModelOutput):
@@ -266,17 +276,18 @@ class TaskOutput(_SeesContributor, ModelOutput):
 
     def to_representation(self, instance: Task) -> dict[str, Any]:
         data = super().to_representation(instance)
-        if instance.presented_swapped and not reads_canonical_order(
-            self.context.get("viewer"), instance.contributor_id
-        ):
+        viewer = self.context.get("viewer")
+        if instance.presented_swapped and not reads_canonical_order(viewer, instance.contributor_id):
             data["response_a"], data["response_b"] = data["response_b"], data["response_a"]
+        if instance.calibration and viewer is not None:
+            data["status"], data["layer"] = plant_as_read_by(viewer.pk, instance)
         return data
 
     def get_contributor(self, obj: Task) -> int | None:
         return self._contributor_id(obj)
 
     def get_contributor_pseudonym(self, obj: Task) -> str | None:
-        return contributor_pseudonym(obj.contributor_id)
+        return author_pseudonym(obj.contributor_id, plant_id=obj.id if obj.calibration else None)
 
     def get_current_submission(self, obj: Task) -> dict[str, Any] | None:
         if obj.current_submission is None:

@@ -10,6 +10,11 @@ urlpatterns = [
     path("projects/<uuid:project_id>/archive/", api.ProjectArchiveApi.as_view(), name="project-archive"),
     path("projects/<uuid:project_id>/tasks/", api.ProjectTaskImportApi.as_view(), name="project-tasks"),
     path(
+        "projects/<uuid:project_id>/calibration/",
+        api.ProjectCalibrationApi.as_view(),
+        name="project-calibration",
+    ),
+    path(
         "projects/<uuid:project_id>/suspensions/",
         api.ProjectSuspensionsApi.as_view(),
         name="project-suspensions",

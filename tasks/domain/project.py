@@ -58,6 +58,8 @@ class ProjectSettings:
     gold_min_answers: int = 5
     overlap: int = 1  # sibling tasks per imported item, each for a different contributor
     appeal_window_days: int = 7  # days after a rejection in which its contributor may appeal; 0: none
+    calibration_reviews: int = 3  # reviewers each calibration plant goes to, at most
+    calibration_every: int = 20  # at most one plant in every this many assignments of a reviewer
 
 
 MAX_GOLD_MIN_ANSWERS = 10_000
@@ -180,6 +182,8 @@ def clean_settings(raw: Mapping[str, Any]) -> dict[str, Any]:
     bounded("review_timeout_minutes", 1, 30 * 24 * 60)
     bounded("overlap", 1, MAX_OVERLAP)
     bounded("appeal_window_days", 0, MAX_APPEAL_WINDOW_DAYS)
+    bounded("calibration_reviews", 1, 20)
+    bounded("calibration_every", 1, 1000)
     for name, limit in (("criteria", 20), ("reason_codes", 30)):
         if name in raw:
             codes, problems = _codes(raw[name], limit)

@@ -47,6 +47,7 @@ class Assignment:
     status: AssignmentStatus = AssignmentStatus.PENDING
     decision: Decision | None = None
     kind: AssignmentKind = AssignmentKind.REVIEW
+    calibration: bool = False  # the review of a calibration plant
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ class ReviewAssigned(DomainEvent):
     a deactivation, or an ops reassignment without a name) it is false. Finance's controls
     list approvals whose chain had a reviewer assigned by hand, so it must be a recorded fact.
     ``kind``: ``review``, or ``appeal`` for the review of an appealed rejection.
+    ``calibration``: the task is a calibration plant (its reviewer is never told: the
+    assignment's ``kind`` is ``review``, and nothing a reviewer reads shows this flag).
     """
 
     schema_version = 3
@@ -69,12 +72,14 @@ class ReviewAssigned(DomainEvent):
     due_at: datetime
     by_hand: bool = False
     kind: AssignmentKind = AssignmentKind.REVIEW
+    calibration: bool = False
 
 
 @register_upcaster("ReviewAssigned", 2)
 def _review_assigned_v2_to_v3(data: JsonDict) -> JsonDict:
-    """Before v3 there were no appeals: every assignment reviewed a submission."""
-    return {**data, "kind": AssignmentKind.REVIEW.value}
+    """Before v3 there were no appeals and no calibration plants: every assignment reviewed a
+    contributor's submission."""
+    return {**data, "kind": AssignmentKind.REVIEW.value, "calibration": False}
 
 
 @register_upcaster("ReviewAssigned", 1)

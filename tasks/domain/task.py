@@ -17,6 +17,7 @@ from uuid import UUID
 
 from marlin.kernel.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from marlin.kernel.events import DomainEvent
+from tasks.domain.calibration import CalibrationPlanted, ExpectedDecision, PlantRow
 from tasks.domain.events import (
     AppealDecided,
     AppealFiled,
@@ -84,6 +85,8 @@ class ProjectPolicy:
     gold_min_answers: int = 5
     overlap: int = 1
     appeal_window_days: int = 7
+    calibration_reviews: int = 3
+    calibration_every: int = 20
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,7 @@ class TaskState:
     rejected_by: int | None = None  # the reviewer of the last rejection (None: a gold score)
     appealed: bool = False  # one appeal per task, whatever its outcome
     reversed: bool = False  # rejected by ops reversing its approval: no appeal
+    calibration: ExpectedDecision | None = None  # a calibration plant, and what it deserves
 
     @property
     def exists(self) -> bool:
@@ -153,10 +157,21 @@ class TaskState:
     def awaits_reviewer(self) -> bool:
         """In review (a gold task is scored, never reviewed) or appealed (gold or not: an appeal
         is heard by a person), with no pending assignment."""
+        if self.calibration is not None:
+            return False  # routing offers a plant to reviewers due for one (``reviews.commands``)
         waiting = (
             self.status == TaskStatus.IN_REVIEW and self.gold is None
         ) or self.status == TaskStatus.APPEALED
         return waiting and self.pending_assignment() is None
+
+    def plant_reviewers(self) -> frozenset[int]:
+        """Whoever a plant was ever given to: none of them gets it again."""
+        return frozenset(a.reviewer_id for a in self.assignments)
+
+    def plant_reviews_held(self) -> int:
+        """A plant's reviews pending or decided: those count against ``calibration_reviews``."""
+        kept = (AssignmentStatus.PENDING, AssignmentStatus.DECIDED)
+        return sum(1 for a in self.assignments if a.status in kept)
 
     def assignment_kind(self) -> AssignmentKind:
         """The kind of review the task waits for now."""
@@ -252,6 +267,7 @@ def evolve(state: TaskState, event: DomainEvent) -> TaskState:  # noqa: PLR0911,
                 event.submission_version,
                 event.due_at,
                 kind=event.kind,
+                calibration=event.calibration,
             )
             return replace(state, assignments=(*state.assignments, assignment))
         case ReviewExpired():
@@ -278,6 +294,19 @@ def evolve(state: TaskState, event: DomainEvent) -> TaskState:  # noqa: PLR0911,
             return replace(state, status=TaskStatus.REJECTED, layer=None, rejected_by=event.reviewer_id)
         case ApprovalReversed():
             return replace(state, status=TaskStatus.REJECTED, layer=None, reversed=True)
+        case CalibrationPlanted():
+            return TaskState(
+                task_id=event.task_id,
+                project_id=event.project_id,
+                status=TaskStatus.IN_REVIEW,
+                layer=event.layer,
+                submissions=1,
+                rate=event.rate,
+                currency=event.currency,
+                calibration=ExpectedDecision(
+                    event.expected_decision, event.expected_reasons, event.explanation
+                ),
+            )
         case AppealFiled():
             return replace(state, status=TaskStatus.APPEALED, layer=event.layer, appealed=True)
         case AppealDecided() if not event.overturned:
@@ -329,6 +358,49 @@ def decide_import(
             row=row_number,
             gold=row.gold,
             item=item,
+        )
+    ]
+
+
+def decide_plant(
+    state: TaskState,
+    *,
+    task_id: UUID,
+    plant: PlantRow,
+    row_number: int,
+    project: ProjectPolicy,
+    submission_id: UUID,
+) -> list[DomainEvent]:
+    """Plant a prepared submission for calibration; an existing plant is left as it is."""
+    if state.exists:
+        return []
+    if project.status == "archived":
+        raise Conflict("nothing can be planted in an archived project", code="project_archived")
+    row, judgment, expected = plant.task, plant.judgment, plant.expected
+    return [
+        CalibrationPlanted(
+            task_id=task_id,
+            project_id=project.project_id,
+            external_id=row.external_id,
+            prompt=row.prompt,
+            context=row.context,
+            response_a=row.response_a,
+            response_b=row.response_b,
+            model_a=row.model_a,
+            model_b=row.model_b,
+            layer=plant.layer,
+            submission_id=submission_id,
+            preference=judgment.preference,
+            strength=judgment.strength,
+            scores=judgment.scores,
+            rationale=judgment.rationale,
+            time_spent_minutes=judgment.time_spent_minutes,
+            expected_decision=expected.decision,
+            expected_reasons=expected.reasons,
+            explanation=expected.explanation,
+            rate=project.rate,
+            currency=project.currency,
+            row=row_number,
         )
     ]
 

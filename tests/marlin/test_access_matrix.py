@@ -78,6 +78,7 @@ MATRIX: list[Row] = [
     row("POST", "projects/{project}/resume/", 401, 403, 403, 409, 403, 409, 401, note="409: not paused"),
     row("POST", "projects/{project}/archive/", 401, 403, 403, 200, 403, 200, 401),
     row("POST", "projects/{project}/tasks/", 401, 403, 403, 400, 403, 400, 401),
+    row("POST", "projects/{project}/calibration/", 401, 403, 403, 400, 403, 400, 401),
     row("GET", "projects/{project}/suspensions/", 401, 403, 403, 200, 403, 200, 401),
     row("GET", "projects/{project}/leaderboard/", 401, 403, 403, 200, 403, 200, 401),
     row(

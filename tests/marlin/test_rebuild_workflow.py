@@ -124,9 +124,9 @@ def test_rebuild_folds_in_memory_its_statements_do_not_grow_with_the_log() -> No
     contributors = [make_user("contributor") for _ in range(3)]  # people are projected by SQL
     with CaptureQueriesContext(connection) as first:
         projections.rebuild()
-    # 26 more tasks, 38 in all: on SQLite a bulk insert is cut every 999 parameters (41 task rows),
+    # 24 more tasks, 36 in all: on SQLite a bulk insert is cut every 999 parameters (37 task rows),
     # a limit of the database's, not of the log's length.
-    import_tasks(project, 26)
+    import_tasks(project, 24)
     for contributor in contributors:
         submitted_task(project, contributor)
     settle()

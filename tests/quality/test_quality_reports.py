@@ -82,7 +82,7 @@ def test_reviewers_report_counts_decisions_shares_and_approvals_a_later_layer_ov
     assert rows[second_layer]["request_changes_rate"] == 1.0
     assert rows[second_layer]["overturned_by_later_layer"] == 0
     assert rows[second_layer]["median_decision_minutes"] >= 0
-    assert rows[second_layer]["calibration_seen"] is None
+    assert (rows[second_layer]["calibration_seen"], rows[second_layer]["calibration_catch_rate"]) == (0, None)
 
 
 def test_the_csv_has_the_json_columns_and_no_cell_starts_a_formula() -> None:

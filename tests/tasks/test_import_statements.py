@@ -92,6 +92,7 @@ def test_copied_rows_of_other_python_types_are_stored_as_a_save_would_store_them
         "revisions": "2",
         "finished_at": None,
         "import_row": 3,
+        "calibration": False,
         "created_at": datetime(2026, 1, 2, tzinfo=UTC),
         "updated_at": datetime(2026, 1, 2, tzinfo=UTC),
     }
