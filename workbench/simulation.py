@@ -58,6 +58,7 @@ from quality.selectors import agreement_tallies, contributor_rows, project_agree
 from reviews.commands import review_decide
 from reviews.jobs import expire_overdue_reviews_job
 from reviews.models import ReviewAssignment
+from tasks.calibration import calibration_plant
 from tasks.commands import (
     project_create,
     task_appeal,
@@ -70,7 +71,7 @@ from tasks.commands import (
 from tasks.domain.task import sibling_external_ids, task_id_for
 from tasks.importing import task_import
 from tasks.jobs import expire_stale_claims_job
-from tasks.models import Appeal, Task
+from tasks.models import Appeal, CalibrationPlant, CalibrationScore, Task
 from tasks.selectors import first_position_rates
 
 PASSWORD = "simulated-passphrase"
@@ -146,6 +147,10 @@ class Simulation:
             self._person(f"sim-{run}-r{i}", ["reviewer"], reviewer_level=_reviewer_level(i), capacity=4).pk
             for i in range(self.reviewers)
         ]
+        # One reviewer in six (with two or more) approves everything unread: calibration finds them.
+        self.careless_reviewers = set(
+            self.reviewer_ids[1 : 1 + self.reviewers // 6] if self.reviewers > 1 else []
+        )
         self.projects_made = [
             project_create(
                 actor_id=self.ops.pk, fields=_project_fields(run, index, self.projects, self.overlap)
@@ -170,6 +175,35 @@ class Simulation:
                 "import tasks",
                 lambda p=project, r=rows: task_import(actor_id=self.ops.pk, project_id=p.id, rows=r),
             )
+            plants = [(n, self._plant_row(project, n)) for n in range(1, max(3, len(rows) // 10) + 1)]
+            self.tally.attempt(
+                "plant calibration",
+                lambda p=project, r=plants: calibration_plant(actor_id=self.ops.pk, project_id=p.id, rows=r),
+            )
+
+    def _plant_row(self, project: Any, n: int) -> dict[str, Any]:
+        """A prepared submission: two in three deserve rejection (its scores contradict its pick),
+        the rest approval."""
+        deserves = "approve" if n % 3 == 0 else "reject"
+        judgment = self._judgment(project.id, "A")
+        if deserves == "reject":
+            judgment["scores"] = {name: {"a": 1, "b": 5} for name in judgment["scores"]}
+        return {
+            "external_id": f"plant-{n}",
+            "prompt": f"Implement feature p{n} in Python.",
+            "context": "",
+            "response_a": f"def feature_p{n}(x):\n    return x * {n}",
+            "response_b": f"def feature_p{n}(x):\n    return {n} * x + 0",
+            "model_a": MODELS[n % len(MODELS)],
+            "model_b": MODELS[(n + 1) % len(MODELS)],
+            "layer": 1,
+            "submission": judgment,
+            "expected_decision": deserves,
+            "expected_reasons": [] if deserves == "approve" else ["inconsistent_scores"],
+            "explanation": "Every score favours B, yet the pick is A."
+            if deserves == "reject"
+            else "A consistent, well-argued judgment.",
+        }
 
     def _task_row(self, i: int) -> dict[str, Any]:
         gold = {}
@@ -336,13 +370,26 @@ class Simulation:
         return body
 
     def _reviewers_work(self) -> None:
-        pending = ReviewAssignment.objects.filter(status="pending", reviewer_id__in=self.reviewer_ids)
+        pending = ReviewAssignment.all_objects.filter(
+            status="pending", reviewer_id__in=self.reviewer_ids
+        ).order_by("assigned_at", "id")
         for review in list(pending):
             roll = self.random.random()
-            if roll < 0.12:
+            careless = review.reviewer_id in self.careless_reviewers
+            if roll < 0.12 and not careless:
                 continue  # not now: left long enough, it expires and goes to someone else
             decision: dict[str, Any] = {"decision": "approve"}
-            if review.kind == "appeal":  # approve overturns, reject upholds; nothing in between
+            if careless:
+                pass  # approves whatever comes, unread
+            elif review.calibration:  # a careful reviewer reads it, and nine times in ten sees it right
+                expected = CalibrationPlant.objects.get(pk=review.task_id).expected_decision
+                if expected != "approve" and self.random.random() < 0.9:
+                    decision = {
+                        "decision": "reject",
+                        "feedback": "Every score favours B, yet the pick is A.",
+                        "reasons": ["inconsistent_scores"],
+                    }
+            elif review.kind == "appeal":  # approve overturns, reject upholds; nothing in between
                 if self.random.random() >= APPEAL_OVERTURN:
                     decision = {
                         "decision": "reject",
@@ -364,14 +411,17 @@ class Simulation:
             made = self.tally.attempt(
                 decision["decision"],
                 lambda r=review, d=decision: review_decide(
-                    reviewer_id=r.reviewer_id, assignment_id=r.id, **d
+                    reviewer_id=r.reviewer_id, assignment_id=r.id, sees_every_review=False, **d
                 ),
             )
             if made is None and decision["decision"] == "request_changes":
                 self.tally.attempt(
                     "approve",
                     lambda r=review: review_decide(
-                        reviewer_id=r.reviewer_id, assignment_id=r.id, decision="approve"
+                        reviewer_id=r.reviewer_id,
+                        assignment_id=r.id,
+                        decision="approve",
+                        sees_every_review=False,
                     ),
                 )
 
@@ -461,6 +511,11 @@ class Simulation:
         lines.append(f"events in the log: {Event.objects.count()}")
         quality_lines, quality_failures = self._quality_check()
         appeal_lines, appeal_failures = self._appeal_check()
+        calibration_lines, calibration_failures = self._calibration_check()
+        appeal_lines, appeal_failures = (
+            appeal_lines + calibration_lines,
+            appeal_failures + calibration_failures,
+        )
         quality_lines, quality_failures = quality_lines + appeal_lines, quality_failures + appeal_failures
         report = checks.verify()
         failures = report.failures + quality_failures
@@ -522,6 +577,50 @@ class Simulation:
         agreement_lines, agreement_failures = self._agreement_check(projects)
         board_lines, board_failures = self._leaderboard_check(projects)
         return lines + agreement_lines + board_lines, failures + agreement_failures + board_failures
+
+    def _calibration_check(self) -> tuple[list[str], list[str]]:
+        """Plants never paid and never approved; careful reviewers catch them and careless ones do
+        not: pooled over each group, once each has decided ``CALIBRATION_MIN_SEEN`` plants, the
+        careless catch rate must be lower; and the report must flag every careless reviewer who
+        approved two plants that deserved rejection (``approves_bad_plants``)."""
+        projects = [project.id for project in self.projects_made]
+        plants = CalibrationPlant.objects.filter(project__in=projects)
+        scores = CalibrationScore.objects.filter(project__in=projects)
+        paid = PayoutEntry.objects.filter(task_id__in=plants.values("task_id")).count()
+        rows = {(p, row["reviewer"]): row for p in projects for row in reviewer_rows(p)}
+
+        def pooled(careless: bool) -> tuple[int, int]:
+            group = scores.filter(reviewer_id__in=self.careless_reviewers)
+            if not careless:
+                group = scores.exclude(reviewer_id__in=self.careless_reviewers)
+            return group.filter(caught=True).count(), group.count()
+
+        (careful_caught, careful_seen), (careless_caught, careless_seen) = pooled(False), pooled(True)
+        lines = [
+            f"calibration: {plants.count()} plants, {scores.count()} decisions scored; careful reviewers "
+            f"caught {careful_caught} of {careful_seen}, careless ones {careless_caught} of {careless_seen}"
+        ]
+        failures = []
+        if paid:
+            failures.append(f"calibration: {paid} payout entries for plants")
+        if min(careful_seen, careless_seen) >= CALIBRATION_MIN_SEEN and (
+            careless_caught * careful_seen >= careful_caught * careless_seen
+        ):
+            failures.append("calibration: careless reviewers catch plants as often as careful ones")
+        bad = Counter(
+            (project, reviewer)
+            for project, reviewer in scores.filter(
+                decision="approve", expected_decision="reject"
+            ).values_list("project_id", "reviewer_id")
+        )
+        missed = sorted(
+            key
+            for key, n in bad.items()
+            if n >= 2 and "approves_bad_plants" not in rows.get(key, {}).get("flags", [])
+        )
+        if missed:
+            failures.append(f"calibration: approved two bad plants, not flagged: {missed}")
+        return lines, failures
 
     def _appeal_check(self) -> tuple[list[str], list[str]]:
         """Each overturned appeal accrued exactly once (an approval like any other), and the
@@ -645,6 +744,8 @@ MODELS = ("atlas-70b", "corvid-xl", "borealis-8b", "delphi-3")
 STRONG_MODEL = "atlas-70b"  # planted: the better answer three times in four where it takes part
 LEADERBOARD_MIN_COMPARISONS = 40  # its judgments before the run insists it ranks first
 POSITION_BIAS_CERTAIN = 40  # non-tie judgments after which a biased judge must be flagged
+CALIBRATION = {"calibration_reviews": 3, "calibration_every": 5}  # more plants seen than by default
+CALIBRATION_MIN_SEEN = 6  # plant decisions per group before careless and careful are compared
 APPEAL_CHANCE = 0.3  # how often a contributor appeals a rejection
 APPEAL_OVERTURN = 0.5  # how often an appeal's reviewer overturns it
 APPEAL_REASON = (
@@ -675,6 +776,7 @@ def _project_fields(run: str, index: int, count: int, overlap: int) -> dict[str,
         "review_timeout_minutes": 60 * (1 + index % 3),
         "overlap": overlap,
         **GOLD_BAR,
+        **CALIBRATION,
     }
 
 
