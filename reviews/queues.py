@@ -11,7 +11,8 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from marlin.kernel import clock
 from people.models import PersonSkill, User
@@ -149,9 +150,20 @@ def _staffing(projects: dict[Any, dict[str, Any]]) -> None:
 
 
 def _reviewers() -> list[dict[str, Any]]:
+    """Each reviewer's pending reviews against capacity. A calibration plant under review takes
+    capacity like any review but is not work ops can see or steer: it is left out of ``pending``."""
+    plants_held = (
+        ReviewAssignment.all_objects.filter(
+            reviewer_id=OuterRef("reviewer_id"), calibration=True, status=AssignmentStatus.PENDING
+        )
+        .values("reviewer_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     loads = (
         ReviewerLoad.objects.filter(reviewer__is_reviewer=True)
         .select_related("reviewer")
+        .annotate(plants=Coalesce(Subquery(plants_held), 0))
         .order_by("reviewer_id")
     )
     return [
@@ -160,7 +172,7 @@ def _reviewers() -> list[dict[str, Any]]:
             "username": load.reviewer.username,
             "reviewer_level": load.reviewer.reviewer_level,
             "active": load.reviewer.active,
-            "pending": load.pending,
+            "pending": load.pending - load.plants,
             "capacity": load.reviewer.capacity,
             "last_assigned_at": load.last_assigned_at,
         }

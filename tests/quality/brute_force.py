@@ -18,7 +18,7 @@ def replay(project_id: UUID) -> tuple[dict[int, dict[str, Any]], dict[int, dict[
     log = _Replay(project_id)
     for recorded in iter_all():
         log.apply(recorded)
-    return log.contributors(), _reviewers(log.assignments, log.appeals)
+    return log.contributors(), _reviewers(log.assignments, log.appeals, log.plant_scores)
 
 
 class _Replay:
@@ -39,13 +39,14 @@ class _Replay:
         self.item: dict[UUID, str] = {}
         self.gold_tasks: set[UUID] = set()
         self.appeals: dict[UUID, dict[str, Any]] = {}
+        self.plant_scores: dict[int, list[bool]] = defaultdict(list)
 
     def apply(self, recorded: RecordedEvent) -> None:
         event = recorded.data
         if "project_id" in event and UUID(str(event["project_id"])) != self.project_id:
             return
         task = UUID(str(event["task_id"])) if "task_id" in event else None
-        if recorded.type == "TaskImported":
+        if recorded.type in {"TaskImported", "CalibrationPlanted"}:
             self.in_project.add(task)
             self.item[task] = event.get("item") or event["external_id"]
             if event.get("gold"):
@@ -70,6 +71,9 @@ class _Replay:
         self.final[task] = "rejected"
 
     on_ApprovalReversed = on_TaskRejected
+
+    def on_CalibrationScored(self, event: dict[str, Any], task: UUID, _: RecordedEvent) -> None:
+        self.plant_scores[event["reviewer_id"]].append(event["caught"])
 
     def on_AppealFiled(self, event: dict[str, Any], task: UUID, _: RecordedEvent) -> None:
         self.final[task] = "appealed"
@@ -96,6 +100,8 @@ class _Replay:
         self.suspended[event["contributor_id"]] = False
 
     def on_ReviewAssigned(self, event: dict[str, Any], task: UUID, recorded: RecordedEvent) -> None:
+        if event.get("calibration"):
+            return  # a plant's review is in none of the ordinary figures
         self.assignments[UUID(str(event["assignment_id"]))] = {
             "task": task,
             "reviewer": event["reviewer_id"],
@@ -107,12 +113,15 @@ class _Replay:
         }
 
     def on_ReviewDecided(self, event: dict[str, Any], task: UUID, recorded: RecordedEvent) -> None:
+        if UUID(str(event["assignment_id"])) not in self.assignments:
+            return  # a plant's
         self.assignments[UUID(str(event["assignment_id"]))].update(
             status="decided", decision=event["decision"], decided_at=recorded.recorded_at
         )
 
     def on_ReviewExpired(self, event: dict[str, Any], task: UUID, _: RecordedEvent) -> None:
-        self.assignments[UUID(str(event["assignment_id"]))]["status"] = "expired"
+        if UUID(str(event["assignment_id"])) in self.assignments:  # not a plant's
+            self.assignments[UUID(str(event["assignment_id"]))]["status"] = "expired"
 
     def contributors(self) -> dict[int, dict[str, Any]]:
         figures = {}
@@ -177,11 +186,15 @@ def _first_position(judgments: Any) -> dict[str, Any]:
 
 
 def _reviewers(
-    assignments: dict[UUID, dict[str, Any]], appeals: dict[UUID, dict[str, Any]]
+    assignments: dict[UUID, dict[str, Any]],
+    appeals: dict[UUID, dict[str, Any]],
+    plant_scores: dict[int, list[bool]],
 ) -> dict[int, dict[str, Any]]:
     mine: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for assignment in assignments.values():
         mine[assignment["reviewer"]].append(assignment)
+    for person in plant_scores:
+        mine.setdefault(person, [])
     figures = {}
     for person, theirs in mine.items():
         decided = [a for a in theirs if a["status"] == "decided"]
@@ -211,6 +224,10 @@ def _reviewers(
             "expired": sum(1 for a in theirs if a["status"] == "expired"),
             "appeals_overturned": sum(
                 1 for a in appeals.values() if a["rejected_by"] == person and a.get("overturned")
+            ),
+            "calibration_seen": len(plant_scores.get(person, [])),
+            "calibration_catch_rate": _share(
+                sum(plant_scores.get(person, [])), len(plant_scores.get(person, []))
             ),
         }
     return figures

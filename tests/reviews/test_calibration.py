@@ -197,6 +197,8 @@ def test_plants_never_pay_nor_show_in_ops_lists_queues_exports_or_the_leaderboar
     reviewer = make_user("reviewer")
     plant(ops, project, plant_row("cal-1", expected_decision="approve", expected_reasons=[]))
     planted = plant_reviews().get()
+    held = ops.get("/api/v1/queues/").json()["reviewers"]
+    assert [(r["id"], r["pending"]) for r in held] == [(reviewer.pk, 0)]  # the plant takes no visible place
     decide(reviewer, planted.id, "approve")
 
     assert not PayoutEntry.objects.exists()
@@ -205,6 +207,7 @@ def test_plants_never_pay_nor_show_in_ops_lists_queues_exports_or_the_leaderboar
     assert ops.get("/api/v1/reviews/").json()["count"] == 0
     [queue] = [q for q in ops.get("/api/v1/queues/").json()["projects"] if q["id"] == str(project.id)]
     assert all(state["count"] == 0 for state in queue["tasks"].values())
+    assert all(layer["assigned"] == 0 for layer in queue["layers"])
     export = ops.get(f"/api/v1/exports/preferences/?project={project.id}")
     assert b"".join(export.streaming_content) == b""
     assert ops.get(f"/api/v1/projects/{project.id}/leaderboard/").json()["judgments"] == 0
