@@ -189,6 +189,9 @@ class ProjectSuspensionLiftApi(CommandApiView):
 
 
 class TaskFilter(django_filters.FilterSet):
+    """``status`` and ``layer`` as the rows show them (a reviewer's calibration plant: as their
+    decision left it, ``shown_status`` and ``shown_layer`` in ``tasks.selectors``)."""
+
     project = django_filters.UUIDFilter(field_name="project_id")
     status = django_filters.MultipleChoiceFilter(choices=[(s, s) for s in TASK_STATUSES])
     layer = django_filters.TypedChoiceFilter(choices=[(n, str(n)) for n in range(1, 6)], coerce=int)
@@ -196,6 +199,12 @@ class TaskFilter(django_filters.FilterSet):
     class Meta:
         model = Task
         fields = ["project", "status", "layer"]
+
+    def filter_queryset(self, queryset: Any) -> Any:
+        for name in ("status", "layer"):  # this instance's own copies of the filters
+            if f"shown_{name}" in queryset.query.annotations:
+                self.filters[name].field_name = f"shown_{name}"
+        return super().filter_queryset(queryset)
 
 
 class TasksApi(ListAPIView):

@@ -18,7 +18,21 @@ from uuid import UUID
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
 from marlin.eventstore.models import Event
 from marlin.eventstore.store import RecordedEvent, load_aggregate, read_stream
@@ -355,8 +369,41 @@ def tasks_visible_to(user: Any) -> QuerySet[Task]:
         query = query.select_related("gold")
     if has_role(user, Role.OPS) or has_role(user, Role.CONTRIBUTOR):
         query = query.prefetch_related(Prefetch("rounds", queryset=TaskRound.objects.order_by("version")))
+    if has_role(user, Role.REVIEWER) and not has_role(user, Role.OPS):
+        query = _with_plants_as_read_by(query, user.pk)
     condition = _visibility(user)
     return query if condition is None else query.filter(condition)
+
+
+def _with_plants_as_read_by(query: QuerySet[Task], viewer_id: int) -> QuerySet[Task]:
+    """``shown_status`` and ``shown_layer``: a task's own, or for a calibration plant, what the
+    viewer's decision on it would have made of any task (``plant_as_read_by``, in SQL), so the
+    list's filters and its rows agree."""
+    theirs = TaskReviewer.objects.filter(reviewer_id=viewer_id, decided=True).values("assignment_id")
+    decided = TaskRound.objects.filter(task_id=OuterRef("pk"), assignment_id__in=Subquery(theirs))
+    approved = Q(plant_decision="approve")
+    below_top = Q(plant_layer__lt=F("project__review_layers"))
+    return query.annotate(
+        plant_decision=Subquery(decided.values("decision")[:1]),
+        plant_layer=Subquery(decided.values("layer")[:1]),
+    ).annotate(
+        shown_status=Case(
+            When(calibration=False, then=F("status")),
+            When(approved & below_top, then=Value(TaskStatus.IN_REVIEW.value)),
+            When(approved, then=Value(TaskStatus.APPROVED.value)),
+            When(plant_decision="reject", then=Value(TaskStatus.REJECTED.value)),
+            When(plant_decision="request_changes", then=Value(TaskStatus.CHANGES_REQUESTED.value)),
+            default=F("status"),
+            output_field=CharField(),
+        ),
+        shown_layer=Case(
+            When(calibration=False, then=F("layer")),
+            When(approved & below_top, then=F("plant_layer") + 1),
+            When(plant_decision__isnull=False, then=Value(None)),
+            default=F("layer"),
+            output_field=IntegerField(),
+        ),
+    )
 
 
 def sees_rounds(user: Any, task: Task) -> bool:

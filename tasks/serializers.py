@@ -280,7 +280,10 @@ class TaskOutput(_SeesContributor, ModelOutput):
         if instance.presented_swapped and not reads_canonical_order(viewer, instance.contributor_id):
             data["response_a"], data["response_b"] = data["response_b"], data["response_a"]
         if instance.calibration and viewer is not None:
-            data["status"], data["layer"] = plant_as_read_by(viewer.pk, instance)
+            shown = getattr(instance, "shown_status", None)  # read with the list, in its query
+            data["status"], data["layer"] = (
+                (shown, instance.shown_layer) if shown is not None else plant_as_read_by(viewer.pk, instance)
+            )
         return data
 
     def get_contributor(self, obj: Task) -> int | None:

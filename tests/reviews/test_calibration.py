@@ -128,6 +128,11 @@ def test_a_plant_reads_to_its_reviewer_exactly_like_any_review(ops) -> None:
     assert [(task["status"], task["layer"]) for task in after] == [("approved", None)] * 2
     detail = client.get(f"/api/v1/reviews/{planted.id}/").json()
     assert (detail["status"], detail["task_detail"]["status"]) == ("decided", "approved")
+    # The list's filters agree with what its rows show.
+    for status, expected in (("approved", 2), ("in_review", 0)):
+        found = client.get("/api/v1/tasks/", {"status": status}).json()
+        assert found["count"] == expected, status
+        assert all(row["status"] == status for row in found["results"])
 
 
 def _shape(value: Any) -> Any:
