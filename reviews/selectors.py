@@ -260,16 +260,14 @@ def plant_for(reviewer_id: int) -> UUID | None:
     facts = reviewer_facts(reviewer_id)
     if facts is None or not (facts.is_reviewer and facts.active) or facts.pending >= facts.capacity:
         return None
-    mine = ReviewAssignment.all_objects.filter(reviewer_id=reviewer_id)
-    last_plant = mine.filter(calibration=True).order_by("-assigned_at").values_list("assigned_at", flat=True)
+    had = ReviewAssignment.all_objects.filter(reviewer_id=reviewer_id, calibration=True)
     plants = CalibrationPlant.objects.filter(
         layer__lte=facts.reviewer_level,
         project__status="active",
         reviews__lt=F("project__calibration_reviews"),
-    ).exclude(task_id__in=mine.filter(calibration=True).values("task_id"))
-    latest = last_plant.first()
-    if latest is not None:
-        since = mine.filter(assigned_at__gt=latest).count()
+    ).exclude(task_id__in=had.values("task_id"))
+    since = _assignments_since_last_plant(reviewer_id)
+    if since is not None:
         plants = plants.filter(project__calibration_every__lte=since + 1)
     lacks_a_skill = ProjectRequiredSkill.objects.filter(project_id=OuterRef("project_id")).exclude(
         skill__in=list(facts.skills)
@@ -294,8 +292,13 @@ def reviewers_for_plant(plant_id: UUID, *, among: Iterable[int] | None = None) -
 
 def due_for_plant(reviewer_id: int, every: int) -> bool:
     """No plant among the reviewer's last ``every - 1`` assignments."""
+    since = _assignments_since_last_plant(reviewer_id)
+    return since is None or since >= every - 1
+
+
+def _assignments_since_last_plant(reviewer_id: int) -> int | None:
+    """How many assignments the reviewer got after their latest plant; None: they never had one."""
     mine = ReviewAssignment.all_objects.filter(reviewer_id=reviewer_id)
-    latest = (
-        mine.filter(calibration=True).order_by("-assigned_at").values_list("assigned_at", flat=True).first()
-    )
-    return latest is None or mine.filter(assigned_at__gt=latest).count() >= every - 1
+    plants = mine.filter(calibration=True).order_by("-assigned_at")
+    latest = plants.values_list("assigned_at", flat=True).first()
+    return None if latest is None else mine.filter(assigned_at__gt=latest).count()
