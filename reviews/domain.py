@@ -266,16 +266,7 @@ def decide_review(
             "approve or reject it",
             code="max_revisions_reached",
         )
-    decided = ReviewDecided(
-        task.task_id,
-        assignment_id,
-        reviewer_id,
-        assignment.layer,
-        chosen,
-        decision.feedback,
-        decision.reasons,
-    )
-    return [decided, _outcome(state, chosen, assignment, policy, now)]
+    return [_decided(task.task_id, assignment, decision), _outcome(state, chosen, assignment, policy, now)]
 
 
 def _decide_plant_review(
@@ -288,15 +279,7 @@ def _decide_plant_review(
     check_decision(decision, reason_codes=policy.reason_codes)
     expected = state.calibration.decision
     return [
-        ReviewDecided(
-            task.task_id,
-            assignment.assignment_id,
-            assignment.reviewer_id,
-            assignment.layer,
-            decision.decision,
-            decision.feedback,
-            decision.reasons,
-        ),
+        _decided(task.task_id, assignment, decision),
         CalibrationScored(
             task_id=task.task_id,
             project_id=task.project_id,
@@ -327,15 +310,7 @@ def _decide_appeal_review(
     overturned = decision.decision == Decision.APPROVE
     contributor_id = contributor_of(state)
     events: list[DomainEvent] = [
-        ReviewDecided(
-            task.task_id,
-            assignment.assignment_id,
-            assignment.reviewer_id,
-            assignment.layer,
-            decision.decision,
-            decision.feedback,
-            decision.reasons,
-        ),
+        _decided(task.task_id, assignment, decision),
         AppealDecided(
             task_id=task.task_id,
             assignment_id=assignment.assignment_id,
@@ -346,16 +321,7 @@ def _decide_appeal_review(
         ),
     ]
     if overturned:
-        events.append(
-            TaskApproved(
-                task_id=task.task_id,
-                project_id=task.project_id,
-                contributor_id=contributor_id,
-                rate=task.rate,
-                currency=task.currency,
-                approved_at=now,
-            )
-        )
+        events.append(_approved(state, now))
     return events
 
 
@@ -371,6 +337,24 @@ def _outcome(
         )
     if assignment.layer < policy.review_layers:
         return TaskEnteredLayer(task.task_id, assignment.layer + 1)
+    return _approved(state, now)
+
+
+def _decided(task_id: UUID, assignment: Assignment, decision: ReviewDecision) -> ReviewDecided:
+    return ReviewDecided(
+        task_id,
+        assignment.assignment_id,
+        assignment.reviewer_id,
+        assignment.layer,
+        decision.decision,
+        decision.feedback,
+        decision.reasons,
+    )
+
+
+def _approved(state: TaskState, now: datetime) -> TaskApproved:
+    """Final approval: the contributor earns the task's rate (payouts react to it)."""
+    task = known(state)
     return TaskApproved(
         task_id=task.task_id,
         project_id=task.project_id,
