@@ -24,7 +24,7 @@ checks that careless contributors' pairs agree less often than careful ones' (po
 have 15 pairs and the planted are at most a quarter of those judged). Each item pits two of
 four models against each other, and one of them is planted strong (its answer is the better one
 three times in four): once it has 40 approved judgments in a project, the run checks that the
-leaderboard ranks it first.
+leaderboard ranks it first (where at most a quarter of the project's judges were planted).
 
 Contributors appeal three in ten of their rejections; an appeal's reviewer overturns half of
 them. The run checks that each overturned appeal accrued exactly once and that the quality
@@ -658,9 +658,14 @@ class Simulation:
 
     def _leaderboard_check(self, projects: list[Any]) -> tuple[list[str], list[str]]:
         """The strong model wins most of its comparisons: once it has ``LEADERBOARD_MIN_COMPARISONS``
-        approved judgments in a project, the leaderboard must rank it first there."""
+        approved judgments in a project, the leaderboard must rank it first there, unless more
+        than ``PLANTED_MAX_SHARE`` of the contributors with approved work there were planted (a
+        biased judge picks by position, a careless one at random: not by content)."""
         lines, failures = [], []
+        planted = self.careless | self.position_biased
         for project in projects:
+            judges = {row["contributor"] for row in contributor_rows(project) if row["approved"]}
+            planted_share = len(planted & judges) / len(judges) if judges else 1.0
             board = leaderboard_json(project)
             ranked = [row["model"] for row in board["models"]]
             strong = next((row for row in board["models"] if row["model"] == STRONG_MODEL), None)
@@ -668,9 +673,15 @@ class Simulation:
             lines.append(
                 f"quality: leaderboard from {board['judgments']} judgments: {order} "
                 f"(planted: {STRONG_MODEL} wins three in four)"
+                + (
+                    f"; not checked: {planted_share:.0%} of its judges were planted"
+                    if planted_share > PLANTED_MAX_SHARE
+                    else ""
+                )
             )
             if (
-                strong is not None
+                planted_share <= PLANTED_MAX_SHARE
+                and strong is not None
                 and strong["comparisons"] >= LEADERBOARD_MIN_COMPARISONS
                 and ranked[0] != STRONG_MODEL
             ):
@@ -682,7 +693,7 @@ class Simulation:
         careless contributors' pairs (pooled) must agree less often than the careful ones' pairs.
         "The others" a careless judge is compared with must be mostly careful for that to hold,
         and the pools must be big enough for chance not to decide it: the run compares only where
-        at most ``AGREEMENT_MAX_PLANTED`` of the contributors with pairs were planted and both
+        at most ``PLANTED_MAX_SHARE`` of the contributors with pairs were planted and both
         pools hold ``AGREEMENT_MIN_PAIRS`` pairs (then the expected gap, about 0.8 against 0.25,
         is over three standard errors) and says so where it does not."""
         lines, failures = [], []
@@ -715,7 +726,7 @@ AGREEMENT_FAILS = "careless contributors agree as often as careful ones"
 def compare_agreement(careful: tuple[int, int], careless: tuple[int, int], planted_share: float) -> str:
     """Whether pooled (agreeing, pairs) tallies tell careless judges from careful ones: one of the
     two verdicts above, or why they were not compared."""
-    if planted_share > AGREEMENT_MAX_PLANTED:
+    if planted_share > PLANTED_MAX_SHARE:
         return f"not compared: {planted_share:.0%} of those judged were planted"
     if min(careful[1], careless[1]) < AGREEMENT_MIN_PAIRS:
         return f"not compared: under {AGREEMENT_MIN_PAIRS} pairs on a side"
@@ -745,7 +756,7 @@ STRONG_MODEL = "atlas-70b"  # planted: the better answer three times in four whe
 LEADERBOARD_MIN_COMPARISONS = 40  # its judgments before the run insists it ranks first
 POSITION_BIAS_CERTAIN = 40  # non-tie judgments after which a biased judge must be flagged
 CALIBRATION = {"calibration_reviews": 3, "calibration_every": 5}  # more plants seen than by default
-CALIBRATION_MIN_SEEN = 6  # plant decisions per group before careless and careful are compared
+CALIBRATION_MIN_SEEN = 8  # plant decisions per group before careless and careful are compared
 APPEAL_CHANCE = 0.3  # how often a contributor appeals a rejection
 APPEAL_OVERTURN = 0.5  # how often an appeal's reviewer overturns it
 APPEAL_REASON = (
@@ -754,7 +765,9 @@ APPEAL_REASON = (
 )
 HONEST_AGREEMENT = 0.9  # how often a careful judge gives an item its better answer
 AGREEMENT_MIN_PAIRS = 15  # pooled pairs of careless (and of careful) contributors before comparing
-AGREEMENT_MAX_PLANTED = 0.25  # the planted share of contributors with pairs beyond which it cannot tell
+# The planted share of the contributors judging in a project beyond which agreement and the
+# leaderboard cannot be expected to find what was planted: their judgments drown the content.
+PLANTED_MAX_SHARE = 0.25
 GOLD_BAR_CERTAIN = 12  # gold answers after which a careless judge must be below the bar
 PROJECT_NAMES = ("Python services", "Rust systems", "SQL analytics", "TypeScript front ends", "Go tooling")
 
