@@ -480,10 +480,14 @@ def _task_history(
             state = task_domain.evolve(state, event)
         history.extend(events)
 
+    def claim() -> list[Any]:  # each claim draws its presentation order, as production does
+        coin = chance.random() < 0.5
+        return task_domain.decide_claim(state, contributor_id=contributor, project=policy, now=now, coin=coin)
+
     if chance.random() < 0.1:
-        do(task_domain.decide_claim(state, contributor_id=contributor, project=policy, now=now))
+        do(claim())
         do(task_domain.decide_release(state, contributor_id=contributor))
-    do(task_domain.decide_claim(state, contributor_id=contributor, project=policy, now=now))
+    do(claim())
     judgment = {
         "preference": "A", "strength": 2, "time_spent_minutes": 30,
         "rationale": "A handles the edge cases the prompt names and B does not.",
