@@ -11,9 +11,10 @@ from uuid import UUID
 from marlin.eventstore.store import command_transaction
 from marlin.kernel.errors import Conflict, InvalidInput
 from tasks.domain import task as task_domain
-from tasks.domain.calibration import clean_plant_row, plant_id_for
+from tasks.domain.calibration import PlantRow, clean_plant_row, plant_id_for
 from tasks.domain.events import task_stream
 from tasks.domain.judgment import clean_judgment
+from tasks.domain.task import ProjectPolicy, TaskState
 from tasks.importing import ImportResult
 from tasks.models import Task
 from tasks.selectors import load_task, project_policy
@@ -40,46 +41,49 @@ def calibration_plant(
     if policy.status == "archived":
         raise Conflict("nothing can be planted in an archived project", code="project_archived")
     result = ImportResult()
-    taken = set(Task.objects.filter(project_id=project_id).values_list("external_id", flat=True))
+    planted: list[tuple[int, PlantRow]] = []
+    for number, raw in rows:
+        try:
+            planted.append((number, _clean(raw, policy)))
+        except InvalidInput as invalid:
+            result.errors.append({"row": number, "errors": invalid.fields})
+    taken = set(
+        Task.objects.filter(
+            project_id=project_id, external_id__in=[plant.task.external_id for _, plant in planted]
+        ).values_list("external_id", flat=True)
+    )
     seen: set[UUID] = set()
     with command_transaction(actor_id=actor_id) as uow:
-        for number, raw in rows:
-            try:
-                plant = clean_plant_row(
-                    raw,
-                    review_layers=policy.review_layers,
-                    reason_codes=policy.reason_codes,
-                    clean_judgment=lambda judgment: clean_judgment(judgment, policy.criteria),
-                )
-            except InvalidInput as invalid:
-                result.errors.append({"row": number, "errors": invalid.fields})
-                continue
+        for number, plant in planted:
             if plant.task.external_id in taken:
-                result.errors.append(
-                    {
-                        "row": number,
-                        "errors": {"external_id": ["a task of this project has this external id"]},
-                    }
-                )
+                problem = {"external_id": ["a task of this project has this external id"]}
+                result.errors.append({"row": number, "errors": problem})
                 continue
             task_id = plant_id_for(project_id, plant.task.external_id)
             state, version = load_task(task_id)
-            events = (
-                []
-                if task_id in seen
-                else task_domain.decide_plant(
-                    state,
-                    task_id=task_id,
-                    plant=plant,
-                    row_number=number,
-                    project=policy,
-                    submission_id=uuid.uuid4(),
-                )
-            )
+            events = [] if task_id in seen else _decide(state, task_id, plant, number, policy)
             seen.add(task_id)
             if not events:
                 result.skipped += 1
                 continue
             uow.append(task_stream(task_id), version, events)
             result.created += 1
+    result.errors.sort(key=lambda error: error["row"])
     return result
+
+
+def _clean(raw: Any, policy: ProjectPolicy) -> PlantRow:
+    return clean_plant_row(
+        raw,
+        review_layers=policy.review_layers,
+        reason_codes=policy.reason_codes,
+        clean_judgment=lambda judgment: clean_judgment(judgment, policy.criteria),
+    )
+
+
+def _decide(
+    state: TaskState, task_id: UUID, plant: PlantRow, number: int, policy: ProjectPolicy
+) -> list[Any]:
+    return task_domain.decide_plant(
+        state, task_id=task_id, plant=plant, row_number=number, project=policy, submission_id=uuid.uuid4()
+    )
