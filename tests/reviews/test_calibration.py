@@ -14,6 +14,7 @@ import pytest
 from django.db import connection
 
 from marlin import projections
+from marlin.eventstore.models import Event
 from marlin.kernel import clock
 from marlin.kernel.errors import DomainError
 from payments.models import PayoutEntry
@@ -274,7 +275,7 @@ def test_a_plant_review_taken_back_frees_its_place_for_another_reviewer(ops) -> 
     assert CalibrationPlant.objects.get().reviews == 1
 
 
-def test_ops_never_reach_a_plant_review_by_its_id(ops) -> None:
+def test_ops_never_reach_a_plant_or_its_review_by_id(ops) -> None:
     project = make_project(review_layers=1)
     make_user("reviewer")
     plant(ops, project, plant_row("cal-1"))
@@ -282,6 +283,11 @@ def test_ops_never_reach_a_plant_review_by_its_id(ops) -> None:
 
     assert ops.get(f"/api/v1/reviews/{planted.id}/").status_code == 404
     assert ops.post(f"/api/v1/reviews/{planted.id}/reassign/", {}, format="json").status_code == 404
+    before = Event.objects.count()
+    for action in ("cancel", "reverse-approval"):
+        answer = ops.post(f"/api/v1/tasks/{planted.task_id}/{action}/", {"reason": "x"}, format="json")
+        assert answer.status_code == 404, action
+    assert Event.objects.count() == before
 
 
 @pytest.mark.postgres_only
