@@ -377,8 +377,9 @@ def tasks_visible_to(user: Any) -> QuerySet[Task]:
 
 def _with_plants_as_read_by(query: QuerySet[Task], viewer_id: int) -> QuerySet[Task]:
     """``shown_status`` and ``shown_layer``: a task's own, or for a calibration plant, what the
-    viewer's decision on it would have made of any task (``plant_as_read_by``, in SQL), so the
-    list's filters and its rows agree."""
+    viewer's decision on it would have made of any task (approved below the top layer: in review
+    one layer up), so the plant does not stay in review before their eyes and the list's filters
+    and its rows agree."""
     theirs = TaskReviewer.objects.filter(reviewer_id=viewer_id, decided=True).values("assignment_id")
     decided = TaskRound.objects.filter(task_id=OuterRef("pk"), assignment_id__in=Subquery(theirs))
     approved = Q(plant_decision="approve")
@@ -561,16 +562,8 @@ def suspension_for(project_id: UUID, suspension_id: UUID) -> Suspension:
 
 
 def plant_as_read_by(viewer_id: int, task: Task) -> tuple[str, int | None]:
-    """A calibration plant's ``status`` and ``layer`` as one of its reviewers reads them: what
-    their own decision would have made of an ordinary task (approved below the top layer: in
-    review one layer up), so the plant does not stay in review before their eyes."""
-    mine = TaskReviewer.objects.filter(task_id=task.id, reviewer_id=viewer_id, decided=True)
-    decided = TaskRound.objects.filter(assignment_id__in=mine.values("assignment_id"))
-    found = decided.values_list("decision", "layer").first()
-    if found is None:
-        return task.status, task.layer
-    decision, layer = found
-    if decision == "approve":
-        top = Project.objects.filter(pk=task.project_id).values_list("review_layers", flat=True).first()
-        return (TaskStatus.IN_REVIEW, layer + 1) if top and layer < top else (TaskStatus.APPROVED, None)
-    return (TaskStatus.REJECTED if decision == "reject" else TaskStatus.CHANGES_REQUESTED), None
+    """A calibration plant's ``status`` and ``layer`` as one of its reviewers reads them, for a
+    task read without the list's annotations (a review's ``task_detail``): the same SQL."""
+    shown = _with_plants_as_read_by(Task.all_objects.filter(pk=task.id), viewer_id)
+    found = shown.values_list("shown_status", "shown_layer").first()
+    return found if found is not None else (task.status, task.layer)
