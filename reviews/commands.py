@@ -133,8 +133,9 @@ WAITING_PAGE = 20  # candidates read at once by the sweep; routing fills reviewe
 def review_route_waiting(
     *, reviewer_id: int | None = None, limit: int = 100, max_seconds: float | None = None
 ) -> int:
-    """Route the oldest waiting tasks that a reviewer with room may take: ``reviewer_id`` (who just
-    freed or gained capacity), or anyone (the sweep). Returns how many were assigned.
+    """Route the waiting tasks that a reviewer with room may take, in routing's order (deepest
+    layer first, then oldest): ``reviewer_id`` (who just freed or gained capacity), or anyone
+    (the sweep). Returns how many were assigned.
 
     Driven by room, not by the queue: one query when nobody has room, however many tasks wait;
     otherwise it pages through the candidates (a keyset, so a task that could not be routed is
@@ -159,16 +160,16 @@ def review_route_waiting(
     while tried < limit:
         page = waiting_work(reviewer_id=reviewer_id, after=after, limit=min(page_size, limit - tried))
         routed_before = routed
-        for task_id, since in page:
+        for waiting in page:
             if deadline is not None and tried and time.monotonic() > deadline:
                 return routed  # at least one candidate a run, however slow the machine
             tried += 1
-            after = (since, task_id)
+            after = waiting
             try:
-                if review_route(task_id=task_id) is not None:
+                if review_route(task_id=waiting.task_id) is not None:
                     routed += 1
             except ConcurrencyConflict:
-                log.info("routing %s lost a race; it stays queued for the next attempt", task_id)
+                log.info("routing %s lost a race; it stays queued for the next attempt", waiting.task_id)
         if len(page) < page_size or (reviewer_id is None and routed == routed_before):
             break
     return routed

@@ -80,7 +80,10 @@ class AwaitingReview(models.Model):
 
     class Meta:
         ordering = ["waiting_since", "task_id"]
-        indexes = [models.Index(fields=["waiting_since"], name="awaiting_oldest")]
+        indexes = [
+            models.Index(fields=["waiting_since"], name="awaiting_oldest"),  # ops' oldest-waiting figures
+            models.Index(fields=["-layer", "waiting_since", "task_id"], name="awaiting_routing_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.task_id} L{self.layer}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
@@ -107,29 +107,47 @@ def _with_room(people: QuerySet[User]) -> QuerySet[User]:
     )
 
 
+class Waiting(NamedTuple):
+    """A task in the unassigned queue, and its place in the order routing takes the queue in."""
+
+    task_id: UUID
+    layer: int
+    waiting_since: datetime
+
+
+# Deepest layer first, then oldest. A task at a later layer is one or two decisions from being
+# paid and has had reviewers' time spent on it; taking the queue oldest-first regardless of layer
+# lets every new layer-1 submission push those reviews back while reviewers are the scarce side
+# (reviewers keep starting tasks and rarely finish one). Layer 1 cannot starve: the later layers
+# are fed only by layer 1's approvals.
+ROUTING_ORDER = ("-layer", "waiting_since", "task_id")
+
+
 def waiting_work(
-    *, reviewer_id: int | None = None, after: tuple[datetime, UUID] | None = None, limit: int
-) -> list[tuple[UUID, datetime]]:
-    """The oldest waiting tasks (after the key ``after``) that a reviewer with room may take
-    (``reviewer_id``, or anyone): ``(task_id, waiting_since)``, oldest first.
+    *, reviewer_id: int | None = None, after: Waiting | None = None, limit: int
+) -> list[Waiting]:
+    """The next waiting tasks in routing's order (``ROUTING_ORDER``), after ``after``, that a
+    reviewer with room may take: ``reviewer_id`` (who just freed or gained capacity), or anyone.
 
     One query (two for one reviewer: first whether they have room), whatever the length of the
     queue; nothing when nobody has room. The eligibility rules are the routing command's
     (``eligible_reviewers``, ``excluded_reviewers``) written as a filter, so a task nobody with
     room may take is never tried; the command checks them again on the task it routes.
     """
-    keyset = after or ()
+    keyset = (after.layer, after.waiting_since, after.task_id) if after is not None else ()
     if reviewer_id is None:
-        return _waiting_for_anyone(*keyset, limit=limit, paged=after is not None)
-    level = room_for(reviewer_id)
-    if level is None:
-        return []
-    return _waiting_for(reviewer_id, level, *keyset, limit=limit, paged=after is not None)
+        rows = _waiting_for_anyone(*keyset, limit=limit, paged=after is not None)
+    else:
+        level = room_for(reviewer_id)
+        if level is None:
+            return []
+        rows = _waiting_for(reviewer_id, level, *keyset, limit=limit, paged=after is not None)
+    return [Waiting(*row) for row in rows]
 
 
 @compiled
 def _waiting_for_anyone(*after: Any, limit: int, paged: bool) -> QuerySet[AwaitingReview]:
-    return _oldest(AwaitingReview.objects.filter(Exists(_takers_with_room())), after, limit)
+    return _next(AwaitingReview.objects.filter(Exists(_takers_with_room())), after, limit)
 
 
 @compiled
@@ -137,17 +155,20 @@ def _waiting_for(
     reviewer_id: int, level: int, *after: Any, limit: int, paged: bool
 ) -> QuerySet[AwaitingReview]:
     waiting = _may_take(AwaitingReview.objects.filter(layer__lte=level), reviewer_id)
-    return _oldest(waiting, after, limit)
+    return _next(waiting, after, limit)
 
 
-def _oldest(
-    waiting: QuerySet[AwaitingReview], after: tuple[Any, ...], limit: int
-) -> QuerySet[AwaitingReview]:
-    """``(task_id, waiting_since)`` of the first ``limit`` rows after the keyset ``after``."""
+def _next(waiting: QuerySet[AwaitingReview], after: tuple[Any, ...], limit: int) -> QuerySet[AwaitingReview]:
+    """``(task_id, layer, waiting_since)`` of the first ``limit`` rows after the keyset ``after``
+    (``layer, waiting_since, task_id``) in ``ROUTING_ORDER``."""
     if after:
-        since, task_id = after
-        waiting = waiting.filter(Q(waiting_since__gt=since) | Q(waiting_since=since, task_id__gt=task_id))
-    return waiting.order_by("waiting_since", "task_id").values_list("task_id", "waiting_since")[:limit]
+        layer, since, task_id = after
+        waiting = waiting.filter(
+            Q(layer__lt=layer)
+            | Q(layer=layer, waiting_since__gt=since)
+            | Q(layer=layer, waiting_since=since, task_id__gt=task_id)
+        )
+    return waiting.order_by(*ROUTING_ORDER).values_list("task_id", "layer", "waiting_since")[:limit]
 
 
 def _may_take(waiting: QuerySet[AwaitingReview], reviewer_id: int) -> QuerySet[AwaitingReview]:
