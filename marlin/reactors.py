@@ -65,25 +65,51 @@ CONFLICT_RETRIES = 3
 # row the other took (a revision going back to its named reviewer) deadlocked, and PostgreSQL took
 # a second to notice, stalling both partitions.
 BATCH_LOCK_WAIT = "50ms"
+# Wake-up messages' priorities on the Redis broker, where 0 is the highest (kombu keeps a list per
+# step of 0, 3, 6, 9 and a worker pops the lists in that order). An urgent reactor's partition
+# has at most one message queued (wake-ups coalesce), so the routine ones always get their turn.
+URGENT_PRIORITY = 0
+ROUTINE_PRIORITY = 3
 
 
 class Reactor:
-    """A named set of handlers for event types, run by the pump in ``partitions`` lanes."""
+    """A named set of handlers for event types, run by the pump in ``partitions`` lanes.
 
-    def __init__(self, name: str, *, partitions: int = 1) -> None:
+    ``urgent``: someone is waiting for its reactions (a submission for its reviewer), so its
+    wake-ups are taken from the broker before the others' (``URGENT_PRIORITY``)."""
+
+    def __init__(self, name: str, *, partitions: int = 1, urgent: bool = False) -> None:
         if not 1 <= partitions <= BUCKETS:
             raise ValueError(f"partitions must be 1..{BUCKETS}")
         self.name = name
         self.partitions = partitions
+        self.urgent = urgent
         self.handlers: dict[str, Handler] = {}
+        self._wakes: dict[str, Callable[[RecordedEvent], bool]] = {}
 
-    def on(self, *event_classes: type[DomainEvent]) -> Callable[[Handler], Handler]:
+    def on(
+        self, *event_classes: type[DomainEvent], wakes: Callable[[RecordedEvent], bool] | None = None
+    ) -> Callable[[Handler], Handler]:
+        """Register the decorated function for ``event_classes``. ``wakes``: which of those
+        events are worth a wake-up of their own (all by default); the others are handled when
+        something else wakes the partition, at the latest by beat's periodic pump, which costs
+        one batch every few seconds instead of a message and a pump per event."""
+
         def decorator(function: Handler) -> Handler:
             for event_class in event_classes:
                 self.handlers[event_class.type_name] = function
+                if wakes is not None:
+                    self._wakes[event_class.type_name] = wakes
             return function
 
         return decorator
+
+    def wakes_for(self, recorded: RecordedEvent) -> bool:
+        """Whether committing ``recorded`` should wake this reactor now."""
+        if recorded.type not in self.handlers:
+            return False
+        wakes = self._wakes.get(recorded.type)
+        return wakes is None or wakes(recorded)
 
     @property
     def event_types(self) -> list[str]:
@@ -277,7 +303,7 @@ def wake_for(events: Iterable[RecordedEvent]) -> None:
             (reactor.name, reactor.partition_of(_bucket(event)))
             for event in events
             for reactor in _registry.values()
-            if event.type in reactor.handlers
+            if reactor.wakes_for(event)
         }
     )
     if targets:
@@ -317,7 +343,8 @@ def _send(targets: Sequence[tuple[str, int]], *, coalesce: bool) -> None:
         if coalesce and not wake_flags.raise_flag(name, partition):
             continue  # a queued message will start a pump that reads this commit's events too
         try:
-            pump_reactor_job.apply_async(args=[name, partition], retry=False)
+            priority = URGENT_PRIORITY if _registry[name].urgent else ROUTINE_PRIORITY
+            pump_reactor_job.apply_async(args=[name, partition], retry=False, priority=priority)
         except Exception:  # noqa: BLE001 - the broker is down; beat's sweep will pump later
             log.warning("broker unreachable: %s[%s] waits for the periodic pump", name, partition)
             if coalesce:

@@ -24,7 +24,7 @@ from tasks.domain.review_round import (
     TaskEnteredLayer,
 )
 
-routing = reactors.register(reactors.Reactor("review-routing", partitions=4))
+routing = reactors.register(reactors.Reactor("review-routing", partitions=4, urgent=True))
 
 
 @routing.on(JudgmentSubmitted, TaskEnteredLayer, AppealFiled)

@@ -24,7 +24,14 @@ def release_claims_of_deactivated(event: PersonDeactivated, recorded: RecordedEv
 gold = reactors.register(reactors.Reactor("gold-scoring", partitions=2))
 
 
-@gold.on(JudgmentSubmitted)
+def _is_gold(recorded: RecordedEvent) -> bool:
+    return bool(recorded.data.get("gold"))
+
+
+# Only a gold submission wakes the reactor: any other passes through it unhandled, when the next
+# gold submission or beat's periodic pump comes (a wake-up per submission was a fifth of the
+# worker's messages under load, each a pump that did nothing).
+@gold.on(JudgmentSubmitted, wakes=_is_gold)
 def score_gold_submission(event: JudgmentSubmitted, recorded: RecordedEvent) -> None:
     """Routing leaves gold submissions alone; here they are scored (once: a scored task's decider
     answers a redelivery with nothing)."""

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from marlin import reactors
+from marlin.celery import app as celery_app
 from marlin.eventstore.models import Event, ReactorCheckpoint
 from marlin.eventstore.store import bucket_of, head_position
 from marlin.jobs import pump_reactor_job
@@ -207,6 +208,24 @@ def test_wake_ups_of_one_partition_coalesce_until_its_pump_starts(broker_url) ->
 
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
+def test_an_urgent_reactors_wake_ups_leave_the_broker_before_routine_ones_queued_earlier(broker_url) -> None:
+    # Routing's wake-ups (a submission waiting for its reviewer) queued behind payouts' and gold
+    # scoring's on a busy worker: routing latency's tail under load.
+    assert reactors.get("review-routing").urgent
+    assert not echo.echo.urgent
+    with services.broker_for_this_process(broker_url):
+        reactors.dispatch([("support-echo", 0)])
+        reactors.dispatch([("review-routing", 0)])
+
+    client = redis.Redis.from_url(broker_url)
+    taken = []
+    while popped := client.brpop(_queue_keys(), timeout=1):
+        taken.append(json.loads(popped[1])["headers"]["argsrepr"])
+    assert taken == ["['review-routing', 0]", "['support-echo', 0]"]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
 def test_a_woken_pump_out_of_its_turn_hands_back_and_wakes_its_partition_behind_the_queue(
     broker_url, monkeypatch
 ) -> None:
@@ -286,9 +305,18 @@ def _checkpoint_held(partition: int) -> bool:
     return free is None and ReactorCheckpoint.objects.filter(reactor="support-echo").exists()
 
 
+def _queue_keys() -> list[str]:
+    """The broker's lists of the default queue, highest priority first, as kombu names them and
+    as a worker's BRPOP takes them."""
+    with celery_app.connection_for_read() as broker:
+        channel = broker.default_channel
+        return [channel._q_for_pri("celery", step) for step in channel.priority_steps]
+
+
 def _queued_echo_wake_ups(broker_url: str) -> list[int]:
     """The partitions of the support-echo wake-ups waiting in the broker's queue, oldest first."""
-    messages = redis.Redis.from_url(broker_url).lrange("celery", 0, -1)
+    key = _queue_keys()[1]  # the echo reactor is routine: reactors.ROUTINE_PRIORITY (3)
+    messages = redis.Redis.from_url(broker_url).lrange(key, 0, -1)
     partitions = []
     for raw in reversed(messages):  # kombu pushes on the left
         headers = json.loads(raw)["headers"]

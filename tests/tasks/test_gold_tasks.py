@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
-from marlin.eventstore.store import read_stream
+from marlin import reactors
+from marlin.eventstore.models import ReactorCheckpoint
+from marlin.eventstore.store import head_position, read_stream
 from payments.models import PayoutEntry
 from payments.reactors import accrue
 from reviews.models import AwaitingReview, ReviewAssignment
@@ -219,3 +221,28 @@ def test_gold_tasks_never_reach_the_preference_export(world) -> None:
     lines = [json.loads(line) for line in b"".join(response.streaming_content).decode().splitlines()]
 
     assert [line["external_id"] for line in lines] == ["t1"]
+
+
+def test_only_a_gold_submission_wakes_the_gold_reactor_and_the_others_pass_at_its_next_pump(
+    monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    project = make_project()
+    import_rows(project, task_row("plain"), task_row("golden", gold=gold("B")))
+    contributor = make_user("contributor")
+    woken: list[str] = []
+    with monkeypatch.context() as patched:
+        patched.setattr(reactors, "dispatch", lambda targets, **_: woken.extend(name for name, _ in targets))
+        with django_capture_on_commit_callbacks(execute=True):
+            plain = task_claim(contributor_id=contributor.pk, project_id=project.id)
+            task_submit(contributor_id=contributor.pk, task_id=plain.id, judgment=judgment())
+        assert "review-routing" in woken
+        assert "gold-scoring" not in woken
+        with django_capture_on_commit_callbacks(execute=True):
+            golden = task_claim(contributor_id=contributor.pk, project_id=project.id)
+            task_submit(contributor_id=contributor.pk, task_id=golden.id, judgment=judgment(preference="B"))
+        assert "gold-scoring" in woken
+
+    settle()
+    assert Task.objects.get(pk=golden.id).status == "approved"
+    checkpoints = ReactorCheckpoint.objects.filter(reactor="gold-scoring").values_list("position", flat=True)
+    assert set(checkpoints) == {head_position()}
