@@ -1,10 +1,11 @@
 """Coalescing reactor wake-ups: one flag per partition in the broker's Redis says "a wake-up is
 queued for it", so a burst of commits sends one message, not one each.
 
-A sender raises the flag before sending and sends only if it was down; the pump that message
-starts lowers it before it reads, so a commit after that moment sends a new message, and a commit
-before it is read by that pump. A flag whose message was lost expires (and beat pumps every
-partition meanwhile), so the worst a lost message costs is a short delay.
+A sender raises the flag before sending and sends only if it was down. The pump that message
+starts keeps it raised while it works (it reads the events of commits meanwhile), then lowers it
+and peeks once more: a commit before the lowering is read by that pump, a commit after it sends a
+new message. A flag whose message or pump was lost expires (and beat pumps every partition
+meanwhile), so the worst a lost message or a killed worker costs is a short delay.
 
 Without a Redis broker (another transport, or Redis unreachable) nothing coalesces: every wake-up
 is sent, which is only more messages.
@@ -37,7 +38,7 @@ def raise_flag(reactor_name: str, partition: int) -> bool:
 
 
 def lower_flag(reactor_name: str, partition: int) -> None:
-    """A pump for the partition starts: commits from now on must wake it again."""
+    """The partition's pump is done: commits from now on must wake it again."""
     client = _client()
     if client is None:
         return

@@ -6,13 +6,14 @@ import json
 import threading
 import uuid
 from collections import Counter
+from typing import Any
 
 import pytest
 import redis
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from marlin import reactors
+from marlin import reactors, wake_flags
 from marlin.celery import app as celery_app
 from marlin.eventstore.models import Event, ReactorCheckpoint
 from marlin.eventstore.store import bucket_of, head_position
@@ -193,7 +194,7 @@ def test_a_pump_that_finds_its_partition_held_leaves_the_new_events_to_the_holde
 
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_wake_ups_of_one_partition_coalesce_until_its_pump_starts(broker_url) -> None:
+def test_wake_ups_of_one_partition_coalesce_until_its_pump_is_done(broker_url) -> None:
     with services.broker_for_this_process(broker_url):
         ping_ids, partition = pings_on_one_stream([f"p{i}" for i in range(10)])
         assert _queued_echo_wake_ups(broker_url) == [partition]
@@ -204,6 +205,70 @@ def test_wake_ups_of_one_partition_coalesce_until_its_pump_starts(broker_url) ->
         ping("later", stream=stream, expected_version=10)
 
         assert _queued_echo_wake_ups(broker_url) == [partition, partition]
+
+
+def ping_from_another_connection(name: str, stream: str, expected_version: int) -> None:
+    """A ping committed by another thread (another connection), as another process would."""
+
+    def commit() -> None:
+        try:
+            ping(name, stream=stream, expected_version=expected_version)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=commit)
+    thread.start()
+    thread.join(30)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_commit_while_a_woken_pump_works_sends_no_message_and_that_pump_handles_it(
+    broker_url, monkeypatch
+) -> None:
+    # Lowering the flag before reading made every commit during a pump send a message whose
+    # pump then found nothing to do: a quarter of the workday's wake-ups.
+    with services.broker_for_this_process(broker_url):
+        _, partition = pings_on_one_stream(["first"])
+        stream = Event.objects.get(type="Pinged").stream
+        handle = reactors._handle_batch
+        committed: list[bool] = []
+
+        def handle_then_another_commits(reactor: Any, part: int, *, limit: int) -> int | None:
+            done = handle(reactor, part, limit=limit)
+            if not committed:
+                committed.append(True)
+                ping_from_another_connection("during", stream, 1)
+            return done
+
+        monkeypatch.setattr(reactors, "_handle_batch", handle_then_another_commits)
+        assert pump_reactor_job.run("support-echo", partition) == 2
+
+        assert _queued_echo_wake_ups(broker_url) == [partition]  # only the message that woke it
+    assert len(echo_counts()) == 2
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_commit_after_a_pumps_last_read_but_before_its_flag_is_lowered_is_not_lost(
+    broker_url, monkeypatch
+) -> None:
+    # That commit found the flag raised and sent nothing: the pump must see it after lowering.
+    with services.broker_for_this_process(broker_url):
+        _, partition = pings_on_one_stream(["first"])
+        stream = Event.objects.get(type="Pinged").stream
+        lower = wake_flags.lower_flag
+
+        def another_commits_then_lower(name: str, part: int) -> None:
+            if name == "support-echo":
+                ping_from_another_connection("just-before", stream, 1)
+            lower(name, part)
+
+        monkeypatch.setattr(wake_flags, "lower_flag", another_commits_then_lower)
+        assert pump_reactor_job.run("support-echo", partition) == 2
+
+        assert _queued_echo_wake_ups(broker_url) == [partition]
+    assert len(echo_counts()) == 2
 
 
 @pytest.mark.postgres_only
