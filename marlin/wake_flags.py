@@ -1,5 +1,5 @@
 """Coalescing reactor wake-ups: one flag per partition in the broker's Redis says "a wake-up is
-queued for it", so a burst of commits sends one message, not one each.
+queued for it, or its pump is running", so a burst of commits sends one message, not one each.
 
 A sender raises the flag before sending and sends only if it was down. The pump that message
 starts keeps it raised while it works (it reads the events of commits meanwhile), then lowers it
@@ -26,8 +26,8 @@ _clients: dict[str, Any] = {}
 
 
 def raise_flag(reactor_name: str, partition: int) -> bool:
-    """Mark a wake-up queued for the partition. False when one is queued already (no need to
-    send); True when the caller should send (also when the flag cannot be read)."""
+    """Mark a wake-up queued for the partition. False when one is queued or pumping already (no
+    need to send); True when the caller should send (also when the flag cannot be read)."""
     client = _client()
     if client is None:
         return True
