@@ -167,6 +167,9 @@ def test_the_sweep_stops_after_a_page_that_routed_nothing(monkeypatch) -> None:
     attempts: list[Any] = []
     route = commands.review_route
     monkeypatch.setattr(commands, "review_route", lambda **kw: attempts.append(kw) or route(**kw))
+    # The page is what stops this run, not the sweep's time budget: on a busy machine 20 attempts
+    # once outlasted its 0.25 s and the run stopped after 19.
+    monkeypatch.setattr(jobs, "SWEEP_SECONDS", 60.0)
     locked, release = threading.Event(), threading.Event()
 
     def hold_the_reviewers_row() -> None:
