@@ -8,6 +8,7 @@ counter at commit. Routing takes reviewer load rows ``FOR UPDATE SKIP LOCKED``, 
 
 from __future__ import annotations
 
+import enum
 import logging
 import time
 import uuid
@@ -46,6 +47,16 @@ from tasks.selectors import load_task, project_policy
 log = logging.getLogger(__name__)
 
 
+class Unrouted(enum.Enum):
+    """Why a routing attempt assigned nobody."""
+
+    # Assigned already, held by another router at this moment, or nobody at all has room.
+    NOT_WAITING = "not_waiting"
+    # No eligible reviewer with room whose load row is free: all are full, or the rows of those
+    # with room are held (another router is giving them work, or they are deciding).
+    NO_REVIEWER = "no_reviewer"
+
+
 def review_route(*, task_id: UUID) -> UUID | None:
     """Give the task's current layer to the best eligible reviewer with room.
 
@@ -53,16 +64,22 @@ def review_route(*, task_id: UUID) -> UUID | None:
     eligible (it then waits in the unassigned queue until capacity frees or the sweep runs).
     When no reviewer has room, the first read finds nothing and that is all.
     """
+    outcome = review_route_outcome(task_id=task_id)
+    return outcome if isinstance(outcome, UUID) else None
+
+
+def review_route_outcome(*, task_id: UUID) -> UUID | Unrouted:
+    """``review_route``, saying why nobody was assigned (``Unrouted``)."""
     with command_transaction() as uow:
         task_id = task_id if isinstance(task_id, UUID) else UUID(str(task_id))
         if not _lock_waiting(task_id):
-            return None  # assigned already, another router holds it right now, or nobody has room
+            return Unrouted.NOT_WAITING
         state, version = load_task(task_id)
         if not state.awaits_reviewer():
-            return None
+            return Unrouted.NOT_WAITING
         reviewer_id = _pick_reviewer(state)
         if reviewer_id is None:
-            return None
+            return Unrouted.NO_REVIEWER
         return _assign(uow, state, version, reviewer_id)
 
 
@@ -142,6 +159,13 @@ def review_route_waiting(
     not tried again in this run), at most ``limit`` of them. Each task is routed in its own
     transaction, or, inside a reactor, joined to the reactor's.
 
+    For one reviewer, it stops at the first candidate that found no reviewer to take it: this
+    reviewer had room a moment ago, so their load row is held by another transaction (a router
+    giving them work, or their own decision), and every next candidate would wait for the same
+    row. Two routing pumps, each holding the row of the reviewer the other was routing for, once
+    tried 100 candidates each that way and held their workers, and the rows they had locked, for
+    a second. Whatever holds the row routes again when it frees a place; the sweep at the latest.
+
     The sweep stops after a page that routed nothing: its candidates' takers are being routed to
     by the reactors at this very moment (their rows locked) or filled up meanwhile, and trying
     hundreds more would only hold a worker for seconds; the next run goes on. ``max_seconds``
@@ -166,10 +190,14 @@ def review_route_waiting(
             tried += 1
             after = waiting
             try:
-                if review_route(task_id=waiting.task_id) is not None:
-                    routed += 1
+                outcome = review_route_outcome(task_id=waiting.task_id)
             except ConcurrencyConflict:
                 log.info("routing %s lost a race; it stays queued for the next attempt", waiting.task_id)
+                continue
+            if isinstance(outcome, UUID):
+                routed += 1
+            elif reviewer_id is not None and outcome is Unrouted.NO_REVIEWER:
+                return routed  # their row is held: see above
         if len(page) < page_size or (reviewer_id is None and routed == routed_before):
             break
     return routed

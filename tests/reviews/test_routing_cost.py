@@ -165,8 +165,8 @@ def test_the_sweep_stops_after_a_page_that_routed_nothing(monkeypatch) -> None:
     settle()
     person_update(actor_id=None, user_id=reviewer.pk, fields={"capacity": 1})  # reactors not run
     attempts: list[Any] = []
-    route = commands.review_route
-    monkeypatch.setattr(commands, "review_route", lambda **kw: attempts.append(kw) or route(**kw))
+    route = commands.review_route_outcome
+    monkeypatch.setattr(commands, "review_route_outcome", lambda **kw: attempts.append(kw) or route(**kw))
     # The page is what stops this run, not the sweep's time budget: on a busy machine 20 attempts
     # once outlasted its 0.25 s and the run stopped after 19.
     monkeypatch.setattr(jobs, "SWEEP_SECONDS", 60.0)
@@ -202,13 +202,13 @@ def test_a_sweep_hands_its_worker_back_after_its_turn_and_the_next_run_goes_on(m
         submitted_task(project)
     settle()
     person_update(actor_id=None, user_id=reviewer.pk, fields={"capacity": 20})  # reactors not run
-    route = commands.review_route
+    route = commands.review_route_outcome
 
     def slow_route(**kwargs: Any) -> Any:
         time.sleep(0.05)
         return route(**kwargs)
 
-    monkeypatch.setattr(commands, "review_route", slow_route)
+    monkeypatch.setattr(commands, "review_route_outcome", slow_route)
     monkeypatch.setattr(jobs, "SWEEP_SECONDS", 0.12)
 
     first = route_waiting_reviews_job()
@@ -217,3 +217,44 @@ def test_a_sweep_hands_its_worker_back_after_its_turn_and_the_next_run_goes_on(m
     while AwaitingReview.objects.exists():
         assert route_waiting_reviews_job() >= 1
     assert ReviewAssignment.objects.filter(reviewer=reviewer, status="pending").count() == 12
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_freed_capacity_routing_stops_at_once_while_the_reviewers_row_is_held_elsewhere(monkeypatch) -> None:
+    # In the workday two routing pumps each held the load row of the reviewer the other was
+    # routing for (each had just assigned them a task). Each then tried 100 waiting tasks, every
+    # one failing on that row, and held its worker and its locked rows for a second: submissions
+    # waited for routing and decisions for the rows.
+    project = make_project(review_layers=1)
+    import_tasks(project, 30)
+    reviewer = make_user("reviewer", capacity=0)
+    for _ in range(30):
+        submitted_task(project)
+    settle()
+    person_update(actor_id=None, user_id=reviewer.pk, fields={"capacity": 1})  # reactors not run
+    attempts: list[Any] = []
+    route = commands.review_route_outcome
+    monkeypatch.setattr(commands, "review_route_outcome", lambda **kw: attempts.append(kw) or route(**kw))
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_reviewers_row() -> None:
+        try:
+            with transaction.atomic():
+                ReviewerLoad.objects.select_for_update().get(reviewer=reviewer)
+                locked.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold_the_reviewers_row)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        assert commands.review_route_waiting(reviewer_id=reviewer.pk) == 0
+    finally:
+        release.set()
+        holder.join()
+
+    assert len(attempts) == 1
+    assert commands.review_route_waiting(reviewer_id=reviewer.pk) == 1
