@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -46,6 +48,51 @@ def everyone_full_with_waiting(waiting: int) -> tuple[list[Any], Any]:
     settle()
     assert AwaitingReview.objects.count() == waiting
     return reviewers, project
+
+
+def waiting_work_and_a_reviewer_given_room(waiting: int, *, capacity: int) -> Any:
+    """``waiting`` submitted tasks queued for review, and one reviewer, created full, then given
+    ``capacity`` with no reactor run: only what the test calls routes to them."""
+    project = make_project(review_layers=1)
+    import_tasks(project, waiting)
+    reviewer = make_user("reviewer", capacity=0)
+    for _ in range(waiting):
+        submitted_task(project)
+    settle()
+    person_update(actor_id=None, user_id=reviewer.pk, fields={"capacity": capacity})
+    return reviewer
+
+
+def counted_routing_attempts(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The routing attempts made from now on (each one's arguments), in order."""
+    attempts: list[Any] = []
+    route = commands.review_route_outcome
+    monkeypatch.setattr(commands, "review_route_outcome", lambda **kw: attempts.append(kw) or route(**kw))
+    return attempts
+
+
+@contextmanager
+def row_held_elsewhere(reviewer: Any) -> Iterator[None]:
+    """Inside, another transaction (a thread of its own) holds ``reviewer``'s load row."""
+    locked, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                ReviewerLoad.objects.select_for_update().get(reviewer=reviewer)
+                locked.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        yield
+    finally:
+        release.set()
+        holder.join()
 
 
 def decide_then_lose_the_place(reviewer: Any) -> None:
@@ -157,51 +204,20 @@ def test_the_sweep_gives_each_reviewer_with_room_the_oldest_work_they_may_take()
 def test_the_sweep_stops_after_a_page_that_routed_nothing(monkeypatch) -> None:
     # Under load the reviewers with room are the ones the reactors are routing to at that moment
     # (their rows locked): trying hundreds of candidates held a worker for seconds.
-    project = make_project(review_layers=1)
-    import_tasks(project, 3 * commands.WAITING_PAGE)
-    reviewer = make_user("reviewer", capacity=0)
-    for _ in range(3 * commands.WAITING_PAGE):
-        submitted_task(project)
-    settle()
-    person_update(actor_id=None, user_id=reviewer.pk, fields={"capacity": 1})  # reactors not run
-    attempts: list[Any] = []
-    route = commands.review_route_outcome
-    monkeypatch.setattr(commands, "review_route_outcome", lambda **kw: attempts.append(kw) or route(**kw))
+    reviewer = waiting_work_and_a_reviewer_given_room(3 * commands.WAITING_PAGE, capacity=1)
+    attempts = counted_routing_attempts(monkeypatch)
     # The page is what stops this run, not the sweep's time budget: on a busy machine 20 attempts
     # once outlasted its 0.25 s and the run stopped after 19.
     monkeypatch.setattr(jobs, "SWEEP_SECONDS", 60.0)
-    locked, release = threading.Event(), threading.Event()
-
-    def hold_the_reviewers_row() -> None:
-        try:
-            with transaction.atomic():
-                ReviewerLoad.objects.select_for_update().get(reviewer=reviewer)
-                locked.set()
-                release.wait(30)
-        finally:
-            connections.close_all()
-
-    holder = threading.Thread(target=hold_the_reviewers_row)
-    holder.start()
-    try:
-        assert locked.wait(10)
+    with row_held_elsewhere(reviewer):
         assert route_waiting_reviews_job() == 0
-    finally:
-        release.set()
-        holder.join()
 
     assert len(attempts) == commands.WAITING_PAGE
     assert route_waiting_reviews_job() == 1
 
 
 def test_a_sweep_hands_its_worker_back_after_its_turn_and_the_next_run_goes_on(monkeypatch) -> None:
-    project = make_project(review_layers=1)
-    import_tasks(project, 12)
-    reviewer = make_user("reviewer", capacity=0)
-    for _ in range(12):
-        submitted_task(project)
-    settle()
-    person_update(actor_id=None, user_id=reviewer.pk, fields={"capacity": 20})  # reactors not run
+    reviewer = waiting_work_and_a_reviewer_given_room(12, capacity=20)
     route = commands.review_route_outcome
 
     def slow_route(**kwargs: Any) -> Any:
@@ -226,35 +242,10 @@ def test_freed_capacity_routing_stops_at_once_while_the_reviewers_row_is_held_el
     # routing for (each had just assigned them a task). Each then tried 100 waiting tasks, every
     # one failing on that row, and held its worker and its locked rows for a second: submissions
     # waited for routing and decisions for the rows.
-    project = make_project(review_layers=1)
-    import_tasks(project, 30)
-    reviewer = make_user("reviewer", capacity=0)
-    for _ in range(30):
-        submitted_task(project)
-    settle()
-    person_update(actor_id=None, user_id=reviewer.pk, fields={"capacity": 1})  # reactors not run
-    attempts: list[Any] = []
-    route = commands.review_route_outcome
-    monkeypatch.setattr(commands, "review_route_outcome", lambda **kw: attempts.append(kw) or route(**kw))
-    locked, release = threading.Event(), threading.Event()
-
-    def hold_the_reviewers_row() -> None:
-        try:
-            with transaction.atomic():
-                ReviewerLoad.objects.select_for_update().get(reviewer=reviewer)
-                locked.set()
-                release.wait(30)
-        finally:
-            connections.close_all()
-
-    holder = threading.Thread(target=hold_the_reviewers_row)
-    holder.start()
-    try:
-        assert locked.wait(10)
+    reviewer = waiting_work_and_a_reviewer_given_room(30, capacity=1)
+    attempts = counted_routing_attempts(monkeypatch)
+    with row_held_elsewhere(reviewer):
         assert commands.review_route_waiting(reviewer_id=reviewer.pk) == 0
-    finally:
-        release.set()
-        holder.join()
 
     assert len(attempts) == 1
     assert commands.review_route_waiting(reviewer_id=reviewer.pk) == 1
