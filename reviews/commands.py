@@ -210,26 +210,40 @@ def calibration_offer(*, reviewer_id: int) -> UUID | None:
     no plant wants a reviewer."""
     if not plants_open():
         return None
-    try:
-        with command_transaction() as uow:
-            _lock_loads([reviewer_id])
-            plant_id = plant_for(reviewer_id)
-            if plant_id is None:
-                return None
-            state, version = load_task(plant_id)
-            assignment_id = uuid.uuid4()
-            events = domain.decide_assign_plant(
-                state,
-                reviewer_id=reviewer_id,
-                assignment_id=assignment_id,
-                policy=project_policy(known(state).project_id),
-                now=clock.now(),
-            )
-            uow.append(task_stream(plant_id), version, events)
-            return assignment_id
-    except (Conflict, NotAllowed) as lost:  # another offer filled the plant first: the next one goes on
-        log.info("offering a plant to %s lost a race: %s", reviewer_id, lost)
-        return None
+    for attempt in range(1, OFFER_ATTEMPTS + 1):
+        try:
+            return _offer_plant(reviewer_id)
+        except ConcurrencyConflict as lost:
+            # Another offer appended to the plant's stream first. The plant may still want a
+            # review: look again (its stream read afresh). Eight reviewers offered one plant at
+            # once had each but the first give up, leaving it one review short.
+            log.info("offering a plant to %s lost a race (attempt %s): %s", reviewer_id, attempt, lost)
+        except (Conflict, NotAllowed) as refused:  # the plant has its reviews, or not from them
+            log.info("offering a plant to %s refused: %s", reviewer_id, refused)
+            return None
+    return None
+
+
+OFFER_ATTEMPTS = 3
+
+
+def _offer_plant(reviewer_id: int) -> UUID | None:
+    with command_transaction() as uow:
+        _lock_loads([reviewer_id])
+        plant_id = plant_for(reviewer_id)
+        if plant_id is None:
+            return None
+        state, version = load_task(plant_id)
+        assignment_id = uuid.uuid4()
+        events = domain.decide_assign_plant(
+            state,
+            reviewer_id=reviewer_id,
+            assignment_id=assignment_id,
+            policy=project_policy(known(state).project_id),
+            now=clock.now(),
+        )
+        uow.append(task_stream(plant_id), version, events)
+        return assignment_id
 
 
 def calibration_spread(*, plant_id: UUID) -> int:
