@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import connection, models, transaction
 
-from marlin.eventstore.models import Event, PositionCounter
-from marlin.eventstore.store import RecordedEvent
+from marlin.eventstore.models import PositionCounter
+from marlin.eventstore.store import iter_all
 from marlin.projection_rows import Increment, held_in_memory, rows, writes_together
 
 __all__ = [
@@ -169,38 +169,10 @@ def _reset_and_replay(batch_size: int, progress: Callable[[int], None] | None) -
         projector.reset()
     in_memory = [model for projector in _registry if projector.in_memory for model in projector.tables]
     with held_in_memory(in_memory) as memory:
-        count = _replay(_read_log(batch_size), batch_size, progress)
+        count = _replay(iter_all(batch_size=batch_size), batch_size, progress)
     for table in memory.values():
         table.flush()
     return count
-
-
-def _read_log(batch_size: int) -> Iterator[RecordedEvent]:
-    """The whole log in order, read in batches of plain values (no model instances)."""
-    columns = ("position", "event_id", "stream", "version", "type", "schema_version", "data")
-    columns += ("metadata", "recorded_at")
-    position = 0
-    while True:
-        batch = list(
-            Event.objects.filter(position__gt=position)
-            .order_by("position")
-            .values_list(*columns)[:batch_size]
-        )
-        if not batch:
-            return
-        for row in batch:
-            yield RecordedEvent(
-                position=row[0],
-                event_id=row[1],
-                stream=row[2],
-                version=row[3],
-                type=row[4],
-                schema_version=row[5],
-                data=row[6],
-                metadata=row[7],
-                recorded_at=row[8],
-            )
-        position = batch[-1][0]
 
 
 def _replay(events: Iterable[Any], batch_size: int, progress: Callable[[int], None] | None = None) -> int:

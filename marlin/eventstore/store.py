@@ -33,9 +33,10 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from marlin.bulk_copy import COPY_FROM, copy_values
+from marlin.compiled_queries import compiled
 from marlin.eventstore import context
 from marlin.eventstore.integrity import GENESIS, canonical_json, chain_hash, content_tail_of_json
 from marlin.eventstore.models import Event, PositionCounter, RecordedCommand
@@ -593,15 +594,60 @@ def read_after(
     up_to: int | None = None,
     buckets: Sequence[int] | None = None,
 ) -> list[RecordedEvent]:
-    """Events after ``position`` in order, at most ``limit``, optionally of some types only."""
+    """Events after ``position`` in order, at most ``limit``, optionally of some types only.
+
+    Every reactor pump and every rebuild reads the log through here: the query is compiled once
+    per shape (``compiled_queries``) and its rows become events without a model instance."""
+    bound = () if up_to is None else (up_to,)
+    rows = _events_after(
+        position,
+        *bound,
+        limit=limit,
+        bounded=up_to is not None,
+        types=None if types is None else tuple(types),
+        buckets=None if buckets is None else tuple(buckets),
+    )
+    # On PostgreSQL the compiled SQL returns jsonb as text (Django's JSONField decodes it, and
+    # the ORM is not in the way here); elsewhere the ORM ran the query and decoded it.
+    loads = json.loads if connection.vendor == "postgresql" else _as_is
+    return [
+        RecordedEvent(
+            event_id=event_id,
+            stream=stream,
+            version=version,
+            type=type_,
+            schema_version=schema_version,
+            data=loads(data),
+            metadata=loads(metadata),
+            recorded_at=recorded_at,
+            position=position_,
+        )
+        for event_id, stream, version, type_, schema_version, data, metadata, recorded_at, position_ in rows
+    ]
+
+
+@compiled
+def _events_after(
+    position: int,
+    *bound: int,
+    limit: int,
+    bounded: bool,
+    types: tuple[str, ...] | None,
+    buckets: tuple[int, ...] | None,
+) -> QuerySet[Event]:
     query = Event.objects.filter(position__gt=position)
-    if up_to is not None:
-        query = query.filter(position__lte=up_to)
+    if bounded:
+        query = query.filter(position__lte=bound[0])
     if types is not None:
-        query = query.filter(type__in=list(types))
+        query = query.filter(type__in=types)
     if buckets is not None:
-        query = query.filter(bucket__in=list(buckets))
-    return [RecordedEvent.from_row(row) for row in query.order_by("position")[:limit]]
+        query = query.filter(bucket__in=buckets)
+    columns = ("event_id", "stream", "version", "type", "schema_version", "data", "metadata")
+    return query.order_by("position").values_list(*columns, "recorded_at", "position")[:limit]
+
+
+def _as_is(value: T) -> T:
+    return value
 
 
 def iter_all(*, after: int = 0, batch_size: int = 1000) -> Iterator[RecordedEvent]:

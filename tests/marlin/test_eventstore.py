@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from marlin.eventstore.models import Event, PositionCounter
 from marlin.eventstore.store import (
     CommandAlreadyRecorded,
+    RecordedEvent,
     command_transaction,
     head_position,
     load_aggregate,
@@ -118,6 +119,23 @@ def test_read_after_pages_through_the_log_by_position_and_type() -> None:
 
     assert [e.position for e in first + rest] == [1, 2, 3, 4, 5]
     assert read_after(0, types=["Nope"]) == []
+
+
+def test_read_after_filters_by_bound_and_bucket_and_returns_every_field_as_stored() -> None:
+    for name in "abcdef":
+        ping(name)
+    rows = list(Event.objects.order_by("position"))
+    some_buckets = sorted({row.bucket for row in rows[::2]})
+
+    bounded = read_after(1, up_to=4)
+    in_buckets = read_after(0, buckets=some_buckets, types=["Pinged"])
+
+    assert [e.position for e in bounded] == [2, 3, 4]
+    assert [e.position for e in in_buckets] == [r.position for r in rows if r.bucket in some_buckets]
+    assert read_after(0, buckets=[]) == []
+    # The same envelope and payload as the model rows: UUIDs, timestamps and JSON decoded.
+    assert read_after(0) == [RecordedEvent.from_row(row) for row in rows]
+    assert [e.event.name for e in read_after(0)] == list("abcdef")
 
 
 def test_read_streams_reads_many_streams_in_one_query_each_stream_oldest_first() -> None:
