@@ -14,16 +14,16 @@ from typing import Any
 from django.db import models
 
 
-class _PlainValuesPlaceholder:
+class PlainValuesPlaceholder:
     def get_placeholder(self, value: Any, compiler: Any, connection: Any) -> str:
         return "%s"
 
 
-class LargeTextField(_PlainValuesPlaceholder, models.TextField):
+class LargeTextField(PlainValuesPlaceholder, models.TextField):
     pass
 
 
-class LargeJSONField(_PlainValuesPlaceholder, models.JSONField):
+class LargeJSONField(PlainValuesPlaceholder, models.JSONField):
     pass
 
 

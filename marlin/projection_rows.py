@@ -28,6 +28,7 @@ from django.db.models.fields import AutoFieldMixin
 from django.db.models.sql import DeleteQuery, InsertQuery, UpdateQuery
 
 from marlin.bulk_copy import COPY_FROM, copy_rows
+from marlin.fields import PlainValuesPlaceholder
 
 Where = Mapping[str, Any]
 
@@ -112,10 +113,13 @@ class SqlRows:
         it than the database to run it); ``("", [])`` when it sets nothing. None for anything but
         equalities on columns and plain or ``Increment`` values; the ORM builds those."""
         columns = _columns(self.model)
-        if not all(name in columns for name in (*where, *values)):
+        if not all(name in columns for name in values):
+            return None
+        condition = _plain_condition(self.model, where)
+        if condition is None:
             return None
         quote = connection.ops.quote_name
-        sets, conditions, params = [], [], []
+        sets, params = [], []
         for name, value in values.items():
             field = columns[name]
             column = quote(field.column)
@@ -127,20 +131,27 @@ class SqlRows:
             else:
                 sets.append(f"{column} = %s")
                 params.append(field.get_db_prep_save(value, connection))
-        for name, value in where.items():
-            field = columns[name]
-            if value is None:
-                conditions.append(f"{quote(field.column)} IS NULL")
-            else:
-                conditions.append(f"{quote(field.column)} = %s")
-                params.append(field.get_db_prep_value(value, connection))
         if not sets:
             return "", []
         table = quote(self.model._meta.db_table)
-        where_sql = " AND ".join(conditions) or "TRUE"
-        return f"UPDATE {table} SET {', '.join(sets)} WHERE {where_sql}", params
+        where_sql, where_params = condition
+        return f"UPDATE {table} SET {', '.join(sets)} WHERE {where_sql}", [*params, *where_params]
 
     def delete(self, **where: Any) -> None:
+        condition = _plain_condition(self.model, where) if connection.vendor == "postgresql" else None
+        if condition is not None:
+            # Written out, as ``update`` does: the ORM took longer to build it than to run it.
+            where_sql, params = condition
+            statement = (
+                f"DELETE FROM {connection.ops.quote_name(self.model._meta.db_table)} WHERE {where_sql}",
+                params,
+            )
+            if _held() is None:
+                with connection.cursor() as cursor:
+                    cursor.execute(*statement)
+            else:
+                self._hold(statement)
+            return
         if _held() is None:
             self.manager.filter(**where)._raw_delete(connection.alias)
             return
@@ -218,20 +229,82 @@ def _insert_sql(
     conflict_on: Sequence[str] = (),
 ) -> tuple[str, Sequence[Any]]:
     """One row's ``INSERT`` (``ON CONFLICT (pk) DO UPDATE`` of ``conflict_update``), as Django
-    builds it for ``bulk_create``: the fields it would send and no ``RETURNING``."""
+    builds it for ``bulk_create``: the fields it would send and no ``RETURNING``.
+
+    Django's compiler builds the SQL once per shape (the table, whether the key is given, the
+    conflict clause); after that only the values are prepared, as its compiler prepares them.
+    Building the statement had cost more than PostgreSQL spends running it (0.3 ms a row)."""
     obj = model(**values)
+    key = (model, obj.pk is None, tuple(conflict_update), tuple(conflict_on))
+    shape = _INSERT_SHAPES.get(key)
+    params = None if shape is None else _insert_params(obj, shape[1])
+    if shape is not None and params is not None:
+        return shape[0], params
+    sql, django_params = _django_insert_sql(model, obj, conflict_update, conflict_on)
+    fields = _insert_fields(model, obj)
+    if shape is None and len(django_params) == len(fields) and _insert_params(obj, fields) is not None:
+        _INSERT_SHAPES[key] = (sql, fields)
+    return sql, django_params
+
+
+# (model, key given, conflict update, conflict on) -> (the INSERT's SQL, its fields in order)
+_INSERT_SHAPES: dict[tuple[Any, ...], tuple[str, tuple[models.Field, ...]]] = {}
+
+
+def _insert_fields(model: type[models.Model], obj: models.Model) -> tuple[models.Field, ...]:
     fields = [field for field in model._meta.concrete_fields if not field.generated]
     if obj.pk is None:
         fields = [field for field in fields if not isinstance(field, AutoFieldMixin)]
+    return tuple(fields)
+
+
+def _insert_params(obj: models.Model, fields: Sequence[models.Field]) -> list[Any] | None:
+    """The row's parameters as Django's insert compiler prepares them; None where it would
+    write a value into the SQL instead (an expression), or a field places its own."""
+    params = []
+    for field in fields:
+        value = field.pre_save(obj, True)
+        if hasattr(value, "resolve_expression"):
+            return None
+        if hasattr(field, "get_placeholder") and not isinstance(field, PlainValuesPlaceholder):
+            return None
+        prepared = field.get_db_prep_save(value, connection=connection)
+        if hasattr(prepared, "as_sql"):
+            return None
+        params.append(prepared)
+    return params
+
+
+def _django_insert_sql(
+    model: type[models.Model], obj: models.Model, conflict_update: Sequence[str], conflict_on: Sequence[str]
+) -> tuple[str, Sequence[Any]]:
     query = InsertQuery(
         model,
         on_conflict=OnConflict.UPDATE if conflict_update else None,
         update_fields=[model._meta.get_field(_field_name(model, name)) for name in conflict_update],
         unique_fields=[model._meta.get_field(_field_name(model, name)) for name in conflict_on],
     )
-    query.insert_values(fields, [obj])
+    query.insert_values(list(_insert_fields(model, obj)), [obj])
     [(sql, params)] = query.get_compiler(connection=connection).as_sql()
     return sql, params
+
+
+def _plain_condition(model: type[models.Model], where: Where) -> tuple[str, list[Any]] | None:
+    """``where`` (equalities on columns, ``None`` for NULL) as SQL and its parameters; None for
+    anything else (``__in``), which the ORM builds."""
+    columns = _columns(model)
+    if not all(name in columns for name in where):
+        return None
+    quote = connection.ops.quote_name
+    conditions, params = [], []
+    for name, value in where.items():
+        field = columns[name]
+        if value is None:
+            conditions.append(f"{quote(field.column)} IS NULL")
+        else:
+            conditions.append(f"{quote(field.column)} = %s")
+            params.append(field.get_db_prep_value(value, connection))
+    return " AND ".join(conditions) or "TRUE", params
 
 
 class MemoryRows:
