@@ -4,6 +4,7 @@ multi-row INSERT costs more in Python than the database's own work)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -14,6 +15,14 @@ from uuid import UUID
 from django.db import connection, models
 
 COPY_FROM = 50  # rows: from this many, a bulk insert is a COPY on PostgreSQL
+
+# COPYs this thread has started. A COPY runs on psycopg's cursor, past Django's execute wrappers:
+# whoever watches for writes (``store._watching_writes``) looks here as well.
+_copies = threading.local()
+
+
+def copies_started() -> int:
+    return getattr(_copies, "count", 0)
 
 
 def copy_rows(model: type[models.Model], rows: Iterable[Mapping[str, Any]]) -> None:
@@ -68,6 +77,7 @@ def copy_values(
     if binary:
         sql += " (FORMAT BINARY)"
         rows = _json_text_wrapped(rows, [index for index, name in enumerate(names) if name in json_text])
+    _copies.count = copies_started() + 1
     # Errors come out as Django's (IntegrityError...), as from any statement.
     with connection.wrap_database_errors, connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         if binary:

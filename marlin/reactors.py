@@ -198,6 +198,9 @@ def _handle_together(reactor: Reactor, partition: int, *, limit: int) -> int | N
         if checkpoint is None:
             return None
         batch = _read(reactor, partition, checkpoint.position, limit=limit)
+        # Its commands join without a savepoint each; a refusal after a write fails the batch,
+        # which then runs one event per transaction (``store.RefusedAfterWriting``).
+        uow.joins_without_savepoint = True
         handled = 0
         base_metadata = uow.metadata
         _limit_lock_waits(BATCH_LOCK_WAIT)

@@ -35,13 +35,13 @@ from typing import Any, TypeVar
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q, QuerySet
 
-from marlin.bulk_copy import COPY_FROM, copy_values
+from marlin.bulk_copy import COPY_FROM, copies_started, copy_values
 from marlin.compiled_queries import compiled
 from marlin.eventstore import context
 from marlin.eventstore.integrity import GENESIS, canonical_json, chain_hash, content_tail_of_json
 from marlin.eventstore.models import Event, PositionCounter, RecordedCommand
 from marlin.kernel import clock
-from marlin.kernel.errors import ConcurrencyConflict, Conflict
+from marlin.kernel.errors import ConcurrencyConflict, Conflict, DomainError
 from marlin.kernel.events import DomainEvent, decode, encode
 
 BUCKETS = 64
@@ -136,6 +136,10 @@ class UnitOfWork:
     # Opened by an API view around the one command it runs: that command joins without a
     # savepoint (its refusal rolls the whole transaction back, nobody catches it in between).
     hosts_one_command: bool = False
+    # Opened by a reactor batch: the commands joining it take no savepoint (two round trips
+    # each). A refusal before the command wrote anything leaves nothing to undo; one after it
+    # wrote raises ``RefusedAfterWriting``, which fails the batch (see ``_joined``).
+    joins_without_savepoint: bool = False
     _wake_registered: bool = False
 
     def append(
@@ -478,11 +482,15 @@ def _joined(uow: UnitOfWork, *, actor_id: int | None) -> Iterator[None]:
     saved_versions = dict(uow.stream_versions)
     if actor_id is not None:
         uow.metadata = {**saved_metadata, "actor": actor_id}
-    savepoint = not uow.hosts_one_command
+    savepoint = not uow.hosts_one_command and not uow.joins_without_savepoint
+    watched = not uow.hosts_one_command and uow.joins_without_savepoint
     uow.hosts_one_command = False
     try:
         if savepoint:
             with transaction.atomic():
+                yield
+        elif watched:
+            with _refusal_only_before_writes(uow, saved_pending):
                 yield
         else:
             yield
@@ -492,6 +500,38 @@ def _joined(uow: UnitOfWork, *, actor_id: int | None) -> Iterator[None]:
         raise
     finally:
         uow.metadata = saved_metadata
+
+
+class RefusedAfterWriting(RuntimeError):
+    """A command joined without a savepoint was refused after it had written: its writes cannot
+    be undone alone, so the transaction around it must roll back (a reactor batch then handles
+    its events one per transaction, each command under its own savepoint)."""
+
+
+@contextmanager
+def _refusal_only_before_writes(uow: UnitOfWork, pending_before: int) -> Iterator[None]:
+    """Let a refusal through as it is only when the block changed nothing a rollback would have
+    to undo: no statement but a SELECT (a row lock is kept, which a batch's commit soon frees),
+    no COPY, no event queued. Projection writes held by ``writes_together`` and not yet sent are
+    dropped with the refusal, so they count only once sent."""
+    wrote = False
+
+    def watch(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        nonlocal wrote
+        if sql.lstrip()[:6].upper() != "SELECT":
+            wrote = True
+        return execute(sql, params, many, context)
+
+    copies = copies_started()
+    with connection.execute_wrapper(watch):
+        try:
+            yield
+        except DomainError as refusal:
+            if isinstance(refusal, ConcurrencyConflict):
+                raise  # never caught in between: the transaction rolls back whole
+            if wrote or copies_started() != copies or len(uow.pending) != pending_before:
+                raise RefusedAfterWriting(f"refused after writing: {refusal!r}") from refusal
+            raise
 
 
 def _metadata(actor_id: int | None, command_id: uuid.UUID | None) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from marlin.celery import app as celery_app
 from marlin.eventstore.models import Event, ReactorCheckpoint
 from marlin.eventstore.store import bucket_of, head_position
 from marlin.jobs import pump_reactor_job
+from marlin.kernel import clock
 from tests.support import echo, services
 from tests.support.echo import ping
 from tests.support.models import PingTally
@@ -65,6 +66,40 @@ def test_a_refused_reaction_leaves_no_events_and_is_not_retried_forever() -> Non
     settle()
 
     assert Event.objects.filter(type="Echoed").count() == 1
+    assert settle() == 0
+
+
+@pytest.mark.django_db
+def test_a_batch_runs_its_commands_without_a_savepoint_each_and_a_refusal_before_writing_keeps_it(
+    monkeypatch,
+) -> None:
+    monkeypatch.setattr(reactors, "BATCH_SECONDS", 60.0)
+    ping_ids, partition = pings_on_one_stream(["a", "refused early", "b"])
+
+    with CaptureQueriesContext(connection) as queries:
+        reactors.pump(echo.echo, partition)
+
+    assert echo_counts() == Counter({str(ping_ids[0]): 1, str(ping_ids[2]): 1})
+    # One savepoint: the batch's own transaction, which the test's transaction turns into one.
+    assert [q["sql"].split()[0] for q in queries if q["sql"].startswith("SAVEPOINT")] == ["SAVEPOINT"]
+    # The batch's move and the idle move to the head: one event per transaction writes it 3 times.
+    assert checkpoint_writes(queries) == 2
+    assert settle() == 0
+
+
+@pytest.mark.django_db
+def test_a_refusal_after_a_write_in_a_batch_leaves_nothing_of_that_command(monkeypatch) -> None:
+    monkeypatch.setattr(reactors, "BATCH_SECONDS", 60.0)
+    PingTally.objects.create(name="refused after a write", count=0, last_at=clock.now())
+    ping_ids, partition = pings_on_one_stream(["a", "refused after a write", "b"])
+    tally_before = PingTally.objects.get(name="refused after a write").count
+
+    reactors.pump(echo.echo, partition)
+
+    assert echo_counts() == Counter({str(ping_ids[0]): 1, str(ping_ids[2]): 1})
+    # The batch could not undo the refused command's write alone: it ran the events one by one,
+    # each command under its savepoint, and the write went with the refusal.
+    assert PingTally.objects.get(name="refused after a write").count == tally_before
     assert settle() == 0
 
 

@@ -63,6 +63,11 @@ def _echo(event: Pinged, recorded: RecordedEvent) -> None:
     if event.name in LOCKS_TALLY:
         PingTally.objects.select_for_update().filter(name=LOCKS_TALLY[event.name]).first()
     with command_transaction() as uow:
+        if event.name == "refused early":
+            raise Conflict("this ping is refused before anything is written")
+        if event.name == "refused after a write":
+            PingTally.objects.filter(name=event.name).update(count=F("count") + 100)
+            raise Conflict("this ping is refused after its tally was changed")
         uow.append(f"echo-{uuid.uuid4()}", 0, [Echoed(ping_id=event.ping_id)])
         if event.name == "refused":
             raise Conflict("this ping is refused after its echo was appended")
