@@ -199,7 +199,7 @@ def _handle_together(reactor: Reactor, partition: int, *, limit: int) -> int | N
             return None
         batch = _read(reactor, partition, checkpoint.position, limit=limit)
         # Its commands join without a savepoint each; a refusal after a write fails the batch,
-        # which then runs one event per transaction (``store.RefusedAfterWriting``).
+        # which then runs one event per transaction (``store.FailedAfterWriting``).
         uow.joins_without_savepoint = True
         handled = 0
         base_metadata = uow.metadata

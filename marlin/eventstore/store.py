@@ -41,7 +41,7 @@ from marlin.eventstore import context
 from marlin.eventstore.integrity import GENESIS, canonical_json, chain_hash, content_tail_of_json
 from marlin.eventstore.models import Event, PositionCounter, RecordedCommand
 from marlin.kernel import clock
-from marlin.kernel.errors import ConcurrencyConflict, Conflict, DomainError
+from marlin.kernel.errors import ConcurrencyConflict, Conflict
 from marlin.kernel.events import DomainEvent, decode, encode
 
 BUCKETS = 64
@@ -137,8 +137,8 @@ class UnitOfWork:
     # savepoint (its refusal rolls the whole transaction back, nobody catches it in between).
     hosts_one_command: bool = False
     # Opened by a reactor batch: the commands joining it take no savepoint (two round trips
-    # each). A refusal before the command wrote anything leaves nothing to undo; one after it
-    # wrote raises ``RefusedAfterWriting``, which fails the batch (see ``_joined``).
+    # each). A refusal before the command wrote anything leaves nothing to undo; any failure
+    # after it wrote raises ``FailedAfterWriting``, which fails the batch (see ``_joined``).
     joins_without_savepoint: bool = False
     _wake_registered: bool = False
 
@@ -490,7 +490,7 @@ def _joined(uow: UnitOfWork, *, actor_id: int | None) -> Iterator[None]:
             with transaction.atomic():
                 yield
         elif watched:
-            with _refusal_only_before_writes(uow, saved_pending):
+            with _failures_only_before_writes(uow, saved_pending):
                 yield
         else:
             yield
@@ -502,18 +502,20 @@ def _joined(uow: UnitOfWork, *, actor_id: int | None) -> Iterator[None]:
         uow.metadata = saved_metadata
 
 
-class RefusedAfterWriting(RuntimeError):
-    """A command joined without a savepoint was refused after it had written: its writes cannot
-    be undone alone, so the transaction around it must roll back (a reactor batch then handles
-    its events one per transaction, each command under its own savepoint)."""
+class FailedAfterWriting(RuntimeError):
+    """A command joined without a savepoint failed (a refusal, a lost race, any error) after it
+    had written: its writes cannot be undone alone, so the transaction around it must roll back
+    (a reactor batch then handles its events one per transaction, each command under its own
+    savepoint)."""
 
 
 @contextmanager
-def _refusal_only_before_writes(uow: UnitOfWork, pending_before: int) -> Iterator[None]:
-    """Let a refusal through as it is only when the block changed nothing a rollback would have
-    to undo: no statement but a SELECT (a row lock is kept, which a batch's commit soon frees),
-    no COPY, no event queued. Projection writes held by ``writes_together`` and not yet sent are
-    dropped with the refusal, so they count only once sent."""
+def _failures_only_before_writes(uow: UnitOfWork, pending_before: int) -> Iterator[None]:
+    """Let an exception out as it is only when the block changed nothing a rollback would have
+    to undo: no statement but a SELECT (a row lock is kept, which the batch's commit soon frees),
+    no COPY, no event queued. Whoever catches it (routing goes on after a refusal or a lost race)
+    then finds the transaction as it was. Projection writes held by ``writes_together`` and not
+    yet sent are dropped with the exception, so they count only once sent."""
     wrote = False
 
     def watch(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
@@ -526,11 +528,9 @@ def _refusal_only_before_writes(uow: UnitOfWork, pending_before: int) -> Iterato
     with connection.execute_wrapper(watch):
         try:
             yield
-        except DomainError as refusal:
-            if isinstance(refusal, ConcurrencyConflict):
-                raise  # never caught in between: the transaction rolls back whole
+        except Exception as error:
             if wrote or copies_started() != copies or len(uow.pending) != pending_before:
-                raise RefusedAfterWriting(f"refused after writing: {refusal!r}") from refusal
+                raise FailedAfterWriting(f"failed after writing: {error!r}") from error
             raise
 
 
