@@ -6,14 +6,24 @@ classes while its own views module loads.
 
 from __future__ import annotations
 
+import binascii
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from hmac import compare_digest
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.db import DEFAULT_DB_ALIAS, connection, models
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from knox import auth as knox_auth
+from knox.crypto import hash_token
 from knox.models import AuthToken
+from knox.settings import CONSTANTS, knox_settings
 from knox.signals import token_expired
 from rest_framework import exceptions
 
@@ -35,6 +45,26 @@ class TokenAuthentication(knox_auth.TokenAuthentication):
     """``Authorization: Token <key>``, checked against the stored digests; refuses the tokens of
     a deactivated person (deactivation also deletes them)."""
 
+    def authenticate_credentials(self, token: bytes) -> tuple[Any, AuthToken]:
+        """Knox's check, step for step (expired tokens refused and deleted, the digest compared
+        in constant time, the person validated), with the tokens of the key's prefix and their
+        person read by ``tokens_with_their_person``: knox builds that query through the ORM on
+        every request, a sixth of a worker's Python time in the workday benchmark."""
+        message = _("Invalid token.")
+        key = token.decode("utf-8")
+        for auth_token in tokens_with_their_person(key[: CONSTANTS.TOKEN_KEY_LENGTH]):
+            if self._cleanup_token(auth_token):
+                continue
+            try:
+                digest = hash_token(key)
+            except (TypeError, binascii.Error) as error:
+                raise exceptions.AuthenticationFailed(message) from error
+            if compare_digest(digest, auth_token.digest):
+                if knox_settings.AUTO_REFRESH and auth_token.expiry:
+                    self.renew_token(auth_token)
+                return self.validate_user(auth_token)
+        raise exceptions.AuthenticationFailed(message)
+
     def _cleanup_token(self, auth_token: AuthToken) -> bool:
         """Refuse (and delete) this token once expired. Knox also reads every other token of the
         person on every request to delete their expired ones: a query per request that decides
@@ -50,6 +80,74 @@ class TokenAuthentication(knox_auth.TokenAuthentication):
         if not may_sign_in(auth_token.user):
             raise exceptions.AuthenticationFailed("This account is deactivated.")
         return auth_token.user, auth_token
+
+
+def tokens_with_their_person(key: str) -> list[AuthToken]:
+    """The tokens whose stored prefix is ``key``, each with its person loaded, as
+    ``AuthToken.objects.filter(token_key=key).select_related("user")`` gives them. On PostgreSQL
+    the statement is written once and each row becomes the two models through their fields'
+    own converters; elsewhere the ORM runs the query."""
+    if connection.vendor != "postgresql":
+        return list(AuthToken.objects.filter(token_key=key).select_related("user"))
+    sql, token_columns, user_columns = _token_query()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key])
+        rows = cursor.fetchall()
+    found = []
+    for row in rows:
+        auth_token = AuthToken.from_db(DEFAULT_DB_ALIAS, token_columns.names, token_columns.read(row))
+        auth_token.user = get_user_model().from_db(
+            DEFAULT_DB_ALIAS, user_columns.names, user_columns.read(row)
+        )
+        found.append(auth_token)
+    return found
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """One model's columns in a row: where they start, their attribute names, and each one's
+    converters (the backend's and the field's, as Django's compiler applies them)."""
+
+    start: int
+    names: tuple[str, ...]
+    converters: tuple[tuple[Any, tuple[Callable[..., Any], ...]], ...]
+
+    @classmethod
+    def of(cls, model: type[models.Model], alias: str, start: int) -> _Columns:
+        fields = model._meta.concrete_fields
+        converters = []
+        for field in fields:
+            column = field.get_col(alias)
+            converters.append(
+                (column, (*connection.ops.get_db_converters(column), *column.get_db_converters(connection)))
+            )
+        return cls(start, tuple(field.attname for field in fields), tuple(converters))
+
+    def read(self, row: Sequence[Any]) -> list[Any]:
+        values = []
+        for stored, (column, converters) in zip(row[self.start :], self.converters, strict=False):
+            value = stored
+            for convert in converters:
+                value = convert(value, column, connection)
+            values.append(value)
+        return values
+
+
+@functools.cache
+def _token_query() -> tuple[str, _Columns, _Columns]:
+    quote = connection.ops.quote_name
+    user_model = get_user_model()
+    token_fields = AuthToken._meta.concrete_fields
+    user_fields = user_model._meta.concrete_fields
+    selected = [f"t.{quote(field.column)}" for field in token_fields]
+    selected += [f"u.{quote(field.column)}" for field in user_fields]
+    sql = (
+        f"SELECT {', '.join(selected)} FROM {quote(AuthToken._meta.db_table)} t "
+        f"JOIN {quote(user_model._meta.db_table)} u "
+        f"ON u.{quote(user_model._meta.pk.column)} = t.{quote(AuthToken._meta.get_field('user').column)} "
+        f"WHERE t.{quote(AuthToken._meta.get_field('token_key').column)} = %s"
+    )
+    return sql, _Columns.of(AuthToken, "t", 0), _Columns.of(user_model, "u", len(token_fields))
 
 
 # --- who is trying: the client's address and the username ---------------------------------------------

@@ -9,12 +9,15 @@ import pytest
 from axes.models import AccessAttempt
 from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from knox.models import AuthToken
+from knox.settings import CONSTANTS
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.test import APIClient
 from rest_framework.throttling import AnonRateThrottle
 
-from marlin.api.authentication import client_address
+from marlin.api.authentication import TokenAuthentication, client_address
 from people.commands import person_invite, person_update
 from tests.factories import PASSWORD, make_user
 
@@ -54,6 +57,31 @@ def test_a_token_expires_and_says_when() -> None:
     AuthToken.objects.filter(user=user).update(expiry=timezone.now() - timedelta(seconds=1))
 
     assert bearer(token).get("/api/v1/me/").status_code == 401
+
+
+def test_a_token_and_its_person_are_read_in_one_statement_as_the_orm_reads_them() -> None:
+    user = make_user("contributor", skills=["python", "go"])
+    token = token_of(user)
+    token_of(make_user("contributor"))  # another person's token, not to be found
+    expected = AuthToken.objects.filter(token_key=token[: CONSTANTS.TOKEN_KEY_LENGTH]).select_related("user")
+
+    with CaptureQueriesContext(connection) as queries:
+        found_user, found_token = TokenAuthentication().authenticate_credentials(token.encode())
+        person = found_token.user
+
+    assert len(queries) == 1
+    [orm_token] = expected
+    assert found_token == orm_token
+    assert person is found_user
+    for model, got, want in [(AuthToken, found_token, orm_token), (type(person), person, orm_token.user)]:
+        for field in model._meta.concrete_fields:
+            assert getattr(got, field.attname) == getattr(want, field.attname), field.name
+    assert isinstance(person.skills, list)
+    assert set(person.skills) == {"python", "go"}
+    assert found_token.expiry.tzinfo is not None
+    assert not found_token._state.adding
+    with pytest.raises(AuthenticationFailed):
+        TokenAuthentication().authenticate_credentials((token[:-1] + "x").encode())
 
 
 def test_the_database_holds_no_usable_token() -> None:
