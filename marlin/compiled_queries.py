@@ -46,10 +46,9 @@ def compiled(build: Build) -> Run:
     """Turn ``build(*values, **shape) -> values_list queryset`` into a function returning its rows."""
     shapes: dict[tuple[Any, ...], Compiled] = {}
 
-    @functools.wraps(build)
-    def run(*values: Any, **shape: Any) -> list[tuple[Any, ...]]:
-        if connection.vendor != "postgresql":
-            return [tuple(row) for row in build(*values, **shape)]
+    def statement(*values: Any, **shape: Any) -> tuple[str, list[Any]] | None:
+        """The SQL and parameters ``run`` would send (PostgreSQL only), for a caller that runs
+        it inside a statement of its own; None when the shape matches nothing."""
         key = tuple(sorted(shape.items()))
         entry = shapes.get(key)
         if entry is None:
@@ -58,14 +57,24 @@ def compiled(build: Build) -> Run:
             entry = shapes[key] = _compile(build, values, shape)
         sql, params, slots = entry
         if sql is None:
-            return []  # the ORM found the shape matches nothing (an empty ``__in``)
+            return None  # the ORM found the shape matches nothing (an empty ``__in``)
         filled = list(params)
         for index, position, cast in slots:
             filled[index] = values[position] if cast is None else cast(values[position])
+        return sql, filled
+
+    @functools.wraps(build)
+    def run(*values: Any, **shape: Any) -> list[tuple[Any, ...]]:
+        if connection.vendor != "postgresql":
+            return [tuple(row) for row in build(*values, **shape)]
+        filled = statement(*values, **shape)
+        if filled is None:
+            return []
         with connection.cursor() as cursor:
-            cursor.execute(sql, filled)
+            cursor.execute(*filled)
             return cursor.fetchall()
 
+    run.statement = statement  # type: ignore[attr-defined]
     return run
 
 

@@ -15,10 +15,18 @@ import uuid
 from collections.abc import Sequence
 from uuid import UUID
 
+from django.db import connection
 from django.db.models import QuerySet, Subquery
 
 from marlin.compiled_queries import compiled
-from marlin.eventstore.store import UnitOfWork, command_transaction
+from marlin.eventstore.store import (
+    RecordedEvent,
+    UnitOfWork,
+    command_transaction,
+    fold_stream,
+    read_stream,
+    read_stream_if,
+)
 from marlin.kernel import clock
 from marlin.kernel.errors import ConcurrencyConflict, Conflict, InvalidInput, NotAllowed, NotFound
 from marlin.kernel.events import DomainEvent
@@ -72,9 +80,10 @@ def review_route_outcome(*, task_id: UUID) -> UUID | Unrouted:
     """``review_route``, saying why nobody was assigned (``Unrouted``)."""
     with command_transaction() as uow:
         task_id = task_id if isinstance(task_id, UUID) else UUID(str(task_id))
-        if not _lock_waiting(task_id):
+        events = _waiting_task_events(task_id)
+        if not events:
             return Unrouted.NOT_WAITING
-        state, version = load_task(task_id)
+        state, version = fold_stream(task_stream(task_id), events, evolve, TaskState())
         if not state.awaits_reviewer():
             return Unrouted.NOT_WAITING
         reviewer_id = _pick_reviewer(state)
@@ -132,6 +141,16 @@ def _lock_waiting(task_id: UUID) -> QuerySet[AwaitingReview]:
         .filter(anyone_has_room_filter())
         .values_list("task_id")[:1]
     )
+
+
+def _waiting_task_events(task_id: UUID) -> list[RecordedEvent]:
+    """The task's events, its queued row locked, while it waits and someone has room; none
+    otherwise (or when another router holds the row). A waiting task's stream always has
+    committed events (its import, at least), so none means not waiting. On PostgreSQL one
+    statement: the lock and the read of the stream were a routed event's first two."""
+    if connection.vendor != "postgresql":
+        return read_stream(task_stream(task_id)) if _lock_waiting(task_id) else []
+    return read_stream_if(task_stream(task_id), _lock_waiting.statement(task_id))  # type: ignore[attr-defined]
 
 
 @compiled

@@ -557,9 +557,16 @@ def load_aggregate(stream: str, evolve: Callable[[S, DomainEvent], S], initial: 
     Inside a command transaction, the events it has appended to the stream and not yet written
     (a reactor's batch runs several commands in one transaction) are folded too, so a second
     command on the same stream decides on what the first did instead of losing a race with it."""
+    return fold_stream(stream, read_stream(stream), evolve, initial)
+
+
+def fold_stream(
+    stream: str, events: Sequence[RecordedEvent], evolve: Callable[[S, DomainEvent], S], initial: S
+) -> tuple[S, int]:
+    """``load_aggregate`` over ``events``, the stream as a caller read it (``read_stream_if``)."""
     state = initial
     version = 0
-    for recorded in read_stream(stream):
+    for recorded in events:
         state = evolve(state, recorded.event)
         version = recorded.version
     uow = active_unit_of_work()
@@ -579,12 +586,33 @@ def read_stream(stream: str) -> list[RecordedEvent]:
         return [
             RecordedEvent.from_row(row) for row in Event.objects.filter(stream=stream).order_by("version")
         ]
+    return _read_stream_sql(stream)
+
+
+def read_stream_if(stream: str, condition: tuple[str, Sequence[Any]] | None) -> list[RecordedEvent]:
+    """``read_stream``, in the same statement as ``condition`` (a query's SQL and parameters,
+    typically one that locks a row): every event of the stream when the condition's query finds a
+    row, none when it finds none (or ``condition`` is None, a query that can find nothing). One
+    round trip where a lock and the read were two. PostgreSQL only."""
+    if condition is None:
+        return []
+    return _read_stream_sql(stream, only_if=condition)
+
+
+def _read_stream_sql(stream: str, *, only_if: tuple[str, Sequence[Any]] | None = None) -> list[RecordedEvent]:
     table = connection.ops.quote_name(Event._meta.db_table)
+    prefix, where, params = "", "", [stream]
+    if only_if is not None:
+        # Materialized: the condition runs once, before the log is read, whatever the planner
+        # would make of it inlined.
+        prefix = f"WITH condition AS MATERIALIZED ({only_if[0]}) "
+        where = " AND EXISTS (SELECT FROM condition)"
+        params = [*only_if[1], stream]
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT event_id, stream, version, type, schema_version, data, metadata, recorded_at, position "
-            f"FROM {table} WHERE stream = %s ORDER BY version",
-            [stream],
+            f"{prefix}SELECT event_id, stream, version, type, schema_version, data, metadata, recorded_at, "
+            f"position FROM {table} WHERE stream = %s{where} ORDER BY version",
+            params,
         )
         rows = cursor.fetchall()
     # Django reads jsonb as text (its JSONField decodes it): so does this.

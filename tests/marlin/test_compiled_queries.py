@@ -42,6 +42,19 @@ def test_a_compiled_query_answers_as_the_orm_for_every_value() -> None:
 
 
 @pytest.mark.postgres_only
+def test_a_compiled_querys_statement_is_what_it_runs_for_a_caller_to_embed() -> None:
+    people = [make_user("reviewer", reviewer_level=level) for level in (1, 3)]
+    floor = people[0].pk - 1
+
+    sql, params = _compiled_people.statement(2, floor)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM ({sql}) embedded", params)
+        [(count,)] = cursor.fetchall()
+
+    assert count == len(_compiled_people(2, floor)) == 1
+
+
+@pytest.mark.postgres_only
 def test_a_string_value_is_refused_as_a_value_since_it_could_be_any_kind_of_column() -> None:
     @compiled
     def latest(kind: str, *, limit: int) -> QuerySet[Event]:

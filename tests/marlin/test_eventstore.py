@@ -21,6 +21,7 @@ from marlin.eventstore.store import (
     load_aggregate,
     read_after,
     read_stream,
+    read_stream_if,
     read_streams,
 )
 from marlin.kernel import clock
@@ -119,6 +120,21 @@ def test_read_after_pages_through_the_log_by_position_and_type() -> None:
 
     assert [e.position for e in first + rest] == [1, 2, 3, 4, 5]
     assert read_after(0, types=["Nope"]) == []
+
+
+@pytest.mark.postgres_only
+def test_a_stream_read_on_a_condition_returns_it_whole_only_when_the_condition_finds_a_row() -> None:
+    ping("a", stream="ping-cond")
+    ping("b", stream="ping-cond", expected_version=1)
+    table = connection.ops.quote_name(PingTally._meta.db_table)
+    found = (f"SELECT name FROM {table} WHERE name = %s FOR UPDATE", ["a"])
+    missing = (f"SELECT name FROM {table} WHERE name = %s FOR UPDATE", ["nobody"])
+
+    with transaction.atomic():
+        assert read_stream_if("ping-cond", found) == read_stream("ping-cond")
+        assert [e.version for e in read_stream_if("ping-cond", found)] == [1, 2]
+        assert read_stream_if("ping-cond", missing) == []
+        assert read_stream_if("ping-cond", None) == []
 
 
 def test_read_after_filters_by_bound_and_bucket_and_returns_every_field_as_stored() -> None:
