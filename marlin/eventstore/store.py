@@ -616,19 +616,25 @@ def _read_stream_sql(stream: str, *, only_if: tuple[str, Sequence[Any]] | None =
         )
         rows = cursor.fetchall()
     # Django reads jsonb as text (its JSONField decodes it): so does this.
+    return _recorded_events(rows, json.loads)
+
+
+def _recorded_events(rows: Sequence[Sequence[Any]], loads: Callable[[Any], Any]) -> list[RecordedEvent]:
+    """Rows of (event_id, stream, version, type, schema_version, data, metadata, recorded_at,
+    position) as events, their JSON passed through ``loads``."""
     return [
         RecordedEvent(
             event_id=event_id,
-            stream=stream_,
+            stream=stream,
             version=version,
             type=type_,
             schema_version=schema_version,
-            data=json.loads(data),
-            metadata=json.loads(metadata),
+            data=loads(data),
+            metadata=loads(metadata),
             recorded_at=recorded_at,
             position=position,
         )
-        for event_id, stream_, version, type_, schema_version, data, metadata, recorded_at, position in rows
+        for event_id, stream, version, type_, schema_version, data, metadata, recorded_at, position in rows
     ]
 
 
@@ -677,21 +683,7 @@ def read_after(
     )
     # On PostgreSQL the compiled SQL returns jsonb as text (Django's JSONField decodes it, and
     # the ORM is not in the way here); elsewhere the ORM ran the query and decoded it.
-    loads = json.loads if connection.vendor == "postgresql" else _as_is
-    return [
-        RecordedEvent(
-            event_id=event_id,
-            stream=stream,
-            version=version,
-            type=type_,
-            schema_version=schema_version,
-            data=loads(data),
-            metadata=loads(metadata),
-            recorded_at=recorded_at,
-            position=position_,
-        )
-        for event_id, stream, version, type_, schema_version, data, metadata, recorded_at, position_ in rows
-    ]
+    return _recorded_events(rows, json.loads if connection.vendor == "postgresql" else _as_is)
 
 
 @compiled
