@@ -44,7 +44,10 @@ def test_100_submissions_routed_by_two_workers_are_each_assigned_once_within_cap
     contributors = [make_user("contributor") for _ in range(100)]
     for contributor in contributors:
         task_commands.task_claim(contributor_id=contributor.pk, project_id=project.id)
-    start_worker(concurrency=2)
+    # With beat, as production runs: a router that finds every reviewer with room held by the
+    # other worker's batch leaves the task waiting, for the sweep (README: "the sweep at the
+    # latest"). Without it, one full-suite run here ended with a task never routed.
+    start_worker(concurrency=2, beat=True)
     start_worker(concurrency=2)
     claimed = dict(
         Event.objects.filter(type="TaskClaimed").values_list("data__contributor_id", "data__task_id")
