@@ -3,13 +3,14 @@
 A command runs inside ``command_transaction()``: it reads its stream, decides, and calls
 ``uow.append(stream, expected_version, events)``. Appending applies the inline projectors at once
 (so the command can read its own writes) and queues the rows; the last step before commit,
-``flush()``, takes the positions with one statement on the one-row counter
-(``UPDATE ... SET position = position + n RETURNING position, last_hash``), numbers and hashes the
-events and inserts them (on PostgreSQL the counter's new ``last_hash`` rides in the same
-statement). Because the counter's row lock is held until commit and command transactions never
-nest inside other transactions (``atomic(durable=True)``), positions commit in order and without
-gaps: a reader that follows positions never misses an event. The locked section is those two
-statements and the commit.
+``flush()``, numbers, hashes and inserts them. On PostgreSQL that is one statement: it locks the
+one-row counter, chains the events' hashes from the counter's last one, moves the counter on and
+inserts the rows (``_append_chained``). Elsewhere, and for bulk imports (``COPY``), the positions
+are taken first (``UPDATE ... SET position = position + n RETURNING position, last_hash``) and
+the events hashed in Python. Because the counter's row lock is held until commit and command
+transactions never nest inside other transactions (``atomic(durable=True)``), positions commit in
+order and without gaps: a reader that follows positions never misses an event. The locked section
+is that one statement and the commit.
 
 Expected versions are checked without reading the stream again: a stale one collides with the
 unique (stream, version) constraint at the insert, which becomes ``ConcurrencyConflict``; one
@@ -21,6 +22,7 @@ Lock order, always: projection rows, then the counter. Nothing takes a row lock 
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
@@ -201,19 +203,17 @@ class UnitOfWork:
         # event's data and metadata are encoded once, for the hash and for the insert alike.
         recorded = [item.recorded for item in pending]
         encoded = _encoded(recorded)
-        first, previous_hash = _take_positions(len(pending))
-        if self.command_id is not None:
-            _record_command(self.command_id, first)
-        hashes = []
-        for position, (_, _, tail) in enumerate(encoded, start=first):
-            previous_hash = chain_hash(previous_hash, position, tail)
-            hashes.append(previous_hash)
         try:
-            _insert_events(recorded, encoded, first=first, hashes=hashes)
+            if connection.vendor == "postgresql" and len(recorded) < COPY_FROM:
+                first = _append_chained(recorded, encoded)
+            else:
+                first = _append_numbered_here(recorded, encoded)
         except IntegrityError as error:
             # The unique (stream, version) constraint: another command appended to a stream of
             # ours after we read it (the event_id is a fresh uuid4, the position ours alone).
             raise ConcurrencyConflict("another command changed this stream first") from error
+        if self.command_id is not None:
+            _record_command(self.command_id, first)
         flushed = [event.at(position) for position, event in enumerate(recorded, start=first)]
         self.appended.extend(flushed)
         self._wake_reactors_on_commit()
@@ -269,6 +269,91 @@ def _row_of(recorded: RecordedEvent, *, position: int, hash: str) -> Event:
     )
 
 
+def _append_chained(recorded: Sequence[RecordedEvent], encoded: Sequence[tuple[str, str, str]]) -> int:
+    """Number, hash and insert the events in one statement (PostgreSQL); the first position.
+
+    The statement locks the counter row, chains each event's hash to the one before it (sha256,
+    in SQL, over the same payload as ``chain_hash``), moves the counter on and inserts the rows:
+    one round trip where taking the positions and inserting were two, and the counter's lock is
+    held for that one statement and the commit. A counter committed by another writer while this
+    one waited for its lock is read as committed (``FOR NO KEY UPDATE`` reads the newest row), so
+    the chain goes on from that writer's last event."""
+    params: list[Any] = []
+    for event, (data_json, metadata_json, tail) in zip(recorded, encoded, strict=True):
+        params += (
+            tail,
+            event.event_id,
+            event.stream,
+            event.version,
+            event.type,
+            event.schema_version,
+            data_json,
+            metadata_json,
+            event.recorded_at,
+            bucket_of(event.stream),
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(_chained_insert_sql(len(recorded)), params)
+        positions = [position for (position,) in cursor.fetchall()]
+        if not positions:
+            # The row exists after migrate; a flushed test database needs it again.
+            PositionCounter.objects.bulk_create([PositionCounter(pk=1)], ignore_conflicts=True)
+            cursor.execute(_chained_insert_sql(len(recorded)), params)
+            positions = [position for (position,) in cursor.fetchall()]
+    return min(positions)
+
+
+@functools.cache
+def _chained_insert_sql(count: int) -> str:
+    """``_append_chained``'s statement for ``count`` events. The payload hashed is byte for byte
+    ``chain_hash``'s: ``["<previous hash>",<position>,`` then the event's content tail after its
+    opening bracket (ASCII JSON, so its UTF-8 bytes are its characters)."""
+    quote = connection.ops.quote_name
+    counter = quote(PositionCounter._meta.db_table)
+    event_table = quote(Event._meta.db_table)
+    rows = ", ".join(
+        f"({n}, %s::text, %s::uuid, %s::text, %s::integer, %s::text, %s::integer, %s::jsonb, %s::jsonb, "
+        "%s::timestamptz, %s::integer)"
+        for n in range(1, count + 1)
+    )
+    columns = ", ".join(_EVENT_COLUMNS)
+    return f"""WITH RECURSIVE
+head AS MATERIALIZED (
+  SELECT position, COALESCE(NULLIF(last_hash, ''), '{GENESIS}') AS hash FROM {counter}
+  WHERE id = 1 FOR NO KEY UPDATE
+),
+input (n, tail, event_id, stream, version, type, schema_version, data, metadata, recorded_at, bucket)
+  AS (VALUES {rows}),
+chain (n, position, hash) AS (
+  SELECT 0, position, hash FROM head
+  UNION ALL
+  SELECT i.n, c.position + 1, encode(sha256(convert_to(
+    '["' || c.hash || '",' || (c.position + 1) || ',' || substr(i.tail, 2), 'UTF8')), 'hex')
+  FROM chain c JOIN input i ON i.n = c.n + 1
+),
+moved AS (
+  UPDATE {counter} SET position = last.position, last_hash = last.hash
+  FROM (SELECT position, hash FROM chain WHERE n = {count}) last WHERE {counter}.id = 1
+)
+INSERT INTO {event_table} ({columns})
+SELECT c.position, i.event_id, i.stream, i.version, i.type, i.schema_version, i.data, i.metadata,
+       i.recorded_at, i.bucket, c.hash
+FROM chain c JOIN input i ON i.n = c.n
+RETURNING position"""
+
+
+def _append_numbered_here(recorded: Sequence[RecordedEvent], encoded: Sequence[tuple[str, str, str]]) -> int:
+    """Number and hash the events in Python between taking the positions and inserting: SQLite,
+    and bulk imports on PostgreSQL (one binary ``COPY``); the first position."""
+    first, previous_hash = _take_positions(len(recorded))
+    hashes = []
+    for position, (_, _, tail) in enumerate(encoded, start=first):
+        previous_hash = chain_hash(previous_hash, position, tail)
+        hashes.append(previous_hash)
+    _insert_events(recorded, encoded, first=first, hashes=hashes)
+    return first
+
+
 def _take_positions(count: int) -> tuple[int, str]:
     """Lock the counter and move it on by ``count``: the first position that is ours, and the
     hash of the event before it. One statement; the row stays locked until commit."""
@@ -299,7 +384,6 @@ _EVENT_COLUMNS = (
     "bucket",
     "hash",
 )
-_EVENT_PLACEHOLDERS = "(%s, %s, %s, %s, %s, %s, %s::jsonb, %s::jsonb, %s, %s, %s)"
 
 
 def _insert_events(
@@ -309,37 +393,19 @@ def _insert_events(
     first: int,
     hashes: list[str],
 ) -> None:
-    """Insert the numbered events and leave their last hash on the (locked) counter. On PostgreSQL
-    the counter's update is a data-modifying CTE of the insert: one round trip for both, whose
-    JSON columns take the text already encoded for the hash."""
+    """Insert the numbered events and leave their last hash on the (locked) counter: on
+    PostgreSQL a bulk import's one binary ``COPY``, its JSON columns the text hashed above."""
     counter = PositionCounter.objects.filter(pk=1)
-    last_hash = hashes[-1]
-    if connection.vendor != "postgresql":
+    if connection.vendor == "postgresql":
+        values = _event_values(recorded, encoded, first=first, hashes=hashes)
+        copy_values(Event, _EVENT_COLUMNS, values, binary=True, json_text=("data", "metadata"))
+    else:
         rows = [
             _row_of(event, position=position, hash=hash_)
             for position, (event, hash_) in enumerate(zip(recorded, hashes, strict=True), start=first)
         ]
         Event.objects.bulk_create(rows, batch_size=INSERT_BATCH)
-        counter.update(last_hash=last_hash)
-        return
-    values = _event_values(recorded, encoded, first=first, hashes=hashes)
-    if len(recorded) >= COPY_FROM:
-        # A bulk import: one binary COPY of the values as they are, JSON as the text hashed above.
-        copy_values(Event, _EVENT_COLUMNS, values, binary=True, json_text=("data", "metadata"))
-        counter.update(last_hash=last_hash)
-        return
-    params: list[Any] = [last_hash]
-    for row in values:
-        params += row
-    counter_table = connection.ops.quote_name(PositionCounter._meta.db_table)
-    event_table = connection.ops.quote_name(Event._meta.db_table)
-    placeholders = ", ".join([_EVENT_PLACEHOLDERS] * len(recorded))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH counter AS (UPDATE {counter_table} SET last_hash = %s WHERE id = 1) "
-            f"INSERT INTO {event_table} ({', '.join(_EVENT_COLUMNS)}) VALUES {placeholders}",
-            params,
-        )
+    counter.update(last_hash=hashes[-1])
 
 
 def _event_values(

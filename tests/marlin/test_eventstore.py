@@ -12,6 +12,7 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from marlin.eventstore.integrity import GENESIS, chain_hash, content_tail
 from marlin.eventstore.models import Event, PositionCounter
 from marlin.eventstore.store import (
     CommandAlreadyRecorded,
@@ -264,9 +265,11 @@ def test_counter_holds_the_last_position_and_hash() -> None:
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT")
 
 
-def test_the_locked_section_is_one_counter_update_and_the_insert() -> None:
-    """Taking positions and the previous hash is one statement; no counter upsert, no version
-    read under the lock: a stale version is caught by the unique constraint at the insert."""
+def test_the_locked_section_is_one_statement_that_numbers_hashes_and_inserts() -> None:
+    """On PostgreSQL the counter is locked, the hashes chained, the counter moved and the events
+    inserted by one statement; no counter upsert, no version read under the lock: a stale version
+    is caught by the unique constraint at the insert. SQLite takes the positions, inserts, and
+    leaves the last hash on the counter."""
     ping("a", stream="ping-s")
     with CaptureQueriesContext(connection) as queries, command_transaction() as uow:
         _state, version = load_aggregate("ping-s", lambda state, event: state, None)
@@ -276,11 +279,43 @@ def test_the_locked_section_is_one_counter_update_and_the_insert() -> None:
     flushed = [
         q["sql"] for q in queries.captured_queries[read:] if not q["sql"].startswith(TRANSACTION_CONTROL)
     ]
-    assert len(flushed) == (2 if connection.vendor == "postgresql" else 3), flushed
-    assert flushed[0].startswith('UPDATE "eventstore_positioncounter" SET position = position +')
+    if connection.vendor == "postgresql":
+        assert len(flushed) == 1, flushed
+        assert "FOR NO KEY UPDATE" in flushed[0]
+        assert 'INSERT INTO "eventstore_event"' in flushed[0]
+    else:
+        assert len(flushed) == 3, flushed
+        assert flushed[0].startswith('UPDATE "eventstore_positioncounter" SET position = position +')
     assert "MAX(" not in " ".join(flushed)
     counter = PositionCounter.objects.get(pk=1)
     assert (counter.position, counter.last_hash) == (2, Event.objects.get(position=2).hash)
+
+
+def test_events_appended_together_chain_their_hashes_as_the_verifier_computes_them() -> None:
+    """Several events of several streams in one append (the chain is computed by the database
+    on PostgreSQL): every stored hash is the one ``chain_hash`` gives, non-ASCII content too."""
+    ping("a")
+    with command_transaction() as uow:
+        uow.append("ping-x", 0, [pinged("crème"), pinged("b")])
+        uow.append("ping-y", 0, [pinged("日本")])
+
+    previous = GENESIS
+    for event in Event.objects.order_by("position"):
+        tail = content_tail(
+            event_id=str(event.event_id),
+            stream=event.stream,
+            version=event.version,
+            type=event.type,
+            schema_version=event.schema_version,
+            data=event.data,
+            metadata=event.metadata,
+            recorded_at=event.recorded_at,
+        )
+        previous = chain_hash(previous, event.position, tail)
+        assert event.hash == previous
+    assert list(Event.objects.values_list("position", flat=True)) == [1, 2, 3, 4]
+    assert PositionCounter.objects.get(pk=1).last_hash == previous
+    call_command("verify_events", no_progress=True, skip_projections=True)
 
 
 def test_a_version_read_by_the_command_is_not_looked_up_again_but_an_unread_one_is() -> None:
@@ -380,6 +415,51 @@ def test_reader_following_positions_misses_no_event_that_commits_late() -> None:
     follow()
 
     assert seen == ["ping-first", "ping-second"]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_writer_that_waited_for_the_counter_chains_on_from_the_event_committed_meanwhile() -> None:
+    """The second writer's statement starts while the first holds the counter; it must number
+    and hash from the counter the first committed, not the one its statement started with."""
+    first_has_position = threading.Event()
+    let_first_commit = threading.Event()
+
+    def first() -> None:
+        try:
+            with command_transaction() as uow:
+                uow.append("ping-first", 0, [pinged("first"), pinged("again")])
+                uow.flush()
+                first_has_position.set()
+                let_first_commit.wait(10)
+        finally:
+            connection.close()
+
+    def second() -> None:
+        try:
+            ping("second", stream="ping-second")
+        finally:
+            connection.close()
+
+    t1 = threading.Thread(target=first)
+    t1.start()
+    assert first_has_position.wait(10)
+    t2 = threading.Thread(target=second)
+    t2.start()
+    t2.join(0.5)
+    assert t2.is_alive()  # waiting for the counter's lock
+    let_first_commit.set()
+    t1.join(10)
+    t2.join(10)
+
+    assert list(Event.objects.values_list("position", "stream")) == [
+        (1, "ping-first"),
+        (2, "ping-first"),
+        (3, "ping-second"),
+    ]
+    counter = PositionCounter.objects.get(pk=1)
+    assert (counter.position, counter.last_hash) == (3, Event.objects.get(position=3).hash)
+    call_command("verify_events", no_progress=True, skip_projections=True)
 
 
 @pytest.mark.postgres_only
