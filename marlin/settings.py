@@ -163,6 +163,13 @@ elif _database["ENGINE"] == "django.db.backends.postgresql":
     # Parameters travel separately from the SQL instead of being quoted into it by the client:
     # quoting large texts (task imports) in Python took most of an import's time.
     _database.setdefault("OPTIONS", {})["server_side_binding"] = env_bool("PG_SERVER_SIDE_BINDING", True)
+    # Prepared statements: psycopg prepares a statement the connection has run this many times,
+    # and PostgreSQL then parses and plans it once, not on every run. Django turns this off (for
+    # connection poolers in transaction mode, which move a session's statements between server
+    # connections); Marlin holds its own persistent connections. PG_PREPARE_THRESHOLD=0 turns it
+    # off again, for such a pooler.
+    _prepare_after = env_int("PG_PREPARE_THRESHOLD", 5)
+    _database["OPTIONS"]["prepare_threshold"] = _prepare_after if _prepare_after > 0 else None
 
 
 def _without_jit(database: dict[str, Any]) -> None:

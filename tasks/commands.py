@@ -7,6 +7,7 @@ rows, then the position counter at commit.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -150,14 +151,22 @@ def _check_project_open_to(contributor: Claimant, project_id: UUID) -> None:
         raise NotAllowed("you are suspended from claiming in this project; ops can lift it", code="suspended")
 
 
+@functools.cache
+def _task_row_sql() -> str:
+    """The task row by key, its columns named: a prepared ``SELECT *`` would fail ("cached plan
+    must not change result type") once a migration added a column, until the connection closed."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in Task._meta.concrete_fields)
+    return f"SELECT {columns} FROM {quote(Task._meta.db_table)} WHERE {quote(Task._meta.pk.column)} = %s"
+
+
 def _task_as_written(task_id: UUID, state: TaskState) -> Task:
     """The task row the command just wrote, for the response. A task never submitted has no
     review rounds: they are not read. The statement is written out (a raw query still yields the
     model, with every field converted) because building it through the ORM cost more than
     running it, on every claim."""
-    table = connection.ops.quote_name(Task._meta.db_table)
     key = Task._meta.pk.get_db_prep_value(task_id, connection)
-    [task] = Task.objects.raw(f"SELECT * FROM {table} WHERE id = %s", [key])
+    [task] = Task.objects.raw(_task_row_sql(), [key])
     if state.submissions == 0:
         task._prefetched_objects_cache = {"rounds": TaskRound.objects.none()}
     return task
