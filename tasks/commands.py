@@ -128,16 +128,15 @@ def task_claim(*, contributor_id: int, project_id: UUID | None = None) -> Task |
             if project_id is not None:
                 _check_project_open_to(contributor, project_id)
             return None
-        task_id, task_project_id = candidate
-        state, version = load_task(task_id)
+        task_id, state = candidate.task_id, candidate.state
         events = task_domain.decide_claim(
             state,
             contributor_id=contributor_id,
-            project=project_policy(task_project_id),
+            project=project_policy(candidate.project_id),
             now=clock.now(),
             coin=chance.coin(),
         )
-        uow.append(task_stream(task_id), version, events)
+        uow.append(task_stream(task_id), candidate.version, events)
     return _task_as_written(task_id, state)
 
 

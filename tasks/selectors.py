@@ -35,7 +35,13 @@ from django.db.models import (
 )
 
 from marlin.eventstore.models import Event
-from marlin.eventstore.store import RecordedEvent, load_aggregate, read_stream
+from marlin.eventstore.store import (
+    RecordedEvent,
+    fold_stream,
+    load_aggregate,
+    read_stream,
+    read_stream_found_by,
+)
 from marlin.kernel.errors import NotFound
 from marlin.kernel.roles import Role, has_role
 from people.models import User
@@ -278,19 +284,31 @@ _NO_SIBLING_OF_MINE = """NOT EXISTS (
 _CLAIM_TAIL = (
     "ORDER BY t.priority DESC, t.created_at, t.import_row, t.id LIMIT 1 FOR NO KEY UPDATE OF t SKIP LOCKED"
 )
+# The candidate's stream name rides with it, so the command reads the stream in the same statement.
 _CANDIDATE_IN_PROJECT = f"""
-SELECT t.id, t.project_id FROM tasks_task t
+SELECT t.id, t.project_id, %(stream_prefix)s || t.id::text AS stream FROM tasks_task t
 WHERE t.project_id = %(project)s AND t.status = 'open'
   AND EXISTS (SELECT FROM tasks_project p WHERE p.id = %(project)s AND {_QUALIFIED})
   AND {_NOT_HOLDING}
   AND {_NO_SIBLING_OF_MINE}
 {_CLAIM_TAIL}"""
 _CANDIDATE_ANYWHERE = f"""
-SELECT t.id, t.project_id FROM tasks_task t
+SELECT t.id, t.project_id, %(stream_prefix)s || t.id::text AS stream FROM tasks_task t
 WHERE t.status = 'open' AND t.project_id IN (SELECT p.id FROM tasks_project p WHERE {_QUALIFIED})
   AND {_NOT_HOLDING}
   AND {_NO_SIBLING_OF_MINE}
 {_CLAIM_TAIL}"""
+_TASK_STREAM_PREFIX = task_stream(UUID(int=0)).removesuffix(str(UUID(int=0)))  # "task-"
+
+
+@dataclass(frozen=True)
+class ClaimCandidate:
+    """The open task a claim takes (its row locked), folded from its stream."""
+
+    task_id: UUID
+    project_id: UUID
+    state: TaskState
+    version: int
 
 
 def lock_claimant(contributor_id: int) -> Claimant:
@@ -316,26 +334,40 @@ def lock_claimant(contributor_id: int) -> Claimant:
     return Claimant(contributor_id, tuple(person.skills or ()), person.active, person.held_task_id)
 
 
-def claim_candidate(claimant: Claimant, *, project_id: UUID | None = None) -> tuple[UUID, UUID] | None:
-    """The next open task (its id and project) the claimant may take, locked ``SKIP LOCKED``, or
-    None. It asks again whether the claimant holds a task: this statement starts after their
-    row's lock was granted, so it sees a claim of theirs that committed while they waited."""
+def claim_candidate(claimant: Claimant, *, project_id: UUID | None = None) -> ClaimCandidate | None:
+    """The next open task the claimant may take, locked ``SKIP LOCKED``, with its state; None
+    when there is none. It asks again whether the claimant holds a task: this statement starts
+    after their row's lock was granted, so it sees a claim of theirs that committed while they
+    waited. On PostgreSQL the candidate and its stream are one statement."""
     if connection.vendor == "postgresql":
         sql = _CANDIDATE_ANYWHERE if project_id is None else _CANDIDATE_IN_PROJECT
-        with connection.cursor() as cursor:
-            cursor.execute(sql, {"me": claimant.id, "skills": list(claimant.skills), "project": project_id})
-            return cursor.fetchone()
+        params = {
+            "me": claimant.id,
+            "skills": list(claimant.skills),
+            "project": project_id,
+            "stream_prefix": _TASK_STREAM_PREFIX,
+        }
+        found = read_stream_found_by((sql, params))
+        if found is None:
+            return None
+        (task_id, task_project_id, stream), events = found
+        state, version = fold_stream(stream, events, task_domain.evolve, TaskState())
+        return ClaimCandidate(task_id, task_project_id, state, version)
     held = Task.objects.filter(contributor_id=claimant.id, status=TaskStatus.CLAIMED)
     sibling_of_mine = Task.objects.filter(
         contributor_id=claimant.id, project_id=OuterRef("project_id"), item=OuterRef("item")
     )
-    return (
+    candidate = (
         claimable_tasks(claimant, project_id=project_id)
         .filter(~Exists(held), ~Exists(sibling_of_mine))
         .select_for_update(skip_locked=True, of=("self",))
         .values_list("id", "project_id")
         .first()
     )
+    if candidate is None:
+        return None
+    state, version = load_task(candidate[0])
+    return ClaimCandidate(candidate[0], candidate[1], state, version)
 
 
 def held_task(contributor_id: int) -> UUID | None:

@@ -665,6 +665,35 @@ def read_stream_if(stream: str, condition: tuple[str, Sequence[Any]] | None) -> 
     return _read_stream_sql(stream, only_if=condition)
 
 
+def read_stream_found_by(
+    query: tuple[str, Sequence[Any]],
+) -> tuple[tuple[Any, ...], list[RecordedEvent]] | None:
+    """The row ``query`` finds (its SQL and parameters; at most one row, whose column ``stream``
+    names a stream, typically a row it locks) and every event of that stream, in one statement:
+    one round trip where finding the row and reading its stream were two. None when the query
+    finds no row. PostgreSQL only.
+
+    The stream is read on the statement's snapshot, taken before the query's lock was granted:
+    an event that a transaction committed meanwhile is not read, and the append after it then
+    collides with that event (``ConcurrencyConflict``), as after any stale read."""
+    table = connection.ops.quote_name(Event._meta.db_table)
+    with connection.cursor() as cursor:
+        # Materialized: the query runs once, before the log is read, whatever the planner would
+        # make of it inlined.
+        cursor.execute(
+            f"WITH found AS MATERIALIZED ({query[0]}) SELECT found.*, e.event_id, e.stream, e.version, "
+            "e.type, e.schema_version, e.data, e.metadata, e.recorded_at, e.position "
+            f"FROM found LEFT JOIN {table} e ON e.stream = found.stream ORDER BY e.version",
+            query[1],
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    found = len(rows[0]) - 9
+    events = [row[found:] for row in rows if row[found] is not None]
+    return tuple(rows[0][:found]), _recorded_events(events, json.loads)
+
+
 def _read_stream_sql(stream: str, *, only_if: tuple[str, Sequence[Any]] | None = None) -> list[RecordedEvent]:
     table = connection.ops.quote_name(Event._meta.db_table)
     prefix, where, params = "", "", [stream]

@@ -22,6 +22,7 @@ from marlin.eventstore.store import (
     load_aggregate,
     read_after,
     read_stream,
+    read_stream_found_by,
     read_stream_if,
     read_streams,
 )
@@ -121,6 +122,22 @@ def test_read_after_pages_through_the_log_by_position_and_type() -> None:
 
     assert [e.position for e in first + rest] == [1, 2, 3, 4, 5]
     assert read_after(0, types=["Nope"]) == []
+
+
+@pytest.mark.postgres_only
+def test_a_row_found_by_a_query_comes_with_every_event_of_the_stream_it_names() -> None:
+    ping("a", stream="ping-named")
+    ping("b", stream="ping-named", expected_version=1)
+    table = connection.ops.quote_name(PingTally._meta.db_table)
+    query = f"SELECT name, 'ping-' || %s AS stream FROM {table} WHERE name = %s FOR UPDATE"
+
+    with transaction.atomic():
+        row, events = read_stream_found_by((query, ["named", "a"]))
+        assert row == ("a", "ping-named")
+        assert events == read_stream("ping-named")
+        assert [e.version for e in events] == [1, 2]
+        assert read_stream_found_by((query, ["nothing-here", "a"])) == (("a", "ping-nothing-here"), [])
+        assert read_stream_found_by((query, ["named", "nobody"])) is None
 
 
 @pytest.mark.postgres_only

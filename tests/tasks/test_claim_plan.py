@@ -62,7 +62,7 @@ def test_the_claim_selects_only_narrow_columns() -> None:
         assert large not in select_list
 
 
-TYPES = {"me": "integer", "skills": "text[]", "project": "uuid"}
+TYPES = {"me": "integer", "skills": "text[]", "project": "uuid", "stream_prefix": "text"}
 
 
 def generic_plan_of(sql: str, values: dict) -> dict:
@@ -96,7 +96,7 @@ def test_the_claim_statement_reads_the_index_even_in_a_generic_plan(by_project: 
     project = make_project()
     import_tasks(project, 1200, priority=3)
     contributor = make_user("contributor")
-    values = {"me": contributor.pk, "skills": ["python"]}
+    values = {"me": contributor.pk, "skills": ["python"], "stream_prefix": "task-"}
     if by_project:
         values["project"] = project.id
 
