@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import binascii
 import functools
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from hmac import compare_digest
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.db import DEFAULT_DB_ALIAS, connection, models
+from django.db import connection
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +24,8 @@ from knox.models import AuthToken
 from knox.settings import CONSTANTS, knox_settings
 from knox.signals import token_expired
 from rest_framework import exceptions
+
+from marlin.model_rows import ModelColumns
 
 
 def may_sign_in(user: Any) -> bool:
@@ -95,59 +95,26 @@ def tokens_with_their_person(key: str) -> list[AuthToken]:
         rows = cursor.fetchall()
     found = []
     for row in rows:
-        auth_token = AuthToken.from_db(DEFAULT_DB_ALIAS, token_columns.names, token_columns.read(row))
-        auth_token.user = get_user_model().from_db(
-            DEFAULT_DB_ALIAS, user_columns.names, user_columns.read(row)
-        )
+        auth_token = token_columns.instance(row)
+        auth_token.user = user_columns.instance(row)
         found.append(auth_token)
     return found
 
 
-@dataclass(frozen=True)
-class _Columns:
-    """One model's columns in a row: where they start, their attribute names, and each one's
-    converters (the backend's and the field's, as Django's compiler applies them)."""
-
-    start: int
-    names: tuple[str, ...]
-    converters: tuple[tuple[Any, tuple[Callable[..., Any], ...]], ...]
-
-    @classmethod
-    def of(cls, model: type[models.Model], alias: str, start: int) -> _Columns:
-        fields = model._meta.concrete_fields
-        converters = []
-        for field in fields:
-            column = field.get_col(alias)
-            converters.append(
-                (column, (*connection.ops.get_db_converters(column), *column.get_db_converters(connection)))
-            )
-        return cls(start, tuple(field.attname for field in fields), tuple(converters))
-
-    def read(self, row: Sequence[Any]) -> list[Any]:
-        values = []
-        for stored, (column, converters) in zip(row[self.start :], self.converters, strict=False):
-            value = stored
-            for convert in converters:
-                value = convert(value, column, connection)
-            values.append(value)
-        return values
-
-
 @functools.cache
-def _token_query() -> tuple[str, _Columns, _Columns]:
+def _token_query() -> tuple[str, ModelColumns, ModelColumns]:
     quote = connection.ops.quote_name
     user_model = get_user_model()
-    token_fields = AuthToken._meta.concrete_fields
-    user_fields = user_model._meta.concrete_fields
-    selected = [f"t.{quote(field.column)}" for field in token_fields]
-    selected += [f"u.{quote(field.column)}" for field in user_fields]
+    token_columns = ModelColumns.of(AuthToken, "t")
+    user_columns = ModelColumns.of(user_model, "u", len(token_columns.names))
     sql = (
-        f"SELECT {', '.join(selected)} FROM {quote(AuthToken._meta.db_table)} t "
+        f"SELECT {token_columns.select_list('t')}, {user_columns.select_list('u')} "
+        f"FROM {quote(AuthToken._meta.db_table)} t "
         f"JOIN {quote(user_model._meta.db_table)} u "
         f"ON u.{quote(user_model._meta.pk.column)} = t.{quote(AuthToken._meta.get_field('user').column)} "
         f"WHERE t.{quote(AuthToken._meta.get_field('token_key').column)} = %s"
     )
-    return sql, _Columns.of(AuthToken, "t", 0), _Columns.of(user_model, "u", len(token_fields))
+    return sql, token_columns, user_columns
 
 
 # --- who is trying: the client's address and the username ---------------------------------------------
