@@ -186,8 +186,15 @@ class Task(models.Model):
                 condition=models.Q(contributor__isnull=False),
                 name="task_by_contributor",
             ),
+            # On the expiry, not the status: a claim sets it and every way out of a claim clears
+            # it. Keyed on ``status = 'claimed'``, this index matched "the task this person holds"
+            # as well, and on statistics from before the claims (right after an import) the
+            # planner scanned every claim in force for it, twice a claim, instead of probing
+            # task_by_contributor.
             models.Index(
-                fields=["claim_expires_at"], condition=models.Q(status="claimed"), name="task_claim_expiry"
+                fields=["claim_expires_at"],
+                condition=models.Q(claim_expires_at__isnull=False),
+                name="task_claim_expiry",
             ),
             models.Index(
                 fields=["current_submission"],

@@ -8,7 +8,8 @@ import json
 import pytest
 from django.db import connection
 
-from tasks.selectors import _CANDIDATE_ANYWHERE, _CANDIDATE_IN_PROJECT, claimable_tasks
+from tasks.commands import task_claim
+from tasks.selectors import _CANDIDATE_ANYWHERE, _CANDIDATE_IN_PROJECT, _LOCK_CLAIMANT, claimable_tasks
 from tests.factories import import_tasks, make_project, make_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres_only]
@@ -109,3 +110,37 @@ def test_the_claim_statement_reads_the_index_even_in_a_generic_plan(by_project: 
         ["task_open_queue"],
         ["task_open_queue_by_project"],
     )
+
+
+def analyzed_plan_of(sql: str, values: dict) -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", values)
+        (plan,) = cursor.fetchone()
+    return (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+
+
+@pytest.mark.parametrize(
+    ("statement", "alias"),
+    [(_LOCK_CLAIMANT, "t"), (_CANDIDATE_IN_PROJECT, "h")],
+    ids=["locking the claimant", "picking the candidate"],
+)
+def test_the_task_a_person_holds_is_probed_by_person_on_statistics_from_before_the_claims(
+    statement: str, alias: str
+) -> None:
+    # The import analyzed the tasks when none was claimed. The claim expiry index, keyed on
+    # status = 'claimed', then looked like a one-row scan for "the task this person holds": the
+    # planner read every claim in force for it, twice a claim.
+    project = make_project()
+    import_tasks(project, 1200, priority=3)
+    claimants = [make_user("contributor") for _ in range(40)]
+    for claimant in claimants:
+        assert task_claim(contributor_id=claimant.pk, project_id=project.id) is not None
+    values = {"me": claimants[-1].pk, "skills": [], "project": project.id, "stream_prefix": "task-"}
+
+    plan = analyzed_plan_of(statement, values)
+
+    (held,) = [node for node in nodes(plan) if node.get("Alias") == alias]
+    assert held.get("Index Name") == "task_by_contributor", held
+    assert "contributor_id" in held["Index Cond"], held
+    assert "status" in held["Index Cond"], held
+    assert held["Actual Rows"] == 1
