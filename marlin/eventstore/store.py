@@ -280,18 +280,7 @@ def _append_chained(recorded: Sequence[RecordedEvent], encoded: Sequence[tuple[s
     the chain goes on from that writer's last event."""
     params: list[Any] = []
     for event, (data_json, metadata_json, tail) in zip(recorded, encoded, strict=True):
-        params += (
-            tail,
-            event.event_id,
-            event.stream,
-            event.version,
-            event.type,
-            event.schema_version,
-            data_json,
-            metadata_json,
-            event.recorded_at,
-            bucket_of(event.stream),
-        )
+        params += (tail, *_stored_fields(event, data_json, metadata_json))
     with connection.cursor() as cursor:
         cursor.execute(_chained_insert_sql(len(recorded)), params)
         positions = [position for (position,) in cursor.fetchall()]
@@ -408,6 +397,23 @@ def _insert_events(
     counter.update(last_hash=hashes[-1])
 
 
+def _stored_fields(event: RecordedEvent, data_json: str, metadata_json: str) -> tuple[Any, ...]:
+    """An event's columns between its position and its hash, in ``_EVENT_COLUMNS`` order: what
+    both inserts write of it (the chained statement, and the rows numbered in Python for a
+    ``COPY`` or SQLite)."""
+    return (
+        event.event_id,
+        event.stream,
+        event.version,
+        event.type,
+        event.schema_version,
+        data_json,
+        metadata_json,
+        event.recorded_at,
+        bucket_of(event.stream),
+    )
+
+
 def _event_values(
     recorded: Sequence[RecordedEvent],
     encoded: Sequence[tuple[str, str, str]],
@@ -417,19 +423,7 @@ def _event_values(
 ) -> list[tuple[Any, ...]]:
     """Each event's row in ``_EVENT_COLUMNS`` order, its data and metadata as their JSON text."""
     return [
-        (
-            position,
-            event.event_id,
-            event.stream,
-            event.version,
-            event.type,
-            event.schema_version,
-            data_json,
-            metadata_json,
-            event.recorded_at,
-            bucket_of(event.stream),
-            hash_,
-        )
+        (position, *_stored_fields(event, data_json, metadata_json), hash_)
         for position, (event, (data_json, metadata_json, _), hash_) in enumerate(
             zip(recorded, encoded, hashes, strict=True), start=first
         )

@@ -28,6 +28,7 @@ from marlin.eventstore.store import (
 )
 from marlin.kernel import clock
 from marlin.kernel.errors import ConcurrencyConflict
+from marlin.kernel.events import DomainEvent
 from tests.support.echo import Pinged, ping
 from tests.support.immutability import triggers_suspended
 from tests.support.models import PingTally
@@ -381,36 +382,55 @@ def test_two_concurrent_appends_with_the_same_expected_version_exactly_one_wins(
     assert [e.version for e in read_stream("ping-race")] == [1, 2]
 
 
-@pytest.mark.postgres_only
-@pytest.mark.django_db(transaction=True)
-def test_reader_following_positions_misses_no_event_that_commits_late() -> None:
-    """T1 takes its position first and commits last; a reader polling meanwhile misses nothing."""
-    first_has_position = threading.Event()
-    let_first_commit = threading.Event()
-    second_done = threading.Event()
+class _WriterHoldingTheCounter:
+    """A thread that appends ``events`` to ``ping-first`` and flushes (taking their positions
+    and the counter's lock), then holds its transaction open until ``commit()``."""
 
-    def first() -> None:
+    def __init__(self, *events: DomainEvent) -> None:
+        self._has_position = threading.Event()
+        self._may_commit = threading.Event()
+        self._thread = threading.Thread(target=self._write, args=(list(events),))
+
+    def _write(self, events: list[DomainEvent]) -> None:
         try:
             with command_transaction() as uow:
-                uow.append("ping-first", 0, [pinged("first")])
-                uow.flush()  # takes position 1 now; commit waits
-                first_has_position.set()
-                let_first_commit.wait(10)
+                uow.append("ping-first", 0, events)
+                uow.flush()  # takes the positions now; the commit waits
+                self._has_position.set()
+                self._may_commit.wait(10)
         finally:
             connection.close()
 
+    def start(self) -> None:
+        self._thread.start()
+        assert self._has_position.wait(10)
+
+    def commit(self) -> None:
+        self._may_commit.set()
+        self._thread.join(10)
+
+
+def _second_writer(done: threading.Event) -> threading.Thread:
     def second() -> None:
         try:
             ping("second", stream="ping-second")
         finally:
-            second_done.set()
+            done.set()
             connection.close()
 
-    t1 = threading.Thread(target=first)
-    t1.start()
-    assert first_has_position.wait(10)
-    t2 = threading.Thread(target=second)
-    t2.start()
+    thread = threading.Thread(target=second)
+    thread.start()
+    return thread
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_reader_following_positions_misses_no_event_that_commits_late() -> None:
+    """T1 takes its position first and commits last; a reader polling meanwhile misses nothing."""
+    first = _WriterHoldingTheCounter(pinged("first"))
+    first.start()
+    second_done = threading.Event()
+    second = _second_writer(second_done)
 
     seen: list[str] = []
     cursor = 0
@@ -426,9 +446,8 @@ def test_reader_following_positions_misses_no_event_that_commits_late() -> None:
     follow()
     assert seen == []
 
-    let_first_commit.set()
-    t1.join(10)
-    t2.join(10)
+    first.commit()
+    second.join(10)
     follow()
 
     assert seen == ["ping-first", "ping-second"]
@@ -439,35 +458,13 @@ def test_reader_following_positions_misses_no_event_that_commits_late() -> None:
 def test_a_writer_that_waited_for_the_counter_chains_on_from_the_event_committed_meanwhile() -> None:
     """The second writer's statement starts while the first holds the counter; it must number
     and hash from the counter the first committed, not the one its statement started with."""
-    first_has_position = threading.Event()
-    let_first_commit = threading.Event()
-
-    def first() -> None:
-        try:
-            with command_transaction() as uow:
-                uow.append("ping-first", 0, [pinged("first"), pinged("again")])
-                uow.flush()
-                first_has_position.set()
-                let_first_commit.wait(10)
-        finally:
-            connection.close()
-
-    def second() -> None:
-        try:
-            ping("second", stream="ping-second")
-        finally:
-            connection.close()
-
-    t1 = threading.Thread(target=first)
-    t1.start()
-    assert first_has_position.wait(10)
-    t2 = threading.Thread(target=second)
-    t2.start()
-    t2.join(0.5)
-    assert t2.is_alive()  # waiting for the counter's lock
-    let_first_commit.set()
-    t1.join(10)
-    t2.join(10)
+    first = _WriterHoldingTheCounter(pinged("first"), pinged("again"))
+    first.start()
+    second = _second_writer(threading.Event())
+    second.join(0.5)
+    assert second.is_alive()  # waiting for the counter's lock
+    first.commit()
+    second.join(10)
 
     assert list(Event.objects.values_list("position", "stream")) == [
         (1, "ping-first"),
