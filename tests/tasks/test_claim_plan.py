@@ -15,12 +15,16 @@ from tests.factories import import_tasks, make_project, make_user
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres_only]
 
 
-def plan_of(queryset) -> dict:
-    sql, params = queryset.query.sql_with_params()
+def explained(sql: str, params, *, analyze: bool = False) -> dict:
+    """The statement's plan (run, with actual rows, when ``analyze``)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        cursor.execute(f"EXPLAIN ({'ANALYZE, ' if analyze else ''}FORMAT JSON) {sql}", params)
         (plan,) = cursor.fetchone()
     return (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+
+
+def plan_of(queryset) -> dict:
+    return explained(*queryset.query.sql_with_params())
 
 
 def nodes(plan: dict) -> list[dict]:
@@ -112,13 +116,6 @@ def test_the_claim_statement_reads_the_index_even_in_a_generic_plan(by_project: 
     )
 
 
-def analyzed_plan_of(sql: str, values: dict) -> dict:
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", values)
-        (plan,) = cursor.fetchone()
-    return (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
-
-
 @pytest.mark.parametrize(
     ("statement", "alias"),
     [(_LOCK_CLAIMANT, "t"), (_CANDIDATE_IN_PROJECT, "h")],
@@ -137,7 +134,7 @@ def test_the_task_a_person_holds_is_probed_by_person_on_statistics_from_before_t
         assert task_claim(contributor_id=claimant.pk, project_id=project.id) is not None
     values = {"me": claimants[-1].pk, "skills": [], "project": project.id, "stream_prefix": "task-"}
 
-    plan = analyzed_plan_of(statement, values)
+    plan = explained(statement, values, analyze=True)
 
     (held,) = [node for node in nodes(plan) if node.get("Alias") == alias]
     assert held.get("Index Name") == "task_by_contributor", held
